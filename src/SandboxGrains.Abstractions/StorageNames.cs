@@ -1,0 +1,11 @@
+namespace SandboxGrains;
+
+/// <summary>Names of the grain storage providers; the silo registers them and grains ask for them by these names.</summary>
+public static class StorageNames
+{
+    /// <summary>One record per sandbox, owned by its <c>SandboxGrain</c>.</summary>
+    public const string Sandboxes = "sandboxes";
+
+    /// <summary>Runner bookkeeping: allocations per runner and the registry of known runners.</summary>
+    public const string Runners = "runners";
+}

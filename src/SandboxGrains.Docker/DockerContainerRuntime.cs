@@ -1,0 +1,365 @@
+using System.Formats.Tar;
+using System.Net;
+using System.Net.Sockets;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SandboxGrains.Docker;
+
+/// <summary><see cref="IContainerRuntime"/> over one Docker engine, through Docker.DotNet.Enhanced.</summary>
+internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
+{
+    private readonly DockerClient _client;
+    private readonly ILogger<DockerContainerRuntime> _logger;
+
+    public DockerContainerRuntime(IOptions<DockerOptions> options, ILogger<DockerContainerRuntime> logger)
+    {
+        Endpoint = options.Value.ResolveEndpoint();
+        _logger = logger;
+        _client = new DockerClientBuilder()
+            .WithEndpoint(new Uri(Endpoint))
+            .WithTimeout(options.Value.RequestTimeout)
+            .Build();
+    }
+
+    public string Endpoint { get; }
+
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await CallAsync(() => _client.System.PingAsync(cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<EngineInfo> GetEngineInfoAsync(CancellationToken cancellationToken = default)
+    {
+        var info = await CallAsync(() => _client.System.GetSystemInfoAsync(cancellationToken)).ConfigureAwait(false);
+        var version = await CallAsync(() => _client.System.GetVersionAsync(cancellationToken)).ConfigureAwait(false);
+        return new EngineInfo(Endpoint, version.Version, version.APIVersion, (int)info.NCPU, info.MemTotal);
+    }
+
+    public async Task<ImageDetails?> InspectImageAsync(string image, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var found = await CallAsync(() => _client.Images.InspectImageAsync(image, cancellationToken)).ConfigureAwait(false);
+            var config = found.Config;
+            return new ImageDetails(
+                found.ID,
+                [.. config?.Entrypoint ?? []],
+                [.. config?.Cmd ?? []],
+                NullIfEmpty(config?.WorkingDir),
+                NullIfEmpty(config?.User),
+                [.. config?.Env ?? []]);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task EnsureIsolatedNetworkAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var existing = await CallAsync(() => _client.Networks.ListNetworksAsync(
+            new NetworksListParameters { Filters = Filter("name", name) }, cancellationToken)).ConfigureAwait(false);
+        if (existing.Any(n => n.Name == name))
+        {
+            return;
+        }
+
+        try
+        {
+            await CallAsync(() => _client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+            {
+                Name = name,
+                Driver = "bridge",
+                Options = new Dictionary<string, string> { ["com.docker.network.bridge.enable_icc"] = "false" },
+                Labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "true" },
+            }, cancellationToken)).ConfigureAwait(false);
+            _logger.NetworkCreated(name);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Another silo on the same engine created it first.
+        }
+    }
+
+    public async Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken cancellationToken = default)
+    {
+        var parameters = new CreateContainerParameters
+        {
+            Name = spec.Name!,
+            Image = spec.Image,
+            Entrypoint = spec.Entrypoint?.ToList()!,
+            Cmd = spec.Cmd?.ToList()!,
+            Env = [.. spec.Env.Select(kv => $"{kv.Key}={kv.Value}")],
+            Labels = new Dictionary<string, string>(spec.Labels),
+            WorkingDir = spec.WorkingDir!,
+            User = spec.User!,
+            HostConfig = new HostConfig
+            {
+                Privileged = false,
+                SecurityOpt = ["no-new-privileges"],
+                NanoCPUs = (long)Math.Round(spec.CpuCores * 1_000_000_000),
+                Memory = spec.MemoryMb * 1024 * 1024,
+                PidsLimit = spec.PidsLimit,
+                Binds = [.. spec.ReadOnlyMounts.Select(m => $"{m.Key}:{m.Value}:ro")],
+                NetworkMode = spec.Network!,
+                Init = false,
+            },
+        };
+
+        try
+        {
+            var created = await CallAsync(() => _client.Containers.CreateContainerAsync(parameters, cancellationToken)).ConfigureAwait(false);
+            _logger.ContainerCreated(Log.Truncated(created.ID), spec.Image);
+            return created.ID;
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound && (e.ResponseBody ?? "").Contains("image", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ImageNotFoundException(spec.Image, e);
+        }
+    }
+
+    public async Task StartContainerAsync(string container, CancellationToken cancellationToken = default)
+    {
+        await OnContainerAsync(container, () => _client.Containers.StartContainerAsync(
+            container, new ContainerStartParameters(), cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task StopContainerAsync(string container, TimeSpan gracePeriod, CancellationToken cancellationToken = default)
+    {
+        await OnContainerAsync(container, () => _client.Containers.StopContainerAsync(
+            container,
+            new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Max(0, Math.Ceiling(gracePeriod.TotalSeconds)) },
+            cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task RemoveContainerAsync(string container, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await CallAsync(() => _client.Containers.RemoveContainerAsync(
+                container, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken)).ConfigureAwait(false);
+            _logger.ContainerRemoved(Log.Truncated(container));
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Already gone: removal is idempotent.
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && (e.ResponseBody ?? "").Contains("already in progress", StringComparison.Ordinal))
+        {
+            // Someone else is removing it right now; the outcome is the same.
+        }
+    }
+
+    public async Task<ContainerDetails?> InspectContainerAsync(string container, CancellationToken cancellationToken = default)
+    {
+        ContainerInspectResponse found;
+        try
+        {
+            found = await CallAsync(() => _client.Containers.InspectContainerAsync(container, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var ip = found.NetworkSettings?.Networks?.Values.Select(n => n.IPAddress).FirstOrDefault(a => !string.IsNullOrEmpty(a));
+        return new ContainerDetails(
+            found.ID,
+            found.Name.TrimStart('/'),
+            found.Config?.Image ?? "",
+            found.State?.Running ?? false,
+            found.State?.Status ?? "unknown",
+            found.State?.ExitCode ?? 0,
+            found.State?.OOMKilled ?? false,
+            NullIfEmpty(found.State?.Error),
+            ip,
+            found.Config?.Labels is { } labels ? new Dictionary<string, string>(labels) : [],
+            [.. found.Config?.Entrypoint ?? []],
+            [.. found.Config?.Cmd ?? []]);
+    }
+
+    public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
+    {
+        var filters = new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["label"] = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true),
+        };
+        var found = await CallAsync(() => _client.Containers.ListContainersAsync(
+            new ContainersListParameters { All = true, Filters = filters }, cancellationToken)).ConfigureAwait(false);
+        return [.. found.Select(c => new ContainerSummary(
+            c.ID,
+            c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
+            c.Image,
+            c.State,
+            c.Labels is { } l ? new Dictionary<string, string>(l) : []))];
+    }
+
+    public async Task<ExecResult> ExecAsync(string container, ExecRequest request, CancellationToken cancellationToken = default)
+    {
+        var created = await OnContainerAsync(container, () => _client.Exec.CreateContainerExecAsync(container, new ContainerExecCreateParameters
+        {
+            Cmd = [.. request.Command],
+            Env = [.. request.Env.Select(kv => $"{kv.Key}={kv.Value}")],
+            WorkingDir = request.WorkingDir!,
+            User = request.User!,
+            AttachStdout = !request.Detach,
+            AttachStderr = !request.Detach,
+        }, cancellationToken)).ConfigureAwait(false);
+
+        if (request.Detach)
+        {
+            using var detached = await CallAsync(() => _client.Exec.StartContainerExecAsync(
+                created.ID, new ContainerExecStartParameters { Detach = true }, cancellationToken)).ConfigureAwait(false);
+            return new ExecResult(-1, "", "");
+        }
+
+        string stdout, stderr;
+        using (var stream = await CallAsync(() => _client.Exec.StartContainerExecAsync(
+                   created.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, cancellationToken)).ConfigureAwait(false))
+        {
+            (stdout, stderr) = await stream.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var inspected = await CallAsync(() => _client.Exec.InspectContainerExecAsync(created.ID, cancellationToken)).ConfigureAwait(false);
+        var exitCode = inspected.ExitCode ?? -1;
+        _logger.ExecFinished(Log.Truncated(container), exitCode);
+        return new ExecResult(exitCode, stdout, stderr);
+    }
+
+    public async Task CopyToContainerAsync(
+        string container, string targetFolder, IEnumerable<ArchiveFile> files, CancellationToken cancellationToken = default)
+    {
+        using var tar = new MemoryStream();
+        await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var folder in ParentFolders(files.Select(f => f.RelativePath)))
+            {
+                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, folder + "/")
+                {
+                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var file in files)
+            {
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, file.RelativePath.TrimStart('/'))
+                {
+                    Mode = file.Mode,
+                    DataStream = new MemoryStream(file.Content.ToArray(), writable: false),
+                };
+                await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // Docker extracts into an existing folder only; make sure it exists first (mkdir -p needs no shell tricks).
+        if (targetFolder != "/")
+        {
+            await CopyFolderSkeletonAsync(container, targetFolder, cancellationToken).ConfigureAwait(false);
+        }
+
+        tar.Position = 0;
+        await OnContainerAsync(container, () => _client.Containers.ExtractArchiveToContainerAsync(
+            container, new CopyToContainerParameters { Path = targetFolder }, tar, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>Creates <paramref name="folder"/> and its parents by extracting an archive of empty folders at /.</summary>
+    private async Task CopyFolderSkeletonAsync(string container, string folder, CancellationToken cancellationToken)
+    {
+        using var tar = new MemoryStream();
+        await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var part in ParentFolders([folder.Trim('/') + "/x"]))
+            {
+                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, part + "/")
+                {
+                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        tar.Position = 0;
+        await OnContainerAsync(container, () => _client.Containers.ExtractArchiveToContainerAsync(
+            container, new CopyToContainerParameters { Path = "/" }, tar, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Every folder that must exist for the given relative paths, parents first.</summary>
+    private static IEnumerable<string> ParentFolders(IEnumerable<string> relativePaths)
+    {
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var path in relativePaths)
+        {
+            var parts = path.Trim('/').Split('/');
+            for (var i = 1; i < parts.Length; i++)
+            {
+                seen.Add(string.Join('/', parts[..i]));
+            }
+        }
+
+        return seen.OrderBy(f => f.Count(c => c == '/')).ThenBy(f => f, StringComparer.Ordinal);
+    }
+
+    private Task<T> OnContainerAsync<T>(string container, Func<Task<T>> call) => MapNotFound(container, () => CallAsync(call));
+
+    private Task<bool> OnContainerAsync(string container, Func<Task> call) =>
+        MapNotFound(container, async () => { await CallAsync(async () => { await call().ConfigureAwait(false); return true; }).ConfigureAwait(false); return true; });
+
+    private static async Task<T> MapNotFound<T>(string container, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException e)
+        {
+            throw new ContainerNotFoundException(container, e);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ContainerNotFoundException(container, e);
+        }
+    }
+
+    /// <summary>Turns "could not connect" failures into one exception that says where we tried and why it failed.</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            throw new DockerUnavailableException($"cannot reach Docker at {Endpoint}: {Innermost(e).Message}", e);
+        }
+    }
+
+    private async Task CallAsync(Func<Task> call) =>
+        await CallAsync(async () => { await call().ConfigureAwait(false); return true; }).ConfigureAwait(false);
+
+    private static bool IsConnectionFailure(Exception e) =>
+        e is HttpRequestException or SocketException or TimeoutException
+        || (e is IOException && e.InnerException is SocketException)
+        || (e is TaskCanceledException && e.InnerException is TimeoutException);
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+
+    private static Dictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>
+        new() { [key] = new Dictionary<string, bool> { [value] = true } };
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,49 @@
+namespace SandboxGrains.Docker;
+
+/// <summary>
+/// The container operations the cluster needs from one Docker engine. Grains see only this interface, so their logic
+/// can be tested against a fake while the real implementation is tested against a real engine.
+/// </summary>
+public interface IContainerRuntime
+{
+    /// <summary>The endpoint this runtime talks to, e.g. <c>unix:///var/run/docker.sock</c>.</summary>
+    string Endpoint { get; }
+
+    /// <summary>Checks the engine answers; throws <see cref="DockerUnavailableException"/> with the reason when not.</summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The engine's version and the machine's CPU and memory as Docker sees them.</summary>
+    Task<EngineInfo> GetEngineInfoAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Inspects an image present on the engine; null when it is not there.</summary>
+    Task<ImageDetails?> InspectImageAsync(string image, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a bridge network with inter-container traffic disabled, unless one of that name exists.</summary>
+    Task EnsureIsolatedNetworkAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates (does not start) a container; returns its id.</summary>
+    Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a container; starting a running one does nothing.</summary>
+    Task StartContainerAsync(string container, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops a container, killing it after the grace period; stopping a stopped one does nothing.</summary>
+    Task StopContainerAsync(string container, TimeSpan gracePeriod, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a container, running or not; removing a missing one does nothing.</summary>
+    Task RemoveContainerAsync(string container, CancellationToken cancellationToken = default);
+
+    /// <summary>Inspects a container; null when it does not exist.</summary>
+    Task<ContainerDetails?> InspectContainerAsync(string container, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists containers, running or not, that carry every given label (<c>key</c> → <c>value</c>).</summary>
+    Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a command in a running container and collects its output and exit code.</summary>
+    Task<ExecResult> ExecAsync(string container, ExecRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Copies files into a folder of the container (created when missing) through Docker's archive API.</summary>
+    Task CopyToContainerAsync(
+        string container, string targetFolder, IEnumerable<ArchiveFile> files, CancellationToken cancellationToken = default);
+}

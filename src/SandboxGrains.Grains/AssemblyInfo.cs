@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("SandboxGrains.Grains.Tests")]
+[assembly: InternalsVisibleTo("SandboxGrains.Silo")]

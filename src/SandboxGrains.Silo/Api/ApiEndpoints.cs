@@ -1,0 +1,15 @@
+namespace SandboxGrains.Silo.Api;
+
+/// <summary>The route table of the native HTTP API: every <c>/api/v1</c> route needs an API key.</summary>
+internal static class ApiEndpoints
+{
+    public static IEndpointRouteBuilder MapSandboxGrainsApi(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/api/v1").RequireApiKey();
+        v1.MapRunnersApi();
+
+        // Anything else under /api is an unknown route, answered as a problem, not an empty 404.
+        app.MapGroup("/api").RequireApiKey().Map("/{**rest}", (string? rest) => Problems.NotFound("route_not_found", $"no API route /api/{rest}"));
+        return app;
+    }
+}

@@ -1,0 +1,33 @@
+namespace SandboxGrains.Silo.Api;
+
+/// <summary>Rejects requests without a valid API key (<c>Authorization: Bearer</c> or <c>X-API-Key</c>) with a 401 problem.</summary>
+internal sealed class ApiKeyFilter(ApiKeyStore keys) : IEndpointFilter
+{
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        HasValidKey(context.HttpContext.Request, keys)
+            ? next(context)
+            : ValueTask.FromResult<object?>(Problems.Unauthorized());
+
+    /// <summary>True when the request carries an accepted key in either header.</summary>
+    public static bool HasValidKey(HttpRequest request, ApiKeyStore keys)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && keys.IsValid(authorization.AsSpan("Bearer ".Length).Trim()))
+        {
+            return true;
+        }
+
+        return keys.IsValid(request.Headers["X-API-Key"].ToString().AsSpan().Trim());
+    }
+}
+
+/// <summary>Puts API-key checking on a route group.</summary>
+internal static class ApiKeyFilterExtensions
+{
+    public static RouteGroupBuilder RequireApiKey(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter<ApiKeyFilter>();
+        return group;
+    }
+}

@@ -1,0 +1,18 @@
+namespace SandboxGrains.Silo.Api;
+
+/// <summary><c>/api/v1/runners</c>: the Docker hosts of the cluster and their capacity.</summary>
+internal static class RunnersApi
+{
+    public static RouteGroupBuilder MapRunnersApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/runners", ListRunnersAsync).WithName("ListRunners");
+        return api;
+    }
+
+    private static async Task<Ok<ItemsDto<RunnerDto>>> ListRunnersAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var ids = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync();
+        var infos = await Task.WhenAll(ids.Select(id => grains.GetGrain<IRunnerGrain>(id).GetInfoAsync()));
+        return TypedResults.Ok(new ItemsDto<RunnerDto>([.. infos.Select(RunnerDto.From)]));
+    }
+}

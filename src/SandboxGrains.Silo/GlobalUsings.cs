@@ -1,0 +1,4 @@
+global using Microsoft.Extensions.Options;
+global using Orleans;
+global using SandboxGrains.Runners;
+global using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,0 +1,81 @@
+using Orleans.Runtime;
+using SandboxGrains.Docker;
+using SandboxGrains.Silo.Runners;
+
+namespace SandboxGrains.Silo.Health;
+
+/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (the silo is active and its runner reachable).</summary>
+internal static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "up" }));
+        app.MapGet("/readyz", ReadyAsync);
+        return app;
+    }
+
+    private static async Task<IResult> ReadyAsync(
+        IClusterMembershipService membership,
+        ILocalSiloDetails silo,
+        IGrainFactory grains,
+        IServiceProvider services,
+        IOptions<RunnerOptions> runnerOptions,
+        CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var siloStatus = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        if (siloStatus != SiloStatus.Active)
+        {
+            problems.Add($"silo {silo.SiloAddress} is {siloStatus}, not active");
+        }
+
+        object? runner = null;
+        var options = runnerOptions.Value;
+        if (options.Enabled)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            var docker = services.GetRequiredService<IContainerRuntime>();
+            string? dockerError = null;
+            try
+            {
+                await docker.PingAsync(timeout.Token);
+            }
+            catch (Exception e)
+            {
+                dockerError = e is ContainerRuntimeException ? e.Message : $"cannot reach Docker at {docker.Endpoint}: {e.Message}";
+                problems.Add(dockerError);
+            }
+
+            RunnerInfo? info = null;
+            if (siloStatus == SiloStatus.Active)
+            {
+                try
+                {
+                    info = await grains.GetGrain<IRunnerGrain>(options.Id).GetInfoAsync().WaitAsync(timeout.Token);
+                    if (info.LastHeartbeat is null)
+                    {
+                        problems.Add($"runner {options.Id} has not registered yet");
+                    }
+                }
+                catch (Exception e)
+                {
+                    problems.Add($"runner {options.Id} did not answer: {e.Message}");
+                }
+            }
+
+            runner = new { id = options.Id, endpoint = docker.Endpoint, status = info?.Status.ToString().ToLowerInvariant(), docker = dockerError ?? "ok" };
+        }
+
+        var body = new
+        {
+            status = problems.Count == 0 ? "ready" : "unready",
+            silo = silo.SiloAddress.ToString(),
+            runner,
+            problems,
+        };
+        return problems.Count == 0
+            ? TypedResults.Json(body)
+            : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,45 @@
+using SandboxGrains.Silo.Api;
+using SandboxGrains.Silo.Runners;
+
+namespace SandboxGrains.Silo.Hosting;
+
+/// <summary>Runs the app, turning configuration mistakes into a short list a person can act on instead of a stack trace.</summary>
+internal static class StartupReport
+{
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        try
+        {
+            // Resolving the key store early generates (and prints) a key before anything else is printed.
+            var keys = app.Services.GetRequiredService<ApiKeyStore>();
+            app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, keys));
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync("SandboxGrains cannot start: the configuration is not valid.");
+            foreach (var failure in e.Failures)
+            {
+                await Console.Error.WriteLineAsync($"  - {failure}");
+            }
+
+            await Console.Error.WriteLineAsync("Configuration comes from appsettings.json, environment variables (Section__Key) and flags (--Section:Key=value).");
+            return 2;
+        }
+        catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"SandboxGrains cannot start: {e.Message}. Pick another port with --urls http://localhost:<port> (and --Orleans:Endpoints:SiloPort / GatewayPort for the silo's own ports).");
+            return 3;
+        }
+    }
+
+    private static void PrintBanner(WebApplication app, ApiKeyStore keys)
+    {
+        var runner = app.Services.GetRequiredService<IOptions<RunnerOptions>>().Value;
+        var url = app.Urls.FirstOrDefault() ?? "http://localhost:5080";
+        var keyNote = keys.KeyFile is null ? "configured API key(s)" : $"API key in {keys.KeyFile}";
+        var runnerNote = runner.Enabled ? $"runner '{runner.Id}'" : "no runner (front-end/API-only silo)";
+        Console.Out.WriteLine($"SandboxGrains silo listening on {url} with {runnerNote}; {keyNote}.");
+    }
+}

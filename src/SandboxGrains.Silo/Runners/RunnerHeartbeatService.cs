@@ -1,0 +1,84 @@
+using SandboxGrains.Docker;
+
+namespace SandboxGrains.Silo.Runners;
+
+/// <summary>
+/// Reports this silo's runner to its grain every few seconds: the Docker engine's capacity, or why it does not answer.
+/// The grain treats silence as "unreachable", so this loop is what keeps the runner placeable.
+/// </summary>
+internal sealed partial class RunnerHeartbeatService(
+    IGrainFactory grains,
+    IContainerRuntime docker,
+    IOptions<RunnerOptions> options,
+    Orleans.Runtime.ILocalSiloDetails silo,
+    ILogger<RunnerHeartbeatService> logger) : BackgroundService
+{
+    private RunnerResources _lastCapacity = RunnerResources.None;
+    private string? _lastError;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var runner = options.Value;
+        using var timer = new PeriodicTimer(runner.HeartbeatInterval);
+        do
+        {
+            await BeatAsync(runner, stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task BeatAsync(RunnerOptions runner, CancellationToken cancellationToken)
+    {
+        string? dockerError = null;
+        string? version = null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            var engine = await docker.GetEngineInfoAsync(timeout.Token);
+            version = engine.Version;
+            _lastCapacity = new RunnerResources(
+                Math.Round(engine.Cpus * runner.CpuOvercommit, 2),
+                (long)(engine.MemoryBytes / (1024.0 * 1024.0) * runner.MemoryOvercommit),
+                runner.MaxSandboxes);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            dockerError = e is ContainerRuntimeException ? e.Message : $"cannot reach Docker at {docker.Endpoint}: {e.Message}";
+        }
+
+        if (dockerError != _lastError)
+        {
+            if (dockerError is null)
+            {
+                LogDockerBack(logger, runner.Id, docker.Endpoint);
+            }
+            else
+            {
+                LogDockerDown(logger, runner.Id, dockerError);
+            }
+
+            _lastError = dockerError;
+        }
+
+        try
+        {
+            await grains.GetGrain<IRunnerGrain>(runner.Id).HeartbeatAsync(
+                new RunnerHeartbeat(docker.Endpoint, silo.SiloAddress.ToString(), _lastCapacity, dockerError, version));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The silo may still be joining, or the cluster may be re-forming; the next beat tries again.
+            LogHeartbeatFailed(logger, runner.Id, e.Message);
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Runner {RunnerId}: {Reason}")]
+    private static partial void LogDockerDown(ILogger logger, string runnerId, string reason);
+
+    [LoggerMessage(2, LogLevel.Information, "Runner {RunnerId}: Docker at {Endpoint} answers")]
+    private static partial void LogDockerBack(ILogger logger, string runnerId, string endpoint);
+
+    [LoggerMessage(3, LogLevel.Debug, "Runner {RunnerId}: heartbeat not delivered: {Reason}")]
+    private static partial void LogHeartbeatFailed(ILogger logger, string runnerId, string reason);
+}

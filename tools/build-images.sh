@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the two sandbox images without a registry, each only when missing:
+#   sandboxgrains/busybox:latest  busybox-static root filesystem, seconds to build
+#   sandboxgrains/base:latest     Debian bookworm minbase + python3, ca-certificates, procps (debootstrap; the rootfs
+#                                 tarball is cached so a rebuild is a docker import away)
+# Usage: tools/build-images.sh [--force] [busybox|base ...]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+force=0
+wanted=()
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    busybox|base) wanted+=("$arg") ;;
+    *) die "unknown argument $arg (expected --force, busybox, base)" ;;
+  esac
+done
+[ ${#wanted[@]} -gt 0 ] || wanted=(busybox base)
+
+ensure_docker
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+build_busybox() {
+  local image=sandboxgrains/busybox:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  need_packages busybox:busybox-static
+  local bb
+  bb="$(command -v busybox)"
+  file -L "$bb" 2>/dev/null | grep -q 'statically linked' || bb=/bin/busybox
+  local root
+  root="$(mktemp -d)"
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,tmp,root,etc,proc,sys,dev,home}
+  chmod 1777 "$root/tmp"
+  cp "$bb" "$root/bin/busybox"
+  # One link per applet, so `ls`, `sh`, `httpd`, `nc`... work like in any busybox image.
+  local applet
+  for applet in $("$root/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf /bin/busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  say "building $image"
+  tar -C "$root" -c . | docker import --change 'CMD ["sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    --message "sandboxgrains busybox" - $image >/dev/null
+}
+
+build_base() {
+  local image=sandboxgrains/base:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  local cache="$SG_STATE/bookworm-minbase-python3.tar"
+  if [ ! -s "$cache" ]; then
+    need_packages debootstrap:debootstrap
+    [ "$(id -u)" -eq 0 ] || die "debootstrap needs root to build $image"
+    local mirror="${SANDBOXGRAINS_DEBIAN_MIRROR:-$(sed -n 's#^URIs: *\(http[^ ]*/debian\)$#\1#p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)}"
+    mirror="${mirror:-http://deb.debian.org/debian}"
+    local root
+    root="$(mktemp -d)"
+    say "debootstrap bookworm minbase into $root from $mirror (cached afterwards at $cache)"
+    debootstrap --variant=minbase --include=python3,ca-certificates,procps bookworm "$root" "$mirror" \
+      >"$SG_STATE/debootstrap.log" 2>&1 || { tail -n 20 "$SG_STATE/debootstrap.log" >&2; rm -rf "$root"; die "debootstrap failed"; }
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    tar -C "$root" --numeric-owner -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
+    rm -rf "$root"
+  fi
+  say "building $image"
+  docker import --change 'CMD ["bash"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'ENV LANG=C.UTF-8' \
+    --message "sandboxgrains base (debian bookworm)" "$cache" $image >/dev/null
+}
+
+for name in "${wanted[@]}"; do "build_$name"; done
