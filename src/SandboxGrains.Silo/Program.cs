@@ -2,7 +2,8 @@ using SandboxGrains.Silo.Api;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits beside the binary; without this it is looked for in whatever folder the silo was started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddSandboxGrainsOptions();
 builder.AddSandboxGrainsSilo();

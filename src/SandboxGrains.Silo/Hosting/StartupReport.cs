@@ -10,16 +10,17 @@ internal static class StartupReport
     {
         try
         {
-            // Resolving the key store early generates (and prints) a key before anything else is printed.
-            var keys = app.Services.GetRequiredService<ApiKeyStore>();
-            app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, keys));
+            // Validate before the host starts anything (the silo would otherwise join the cluster first), and
+            // before the key store exists (it generates and prints a key).
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, app.Services.GetRequiredService<ApiKeyStore>()));
             await app.RunAsync();
             return 0;
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (ValidationFailures(e) is { Count: > 0 } failures)
         {
             await Console.Error.WriteLineAsync("SandboxGrains cannot start: the configuration is not valid.");
-            foreach (var failure in e.Failures)
+            foreach (var failure in failures)
             {
                 await Console.Error.WriteLineAsync($"  - {failure}");
             }
@@ -33,6 +34,14 @@ internal static class StartupReport
             return 3;
         }
     }
+
+    /// <summary>Every options failure in <paramref name="e"/>; start-up validation aggregates one exception per options type.</summary>
+    private static List<string> ValidationFailures(Exception e) => e switch
+    {
+        OptionsValidationException single => [.. single.Failures],
+        AggregateException many => [.. many.InnerExceptions.SelectMany(ValidationFailures)],
+        _ => [],
+    };
 
     private static void PrintBanner(WebApplication app, ApiKeyStore keys)
     {

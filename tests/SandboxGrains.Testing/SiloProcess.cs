@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace SandboxGrains.Testing;
+
+/// <summary>
+/// A real silo process (the built <c>SandboxGrains.Silo.dll</c>) on free loopback ports, with its own data folder and
+/// runner id, so tests exercise exactly what a user runs. Disposing kills it and deletes its folder.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private SiloProcess(Process process, int httpPort, string dataDirectory, string runnerId, string apiKey)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        DataDirectory = dataDirectory;
+        RunnerId = runnerId;
+        ApiKey = apiKey;
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int HttpPort { get; }
+
+    public Uri BaseAddress { get; }
+
+    public string DataDirectory { get; }
+
+    public string RunnerId { get; }
+
+    /// <summary>The key this silo accepts (configured through <c>SANDBOXGRAINS_API_KEY</c> unless the test chose otherwise).</summary>
+    public string ApiKey { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the process printed so far, for assertion messages.</summary>
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>Starts a silo; extra settings are passed as <c>--Key=value</c> flags, environment as given.</summary>
+    public static SiloProcess Start(
+        IReadOnlyDictionary<string, string>? settings = null,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? apiKey = "test-key-" + "0123456789abcdef")
+    {
+        var httpPort = FreePort.Next();
+        var runnerId = $"test-{Guid.NewGuid():N}"[..20];
+        var dataDirectory = Directory.CreateTempSubdirectory("sandboxgrains-silo-").FullName;
+        var flags = new Dictionary<string, string>
+        {
+            ["urls"] = $"http://127.0.0.1:{httpPort}",
+            ["Silo:DataDirectory"] = dataDirectory,
+            ["Runner:Id"] = runnerId,
+            ["Runner:HeartbeatInterval"] = "00:00:01",
+            ["Orleans:Endpoints:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:Endpoints:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            flags[key] = value;
+        }
+
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(RepositoryPaths.SiloAssembly)!,
+        };
+        info.ArgumentList.Add(RepositoryPaths.SiloAssembly);
+        foreach (var (key, value) in flags)
+        {
+            info.ArgumentList.Add($"--{key}={value}");
+        }
+
+        info.Environment["SANDBOXGRAINS_API_KEY"] = apiKey;
+        info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key] = value;
+        }
+
+        foreach (var unset in info.Environment.Where(e => e.Value is null).Select(e => e.Key).ToList())
+        {
+            info.Environment.Remove(unset);
+        }
+
+        if (!File.Exists(RepositoryPaths.SiloAssembly))
+        {
+            throw new FileNotFoundException($"build the silo first: {RepositoryPaths.SiloAssembly} is missing");
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
+        return new SiloProcess(process, httpPort, dataDirectory, runnerId, apiKey ?? "");
+    }
+
+    /// <summary>An HTTP client for this silo; with the API key unless <paramref name="authenticated"/> is false.</summary>
+    public HttpClient CreateClient(bool authenticated = true)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        if (authenticated)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>Polls <paramref name="path"/> until it answers 200, the process dies, or the deadline passes.</summary>
+    public async Task WaitUntilAsync(string path, TimeSpan deadline, CancellationToken cancellationToken = default)
+    {
+        using var client = CreateClient(authenticated: false);
+        client.Timeout = TimeSpan.FromSeconds(5);
+        var stopwatch = Stopwatch.StartNew();
+        string last = "no answer yet";
+        while (stopwatch.Elapsed < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the silo exited with {_process.ExitCode} before {path} answered 200:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(path, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new TimeoutException($"{path} did not answer 200 within {deadline} (last: {last}):\n{Output}");
+    }
+
+    /// <summary>Sends SIGKILL and waits for the process to go.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test against real services: installs and starts Docker's engine and a private Redis when missing,
+# builds the sandbox images, builds the solution, runs all test projects. Last line: "tests: N passed, N failed, N skipped".
+# Usage: tools/test.sh [extra dotnet test arguments, e.g. --filter-class '*Docker*']
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SG_ROOT"
+
+need_dotnet
+ensure_docker
+ensure_redis
+export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
+bash tools/build-images.sh busybox base
+
+say "building the solution"
+dotnet build SandboxGrains.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
+
+log="$SG_STATE/test-$(date +%Y%m%d-%H%M%S).log"
+say "running every test (log: $log)"
+set +e
+dotnet test --solution SandboxGrains.sln --no-build -c Debug "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# The platform prints one summary for the whole run; turn it into the plain line CI reads.
+summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^Test run summary/ { inside = 1; next }
+  inside && $1 == "failed:" { failed = $2 }
+  inside && $1 == "succeeded:" { passed = $2 }
+  inside && $1 == "skipped:" { skipped = $2 }
+  END { if (passed != "") printf "%d %d %d", passed, failed, skipped }')
+if [ -z "$summary" ]; then
+  echo "tests: 0 passed, 1 failed, 0 skipped (no test summary found; exit code $status)"
+  exit 1
+fi
+read -r passed failed skipped <<<"$summary"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
