@@ -11,8 +11,9 @@ ensure_redis
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
 bash tools/build-images.sh busybox base
 
-say "building the solution"
+say "building the solution and the daemon bundle (artifacts/sandboxd)"
 dotnet build SandboxGrains.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
+dotnet publish src/SandboxGrains.Daemon -c Release -nologo -v quiet -clp:ErrorsOnly
 
 log="$SG_STATE/test-$(date +%Y%m%d-%H%M%S).log"
 say "running every test (log: $log)"

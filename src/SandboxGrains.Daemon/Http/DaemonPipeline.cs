@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace SandboxGrains.Daemon.Http;
+
+/// <summary>The two things every request goes through: the daemon-secret check and the error shape.</summary>
+internal static class DaemonPipeline
+{
+    public static void UseDaemonPipeline(this WebApplication app, DaemonOptions options)
+    {
+        // No hashing here: .NET's hashes need OpenSSL, which sandbox images (busybox, distroless) do not have.
+        var expected = Encoding.UTF8.GetBytes(options.Token);
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                if (!HasToken(context.Request, expected))
+                {
+                    throw new DaemonError(401, "UNAUTHORIZED", $"missing or wrong {DaemonOptions.TokenHeader}");
+                }
+
+                // The secret is for us alone: nothing we forward (proxy) or run may see it.
+                context.Request.Headers.Remove(DaemonOptions.TokenHeader);
+                await next(context);
+            }
+            catch (DaemonError e)
+            {
+                await WriteErrorAsync(context, e.StatusCode, e.Code, e.Message);
+            }
+            catch (BadHttpRequestException e)
+            {
+                var tooLarge = e.StatusCode == StatusCodes.Status413PayloadTooLarge;
+                await WriteErrorAsync(context, e.StatusCode, tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+                    tooLarge ? $"request body is larger than the limit of {options.MaxBodyBytes / (1024 * 1024)} MB" : e.Message);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; there is nobody to answer.
+            }
+            catch (IOException) when (context.RequestAborted.IsCancellationRequested)
+            {
+            }
+        });
+    }
+
+    public static async Task WriteErrorAsync(HttpContext context, int status, string code, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        var body = new ErrorBody(status, message, code, DateTimeOffset.UtcNow, context.Request.Path, context.Request.Method);
+        await context.Response.WriteAsJsonAsync(body, DaemonJson.Default.ErrorBody);
+    }
+
+    private static bool HasToken(HttpRequest request, byte[] expected)
+    {
+        var presented = request.Headers[DaemonOptions.TokenHeader].ToString();
+        if (presented.Length == 0)
+        {
+            return false;
+        }
+
+        // Constant time for equal lengths; the length of a generated secret is no secret.
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), expected);
+    }
+
+    /// <summary>Lifts Kestrel's body limit for one request (uploads are bounded by our own limit instead).</summary>
+    public static void SetBodyLimit(HttpContext context, long limit)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+
+namespace SandboxGrains.Daemon.Processes;
+
+/// <summary>A running process whose output flows into an <see cref="OutputLog"/>; finishes once it exited and its output was read.</summary>
+internal sealed class ChildProcess
+{
+    private readonly Process _process;
+
+    public ChildProcess(Process process, OutputLog log)
+    {
+        _process = process;
+        Log = log;
+        Completion = RunAsync();
+    }
+
+    public int Pid => _process.Id;
+
+    public OutputLog Log { get; }
+
+    /// <summary>The exit code, once the process exited and all its output is in the log.</summary>
+    public Task<int> Completion { get; }
+
+    public int? ExitCode => Completion.IsCompletedSuccessfully ? Completion.Result : null;
+
+    public async Task WriteInputAsync(string data, CancellationToken cancellationToken)
+    {
+        await _process.StandardInput.WriteAsync(data.AsMemory(), cancellationToken);
+        await _process.StandardInput.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Closes the process's standard input.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Kills the process and every descendant it still has.</summary>
+    public void KillTree()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>Asks the process to stop (SIGTERM); callers escalate with <see cref="KillTree"/>.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            _ = Native.Libc.Kill(_process.Id, Native.Libc.SIGTERM);
+        }
+    }
+
+    private async Task<int> RunAsync()
+    {
+        var stdout = PumpAsync(_process.StandardOutput.BaseStream, isStderr: false);
+        var stderr = PumpAsync(_process.StandardError.BaseStream, isStderr: true);
+        await _process.WaitForExitAsync();
+        // A background job (`sleep 100 &`) keeps the pipes open after the process itself exited; the command is
+        // still done, so wait only briefly for the last of its output.
+        await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromMilliseconds(500)));
+        var exitCode = _process.ExitCode;
+        Log.Complete();
+        _process.Dispose();
+        return exitCode;
+    }
+
+    private async Task PumpAsync(Stream stream, bool isStderr)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0)
+            {
+                Log.Append(isStderr, buffer.AsSpan(0, read));
+            }
+        }
+        catch (IOException)
+        {
+            // The pipe broke because the process died; what was read is kept.
+        }
+    }
+}

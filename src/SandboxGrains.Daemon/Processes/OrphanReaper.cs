@@ -1,0 +1,71 @@
+using SandboxGrains.Daemon.Native;
+
+namespace SandboxGrains.Daemon.Processes;
+
+/// <summary>
+/// As a container's PID 1 the daemon inherits every orphaned process; their zombies must be reaped or the process
+/// table fills up. Children .NET started are left to .NET (it needs their exit codes); everything else is reaped here.
+/// </summary>
+internal sealed class OrphanReaper(ProcessLauncher launcher) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Environment.ProcessId != 1)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            ReapOnce();
+        }
+    }
+
+    /// <summary>Reaps every zombie child of ours that .NET does not track; returns how many.</summary>
+    public int ReapOnce()
+    {
+        var reaped = 0;
+        foreach (var pid in ZombieChildren())
+        {
+            launcher.WithStartsPaused(() =>
+            {
+                if (!launcher.IsTracked(pid) && Libc.WaitPid(pid, out _, Libc.WNOHANG) == pid)
+                {
+                    reaped++;
+                }
+            });
+        }
+
+        return reaped;
+    }
+
+    private static IEnumerable<int> ZombieChildren()
+    {
+        var self = Environment.ProcessId;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            // Format: pid (comm) state ppid ... ; comm may contain spaces and parentheses, so parse after the last ')'.
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (rest.Length > 1 && rest[0] == "Z" && int.TryParse(rest[1], out var parent) && parent == self)
+            {
+                yield return pid;
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using SandboxGrains.Daemon;
+using SandboxGrains.Daemon.Files;
+using SandboxGrains.Daemon.Http;
+using SandboxGrains.Daemon.Ports;
+using SandboxGrains.Daemon.Processes;
+using SandboxGrains.Daemon.Proxy;
+
+var (options, error) = DaemonOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine($"sandboxd: {error}");
+    Console.Error.WriteLine("usage: sandboxd --work-dir DIR [--port 2280] [--token-file FILE] [--max-body-mb 4096] [-- command args...]");
+    return 2;
+}
+
+Directory.CreateDirectory(options.WorkDir);
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.ListenAnyIP(options.Port);
+    kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+    kestrel.AddServerHeader = false;
+});
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+// An app that is not listening is an everyday answer (502 to the caller), not a daemon problem worth a stack trace.
+builder.Logging.AddFilter("Yarp", LogLevel.Error);
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, DaemonJson.Default));
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton<ProcessLauncher>();
+builder.Services.AddSingleton<SessionStore>();
+builder.Services.AddHostedService<EntrypointService>();
+builder.Services.AddHostedService<OrphanReaper>();
+builder.Services.AddHttpForwarder();
+
+var app = builder.Build();
+app.UseDaemonPipeline(options);
+
+app.MapGet("/version", () => TypedResults.Json(new VersionDto(DaemonVersion.Current), DaemonJson.Default.VersionDto));
+app.MapGet("/work-dir", () => TypedResults.Json(new DirDto(options.WorkDir), DaemonJson.Default.DirDto));
+app.MapGet("/user-home-dir", () => TypedResults.Json(new DirDto(DaemonVersion.HomeDir()), DaemonJson.Default.DirDto));
+app.MapGet("/project-dir", () => TypedResults.Json(new DirDto(DaemonVersion.HomeDir()), DaemonJson.Default.DirDto));
+app.MapExecuteEndpoints();
+app.MapSessionEndpoints();
+app.MapFileEndpoints();
+app.MapGet("/port", () => TypedResults.Json(new PortsDto(ListeningPorts.Read()), DaemonJson.Default.PortsDto));
+app.MapPortProxy();
+app.MapFallback((HttpContext context) =>
+    DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status404NotFound, "NOT_FOUND", $"no route {context.Request.Method} {context.Request.Path}"));
+
+await app.RunAsync();
+return 0;

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using SandboxGrains.Daemon.Http;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
+
+namespace SandboxGrains.Daemon.Proxy;
+
+/// <summary><c>ANY /proxy/{port}/{**path}</c>: forwards HTTP and WebSocket traffic to <c>127.0.0.1:{port}</c> inside the sandbox.</summary>
+internal static class PortProxy
+{
+    private static readonly HttpMessageInvoker Invoker = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+    });
+
+    private static readonly ForwarderRequestConfig RequestConfig = new()
+    {
+        ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
+
+    public static void MapPortProxy(this IEndpointRouteBuilder app)
+    {
+        app.Map("/proxy/{port}/{**path}", ForwardAsync);
+    }
+
+    private static async Task ForwardAsync(HttpContext context, string port, IHttpForwarder forwarder, DaemonOptions options)
+    {
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
+        {
+            throw DaemonError.BadRequest($"port '{port}' must be a number from 1 to 65535", "INVALID_PORT");
+        }
+
+        if (number == options.Port)
+        {
+            throw new DaemonError(403, "PORT_FORBIDDEN", $"port {number} is the daemon's own port and cannot be proxied");
+        }
+
+        // Keep the path exactly as the client escaped it: the route value is already decoded.
+        context.Request.Path.StartsWithSegments($"/proxy/{port}", out var rest);
+        var error = await forwarder.SendAsync(context, $"http://127.0.0.1:{number}", Invoker, RequestConfig, new PathTransformer(rest));
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            var cause = context.GetForwarderErrorFeature()?.Exception?.Message;
+            var message = error is ForwarderError.Request or ForwarderError.RequestTimedOut
+                ? $"nothing is listening on port {number} in this sandbox ({cause})"
+                : $"proxying to port {number} failed: {error} ({cause})";
+            await DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status502BadGateway, "PORT_UNREACHABLE", message);
+        }
+    }
+
+    private sealed class PathTransformer(PathString rest) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, rest, httpContext.Request.QueryString);
+            proxyRequest.Headers.Host = null;
+            Debug.Assert(!proxyRequest.Headers.Contains(DaemonOptions.TokenHeader));
+        }
+    }
+}

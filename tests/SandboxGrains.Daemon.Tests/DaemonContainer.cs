@@ -1,0 +1,125 @@
+using System.Net.Http.Headers;
+using SandboxGrains.Testing;
+using Xunit;
+
+namespace SandboxGrains.Daemon.Tests;
+
+/// <summary>
+/// A real container running the published bundle, mounted read-only at /opt/sandboxgrains, with sandboxd as PID 1.
+/// Tests reach the daemon through a port published on 127.0.0.1.
+/// </summary>
+public sealed class DaemonContainer : IAsyncDisposable
+{
+    public const string Token = "daemon-test-secret-0123456789";
+
+    private DaemonContainer(string name, int port)
+    {
+        Name = name;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public string Name { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The published bundle (<c>dotnet publish src/SandboxGrains.Daemon -c Release</c> puts it here).</summary>
+    public static string BundlePath => Path.Combine(RepositoryPaths.Root, "artifacts", "sandboxd");
+
+    public static async Task<DaemonContainer> StartAsync(string image, params string[] entrypoint)
+    {
+        await Requirements.DockerAsync();
+        if (!File.Exists(Path.Combine(BundlePath, "sandboxd")))
+        {
+            Assert.Fail($"the daemon bundle is missing at {BundlePath}: run dotnet publish src/SandboxGrains.Daemon -c Release (tools/test.sh does)");
+        }
+
+        var name = $"sgd-test-{Guid.NewGuid():N}"[..24];
+        List<string> args =
+        [
+            "run", "-d", "--name", name, "--label", "sandboxgrains.test=daemon",
+            "-v", $"{BundlePath}:/opt/sandboxgrains:ro", "-e", $"SANDBOXD_TOKEN={Token}", "-p", "127.0.0.1::2280",
+            "--entrypoint", "/opt/sandboxgrains/sandboxd", image, "--work-dir", "/work",
+        ];
+        if (entrypoint.Length > 0)
+        {
+            args.Add("--");
+            args.AddRange(entrypoint);
+        }
+
+        await ProcessRunner.DockerAsync([.. args]);
+        var container = new DaemonContainer(name, 0);
+        var state = await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", name);
+        if (state != "true")
+        {
+            var logs = await ProcessRunner.RunAsync("docker", ["logs", name]);
+            await container.DisposeAsync();
+            Assert.Fail($"the container with sandboxd as PID 1 is not running; logs:\n{logs.Stdout}{logs.Stderr}");
+        }
+
+        var mapped = await ProcessRunner.DockerAsync("port", name, "2280/tcp");
+        var port = int.Parse(mapped.Split('\n')[0].Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        container = new DaemonContainer(name, port);
+        await container.WaitForVersionAsync();
+        return container;
+    }
+
+    public HttpClient CreateClient(bool withToken = true)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        if (withToken)
+        {
+            client.DefaultRequestHeaders.Add("X-Sandbox-Daemon-Token", Token);
+        }
+
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    private async Task WaitForVersionAsync()
+    {
+        using var client = CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(2);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/version");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                last = response.StatusCode.ToString();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(100);
+        }
+
+        var logs = await ProcessRunner.RunAsync("docker", ["logs", Name]);
+        throw new TimeoutException($"sandboxd in {Name} did not answer /version ({last}); logs:\n{logs.Stdout}{logs.Stderr}");
+    }
+
+    public async ValueTask DisposeAsync() => await ProcessRunner.RunAsync("docker", ["rm", "-f", Name]);
+}
+
+/// <summary>One busybox container shared by the tests of a class.</summary>
+public sealed class BusyboxDaemonFixture : IAsyncLifetime
+{
+    public DaemonContainer Container { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Container = await DaemonContainer.StartAsync("sandboxgrains/busybox:latest", "sh");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Container is not null)
+        {
+            await Container.DisposeAsync();
+        }
+    }
+}
