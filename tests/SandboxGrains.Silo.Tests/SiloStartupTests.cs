@@ -105,3 +105,28 @@ public sealed class SiloStartupTests(SiloFixture fixture) : IClassFixture<SiloFi
         Assert.DoesNotContain(fixture.Silo.ApiKey, fixture.Silo.Output, StringComparison.Ordinal);
     }
 }
+
+public sealed class HttpClientTests(SiloFixture fixture) : IClassFixture<SiloFixture>
+{
+    [Fact]
+    public async Task ListRunners_ThroughTheTypedClient_FindsThisSilosRunner()
+    {
+        await Requirements.DockerAsync();
+        await fixture.Silo.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var client = Client.SandboxGrainsHttpClient.Create(fixture.Silo.BaseAddress, fixture.Silo.ApiKey);
+
+        var runners = await client.ListRunnersAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains(runners, r => r.Id == fixture.Silo.RunnerId && r.Status == "healthy");
+    }
+
+    [Fact]
+    public async Task ListRunners_WrongKey_ThrowsWithTheStatus()
+    {
+        var client = Client.SandboxGrainsHttpClient.Create(fixture.Silo.BaseAddress, "wrong-key-0123456789abcdef");
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.ListRunnersAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+    }
+}
