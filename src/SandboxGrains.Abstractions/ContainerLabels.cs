@@ -11,4 +11,28 @@ public static class ContainerLabels
 
     /// <summary>Marks containers the cluster created or adopted; value <c>true</c>.</summary>
     public const string Managed = "sandboxgrains.managed";
+
+    /// <summary>The sandbox's display name.</summary>
+    public const string Name = "sandboxgrains.name";
+
+    /// <summary>The injection mode the daemon came in by.</summary>
+    public const string Injection = "sandboxgrains.injection";
+
+    /// <summary>The daemon's work directory.</summary>
+    public const string WorkDir = "sandboxgrains.work-dir";
+
+    /// <summary>When the sandbox was created (round-trip date format).</summary>
+    public const string CreatedAt = "sandboxgrains.created-at";
+
+    /// <summary>Reserved CPU cores.</summary>
+    public const string Cpu = "sandboxgrains.cpu";
+
+    /// <summary>Reserved memory in MiB.</summary>
+    public const string MemoryMb = "sandboxgrains.memory-mb";
+
+    /// <summary>Prefix of the labels that carry what reconciliation needs to rebuild a sandbox with no grain state.</summary>
+    public const string Prefix = "sandboxgrains.";
+
+    /// <summary>Prefix of the caller's own labels, copied onto the container so they survive a lost grain state.</summary>
+    public const string UserLabelPrefix = "sandboxgrains.label.";
 }

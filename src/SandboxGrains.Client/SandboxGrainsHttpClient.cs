@@ -2,37 +2,163 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using SandboxGrains.Sandboxes;
+
 namespace SandboxGrains.Client;
 
-/// <summary>Typed HTTP client over the v1 API for backends outside the cluster. First slice: runners.</summary>
-public sealed class SandboxGrainsHttpClient(HttpClient http)
+/// <summary>Typed HTTP client over the v1 API and the toolbox route, for backends anywhere.</summary>
+public sealed class SandboxGrainsHttpClient(HttpClient http) : ISandboxGrainsClient
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     /// <summary>Creates a client for <paramref name="baseAddress"/> that sends <paramref name="apiKey"/> as a bearer token.</summary>
     public static SandboxGrainsHttpClient Create(Uri baseAddress, string apiKey)
     {
-        var http = new HttpClient { BaseAddress = baseAddress };
+        // Creating and starting a sandbox can take a while on a busy host; the server bounds every step itself.
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return new SandboxGrainsHttpClient(http);
     }
 
     /// <summary>The cluster's runners, as <c>GET /api/v1/runners</c> returns them.</summary>
-    public async Task<IReadOnlyList<RunnerSummary>> ListRunnersAsync(CancellationToken cancellationToken = default)
-    {
-        using var response = await http.GetAsync(new Uri("/api/v1/runners", UriKind.Relative), cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new HttpRequestException($"GET /api/v1/runners answered {(int)response.StatusCode}: {body}", null, response.StatusCode);
-        }
+    public async Task<IReadOnlyList<RunnerSummary>> ListRunnersAsync(CancellationToken cancellationToken = default) =>
+        (await SendAsync<ItemList<RunnerSummary>>(HttpMethod.Get, "/api/v1/runners", null, cancellationToken).ConfigureAwait(false)).Items;
 
-        var list = await response.Content.ReadFromJsonAsync<ItemList<RunnerSummary>>(Json, cancellationToken).ConfigureAwait(false);
-        return list?.Items ?? [];
+    public Task<Sandbox> CreateSandboxAsync(CreateSandboxRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<Sandbox>(HttpMethod.Post, "/api/v1/sandboxes", JsonContent.Create(request, options: Json), cancellationToken);
+
+    public Task<Sandbox> GetSandboxAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<Sandbox>(HttpMethod.Get, $"/api/v1/sandboxes/{Escape(id)}", null, cancellationToken);
+
+    public async Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(
+        IReadOnlyDictionary<string, string>? labels = null, CancellationToken cancellationToken = default)
+    {
+        var filter = string.Concat((labels ?? new Dictionary<string, string>()).Select(l => $"&label={Escape($"{l.Key}={l.Value}")}"));
+        var all = new List<Sandbox>();
+        string? cursor = null;
+        do
+        {
+            var page = await SendAsync<SandboxPage>(
+                HttpMethod.Get, $"/api/v1/sandboxes?limit=500{filter}{(cursor is null ? "" : "&cursor=" + Escape(cursor))}", null, cancellationToken).ConfigureAwait(false);
+            all.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return all;
     }
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public Task<Sandbox> StopSandboxAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<Sandbox>(HttpMethod.Post, $"/api/v1/sandboxes/{Escape(id)}/stop", null, cancellationToken);
+
+    public Task<Sandbox> StartSandboxAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<Sandbox>(HttpMethod.Post, $"/api/v1/sandboxes/{Escape(id)}/start", null, cancellationToken);
+
+    public async Task DeleteSandboxAsync(string id, bool removeContainer = false, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(
+            HttpMethod.Delete, $"/api/v1/sandboxes/{Escape(id)}{(removeContainer ? "?removeContainer=true" : "")}", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<Sandbox> AdoptSandboxAsync(string container, string? injection = null, CancellationToken cancellationToken = default) =>
+        SendAsync<Sandbox>(HttpMethod.Post, "/api/v1/sandboxes/adopt", JsonContent.Create(new { container, injection }, options: Json), cancellationToken);
+
+    public Task<ExecuteResult> ExecuteAsync(
+        string id, string command, string? cwd = null, int? timeoutSeconds = null, CancellationToken cancellationToken = default) =>
+        SendAsync<ExecuteResult>(
+            HttpMethod.Post,
+            $"/toolbox/{Escape(id)}/process/execute",
+            JsonContent.Create(new { command, cwd, timeout = timeoutSeconds }, options: Json),
+            cancellationToken);
+
+    public async Task UploadFileAsync(string id, string path, Stream content, CancellationToken cancellationToken = default)
+    {
+        using var body = new StreamContent(content);
+        using var response = await SendRawAsync(
+            HttpMethod.Post, $"/toolbox/{Escape(id)}/files/upload?path={Escape(path)}", body, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Stream> DownloadFileAsync(string id, string path, CancellationToken cancellationToken = default)
+    {
+        var response = await SendRawAsync(
+            HttpMethod.Get, $"/toolbox/{Escape(id)}/files/download?path={Escape(path)}", null, cancellationToken, streamBody: true).ConfigureAwait(false);
+        return new ResponseStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), response);
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(method, path, body, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken).ConfigureAwait(false)
+            ?? throw new SandboxGrainsException((int)response.StatusCode, "empty_answer", $"{method} {path} answered with no body");
+    }
+
+    /// <summary>Sends a request and turns any error answer into a <see cref="SandboxGrainsException"/> carrying its code.</summary>
+    private async Task<HttpResponseMessage> SendRawAsync(
+        HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken, bool streamBody = false)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = body };
+        var response = await http.SendAsync(
+            request, streamBody ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var (code, detail) = ReadProblem(text);
+            throw new SandboxGrainsException((int)response.StatusCode, code, $"{method} {path} answered {(int)response.StatusCode} {code}: {detail}");
+        }
+    }
+
+    /// <summary>The <c>code</c> and <c>detail</c> of a problem answer (the daemon's <c>code</c>/<c>message</c> too).</summary>
+    private static (string Code, string Detail) ReadProblem(string text)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            var root = json.RootElement;
+            var code = root.TryGetProperty("code", out var c) ? c.GetString() : null;
+            var detail = root.TryGetProperty("detail", out var d) ? d.GetString()
+                : root.TryGetProperty("message", out var m) ? m.GetString() : null;
+            return (code ?? "error", detail ?? text);
+        }
+        catch (JsonException)
+        {
+            return ("error", text);
+        }
+    }
+
+    private static string Escape(string value) => Uri.EscapeDataString(value);
 
     private sealed record ItemList<T>(IReadOnlyList<T> Items);
-}
 
-/// <summary>A runner as the HTTP API describes it.</summary>
-public sealed record RunnerSummary(string Id, string? Endpoint, string Status, string? StatusReason, int SandboxCount);
+
+    /// <summary>A response body that disposes its response with it.</summary>
+    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                response.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -5,12 +5,22 @@ using SandboxGrains.Daemon.Ports;
 using SandboxGrains.Daemon.Processes;
 using SandboxGrains.Daemon.Proxy;
 
-var (options, error) = DaemonOptions.Parse(args);
+var background = args is ["--background", ..];
+var (options, error) = DaemonOptions.Parse(background ? args[1..] : args);
 if (options is null)
 {
     Console.Error.WriteLine($"sandboxd: {error}");
-    Console.Error.WriteLine("usage: sandboxd --work-dir DIR [--port 2280] [--token-file FILE] [--max-body-mb 4096] [-- command args...]");
+    Console.Error.WriteLine("usage: sandboxd [--background] --work-dir DIR [--port 2280] [--token-file FILE] [--max-body-mb 4096] [-- command args...]");
     return 2;
+}
+
+if (background)
+{
+    // Started by `docker exec` (copy and none injection): run on as a copy of ourselves that holds none of the exec's
+    // streams, so the exec ends now and its exit code tells the cluster whether the arguments were good.
+    var pid = BackgroundLauncher.Start(args[1..]);
+    Console.WriteLine($"sandboxd running in the background as pid {pid}");
+    return 0;
 }
 
 Directory.CreateDirectory(options.WorkDir);
@@ -46,6 +56,19 @@ app.MapSessionEndpoints();
 app.MapFileEndpoints();
 app.MapGet("/port", () => TypedResults.Json(new PortsDto(ListeningPorts.Read()), DaemonJson.Default.PortsDto));
 app.MapPortProxy();
+// Not part of Daytona's API: how the cluster takes its daemon back out of an adopted container.
+app.MapPost("/sandboxd/shutdown", (HttpContext context, IHostApplicationLifetime lifetime) =>
+{
+    if (Environment.ProcessId == 1)
+    {
+        return DaemonPipeline.WriteErrorAsync(
+            context, StatusCodes.Status409Conflict, "DAEMON_IS_INIT", "sandboxd is this container's init process; stop the container instead");
+    }
+
+    context.Response.OnCompleted(() => { lifetime.StopApplication(); return Task.CompletedTask; });
+    context.Response.StatusCode = StatusCodes.Status202Accepted;
+    return Task.CompletedTask;
+});
 app.MapFallback((HttpContext context) =>
     DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status404NotFound, "NOT_FOUND", $"no route {context.Request.Method} {context.Request.Path}"));
 

@@ -13,6 +13,9 @@ namespace SandboxGrains.Docker;
 /// <param name="Labels">Its labels.</param>
 /// <param name="Entrypoint">Its entrypoint as configured.</param>
 /// <param name="Cmd">Its command as configured.</param>
+/// <param name="Env">Its environment as configured (<c>KEY=value</c>).</param>
+/// <param name="User">The user it runs as, when set.</param>
+/// <param name="WorkingDir">Its working directory, when set.</param>
 public sealed record ContainerDetails(
     string Id,
     string Name,
@@ -25,4 +28,7 @@ public sealed record ContainerDetails(
     string? IpAddress,
     IReadOnlyDictionary<string, string> Labels,
     IReadOnlyList<string> Entrypoint,
-    IReadOnlyList<string> Cmd);
+    IReadOnlyList<string> Cmd,
+    IReadOnlyList<string> Env,
+    string? User,
+    string? WorkingDir);

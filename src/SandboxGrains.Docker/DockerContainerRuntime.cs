@@ -1,6 +1,8 @@
 using System.Formats.Tar;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
@@ -178,7 +180,10 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             ip,
             found.Config?.Labels is { } labels ? new Dictionary<string, string>(labels) : [],
             [.. found.Config?.Entrypoint ?? []],
-            [.. found.Config?.Cmd ?? []]);
+            [.. found.Config?.Cmd ?? []],
+            [.. found.Config?.Env ?? []],
+            NullIfEmpty(found.Config?.User),
+            NullIfEmpty(found.Config?.WorkingDir));
     }
 
     public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(
@@ -206,16 +211,9 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             Env = [.. request.Env.Select(kv => $"{kv.Key}={kv.Value}")],
             WorkingDir = request.WorkingDir!,
             User = request.User!,
-            AttachStdout = !request.Detach,
-            AttachStderr = !request.Detach,
+            AttachStdout = true,
+            AttachStderr = true,
         }, cancellationToken)).ConfigureAwait(false);
-
-        if (request.Detach)
-        {
-            using var detached = await CallAsync(() => _client.Exec.StartContainerExecAsync(
-                created.ID, new ContainerExecStartParameters { Detach = true }, cancellationToken)).ConfigureAwait(false);
-            return new ExecResult(-1, "", "");
-        }
 
         string stdout, stderr;
         using (var stream = await CallAsync(() => _client.Exec.StartContainerExecAsync(
@@ -267,7 +265,88 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             container, new CopyToContainerParameters { Path = targetFolder }, tar, cancellationToken)).ConfigureAwait(false);
     }
 
+    public async Task<byte[]?> ReadFileAsync(string container, string path, CancellationToken cancellationToken = default)
+    {
+        ContainerArchiveResponse archive;
+        try
+        {
+            archive = await OnContainerAsync(container, () => _client.Containers.GetArchiveFromContainerAsync(
+                container, new ContainerPathStatParameters { Path = path }, statOnly: false, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (ContainerNotFoundException)
+        {
+            // Docker answers 404 both for a missing container and a missing path; only the first is an error.
+            if (await InspectContainerAsync(container, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw;
+            }
+
+            return null;
+        }
+
+        await using var stream = archive.Stream ?? Stream.Null;
+        await using var reader = new TarReader(stream);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is { } data)
+            {
+                using var content = new MemoryStream();
+                await data.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
+                return content.ToArray();
+            }
+        }
+
+        return null;
+    }
+
+    public async IAsyncEnumerable<ContainerEvent> WatchEventsAsync(
+        IReadOnlyDictionary<string, string> labels, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var events = Channel.CreateUnbounded<ContainerEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var filters = new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["type"] = new Dictionary<string, bool> { ["container"] = true },
+            ["label"] = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true),
+        };
+        var progress = new EventSink(message =>
+        {
+            if (message.Actor?.ID is { Length: > 0 } id && message.Action is { Length: > 0 } action)
+            {
+                var attributes = message.Actor.Attributes is { } a ? new Dictionary<string, string>(a) : [];
+                events.Writer.TryWrite(new ContainerEvent(id, action, attributes));
+            }
+        });
+
+        // The monitor call only returns when the stream ends; it completes the channel either way.
+        var monitor = Task.Run(async () =>
+        {
+            try
+            {
+                await CallAsync(() => _client.System.MonitorEventsAsync(
+                    new ContainerEventsParameters { Filters = filters }, progress, cancellationToken)).ConfigureAwait(false);
+                events.Writer.TryComplete(new DockerUnavailableException($"the event stream from Docker at {Endpoint} ended", null));
+            }
+            catch (Exception e)
+            {
+                events.Writer.TryComplete(e);
+            }
+        }, CancellationToken.None);
+
+        await foreach (var evt in events.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return evt;
+        }
+
+        await monitor.ConfigureAwait(false);
+    }
+
     public void Dispose() => _client.Dispose();
+
+    /// <summary>Delivers each event synchronously, unlike <see cref="Progress{T}"/>, which posts to a context.</summary>
+    private sealed class EventSink(Action<Message> onEvent) : IProgress<Message>
+    {
+        public void Report(Message value) => onEvent(value);
+    }
 
     /// <summary>Creates <paramref name="folder"/> and its parents by extracting an archive of empty folders at /.</summary>
     private async Task CopyFolderSkeletonAsync(string container, string folder, CancellationToken cancellationToken)

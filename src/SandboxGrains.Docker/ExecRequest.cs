@@ -11,7 +11,4 @@ public sealed record ExecRequest(IReadOnlyList<string> Command)
 
     /// <summary>User to run as; null keeps the container's.</summary>
     public string? User { get; init; }
-
-    /// <summary>Start and return at once without collecting output (the exit code is then unknown).</summary>
-    public bool Detach { get; init; }
 }

@@ -46,4 +46,14 @@ public interface IContainerRuntime
     /// <summary>Copies files into a folder of the container (created when missing) through Docker's archive API.</summary>
     Task CopyToContainerAsync(
         string container, string targetFolder, IEnumerable<ArchiveFile> files, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one file out of a container (running or not) through Docker's archive API; null when it does not exist.</summary>
+    Task<byte[]?> ReadFileAsync(string container, string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Follows the engine's container events for containers carrying every given label, until cancelled. Ends (throws)
+    /// when the engine connection drops; callers reconnect.
+    /// </summary>
+    IAsyncEnumerable<ContainerEvent> WatchEventsAsync(
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
 }

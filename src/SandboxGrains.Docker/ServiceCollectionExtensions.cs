@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SandboxGrains.Docker.Sandboxes;
 
 namespace SandboxGrains.Docker;
 
@@ -11,6 +12,10 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<DockerOptions>();
         services.TryAddSingleton<IContainerRuntime, DockerContainerRuntime>();
+        services.AddOptions<DaemonInjectionOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<DaemonBundle>();
+        services.TryAddSingleton<ISandboxContainers, SandboxContainers>();
         return services;
     }
 }

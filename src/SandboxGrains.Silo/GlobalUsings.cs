@@ -2,3 +2,4 @@ global using Microsoft.Extensions.Options;
 global using Orleans;
 global using SandboxGrains.Runners;
 global using Microsoft.AspNetCore.Http.HttpResults;
+global using SandboxGrains.Sandboxes;

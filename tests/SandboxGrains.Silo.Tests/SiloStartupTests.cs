@@ -121,12 +121,13 @@ public sealed class HttpClientTests(SiloFixture fixture) : IClassFixture<SiloFix
     }
 
     [Fact]
-    public async Task ListRunners_WrongKey_ThrowsWithTheStatus()
+    public async Task ListRunners_WrongKey_ThrowsWithTheStatusAndCode()
     {
         var client = Client.SandboxGrainsHttpClient.Create(fixture.Silo.BaseAddress, "wrong-key-0123456789abcdef");
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.ListRunnersAsync(TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<Client.SandboxGrainsException>(() => client.ListRunnersAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+        Assert.Equal((int)HttpStatusCode.Unauthorized, error.Status);
+        Assert.Equal("unauthorized", error.Code);
     }
 }

@@ -40,6 +40,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Set by tests that restart a runner's silo: the next silo takes over this one's containers.</summary>
+    public bool KeepContainers { get; set; }
+
     /// <summary>Everything the process printed so far, for assertion messages.</summary>
     public string Output => string.Join('\n', _output);
 
@@ -50,7 +53,7 @@ public sealed class SiloProcess : IAsyncDisposable
         string? apiKey = "test-key-" + "0123456789abcdef")
     {
         var httpPort = FreePort.Next();
-        var runnerId = $"test-{Guid.NewGuid():N}"[..20];
+        var runnerId = settings?.GetValueOrDefault("Runner:Id") ?? $"test-{Guid.NewGuid():N}"[..20];
         var dataDirectory = Directory.CreateTempSubdirectory("sandboxgrains-silo-").FullName;
         var flags = new Dictionary<string, string>
         {
@@ -157,10 +160,33 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Removes every container this silo's runner labelled (each test silo has its own runner id).</summary>
+    public async Task RemoveRunnerContainersAsync()
+    {
+        var ids = (await ProcessRunner.DockerAsync("ps", "-aq", "--filter", $"label=sandboxgrains.runner-id={RunnerId}"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ids.Length > 0)
+        {
+            await ProcessRunner.DockerAsync(["rm", "-f", .. ids]);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
         _process.Dispose();
+        if (!KeepContainers)
+        {
+            try
+            {
+                await RemoveRunnerContainersAsync();
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // No Docker here: nothing of ours can be left behind either.
+            }
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -1,6 +1,12 @@
+using SandboxGrains.Sandboxes;
+
 namespace SandboxGrains.Runners;
 
-/// <summary>One per Docker host (key = runner id): capacity, allocations and health of that host.</summary>
+/// <summary>
+/// One per Docker host (key = runner id): capacity, allocations and health of that host, and the only place where its
+/// containers are touched. It is placed on the silo that owns the host's Docker engine (a unix socket is only reachable
+/// there). Container operations interleave: they touch no grain state, and one slow container must not hold up the rest.
+/// </summary>
 [Alias("sandboxgrains.IRunnerGrain")]
 public interface IRunnerGrain : IGrainWithStringKey
 {
@@ -22,4 +28,48 @@ public interface IRunnerGrain : IGrainWithStringKey
     /// <summary>Releases a sandbox's reservation; releasing an unknown sandbox does nothing.</summary>
     [Alias("Release")]
     Task ReleaseAsync(string sandboxId);
+
+    /// <summary>Records a sandbox's reservation without checking room: the container already exists (reconciliation).</summary>
+    [Alias("Record")]
+    Task RecordAsync(string sandboxId, RunnerResources resources);
+
+    /// <summary>Creates, starts and injects a sandbox's container, returning once its daemon answers.</summary>
+    [Alias("CreateSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:02:30")]
+    Task<SandboxContainer> CreateSandboxContainerAsync(SandboxContainerRequest request);
+
+    /// <summary>Starts a stopped sandbox container and its daemon, returning once the daemon answers.</summary>
+    [Alias("StartSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:02:30")]
+    Task<SandboxContainer> StartSandboxContainerAsync(string containerId, DaemonLaunch daemon);
+
+    /// <summary>Stops a sandbox container (grace period, then kill).</summary>
+    [Alias("StopSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:01:30")]
+    Task StopSandboxContainerAsync(string containerId);
+
+    /// <summary>Removes a sandbox container; a missing one is fine.</summary>
+    [Alias("RemoveSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:01:30")]
+    Task RemoveSandboxContainerAsync(string containerId);
+
+    /// <summary>Where a container stands, and whether its daemon answers.</summary>
+    [Alias("InspectSandboxContainer"), AlwaysInterleave]
+    Task<SandboxContainer> InspectSandboxContainerAsync(string containerId, string? daemonToken);
+
+    /// <summary>Restarts the daemon of a running container when it does not answer (copy and none modes).</summary>
+    [Alias("EnsureDaemon"), AlwaysInterleave, ResponseTimeout("00:01:30")]
+    Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon);
+
+    /// <summary>Reads a container's labels, environment and daemon secret so its sandbox can be rebuilt or adopted.</summary>
+    [Alias("ReadContainer"), AlwaysInterleave]
+    Task<RecoveredContainer> ReadContainerAsync(string container);
+
+    /// <summary>Injects the daemon into a running container that the cluster did not create (adopt).</summary>
+    [Alias("AdoptContainer"), AlwaysInterleave, ResponseTimeout("00:02:30")]
+    Task<SandboxContainer> AdoptContainerAsync(string containerId, string sandboxId, DaemonLaunch daemon);
+
+    /// <summary>Takes the daemon out of an adopted container and leaves the container running.</summary>
+    [Alias("ReleaseAdoptedContainer"), AlwaysInterleave, ResponseTimeout("00:01:30")]
+    Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon);
+
+    /// <summary>Ids and container ids of every managed container on this runner, for reconciliation.</summary>
+    [Alias("ListSandboxContainers"), AlwaysInterleave]
+    Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync();
 }

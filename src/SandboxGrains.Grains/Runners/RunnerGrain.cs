@@ -4,9 +4,12 @@ namespace SandboxGrains.Grains.Runners;
 /// Capacity and health of one Docker host. Allocations are persisted (they must survive a silo restart); the heartbeat
 /// is not, because a fresh one arrives within seconds from the silo that owns the engine.
 /// </summary>
+[RunnerPlacement]
 internal sealed class RunnerGrain(
     [PersistentState("runner", StorageNames.Runners)] IPersistentState<RunnerState> state,
-    TimeProvider time) : Grain, IRunnerGrain
+    TimeProvider time,
+    LocalRunner local,
+    IServiceProvider services) : Grain, IRunnerGrain
 {
     /// <summary>Without a heartbeat for this long a runner counts as unreachable (three missed beats at the default).</summary>
     internal static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(15);
@@ -17,6 +20,12 @@ internal sealed class RunnerGrain(
     public Task HeartbeatAsync(RunnerHeartbeat heartbeat)
     {
         var first = _lastHeartbeat is null;
+        if (!IsOnOwnSilo)
+        {
+            // Placed elsewhere while the runner's silo was away; it is back, so move there on the next call.
+            this.DeactivateOnIdle();
+        }
+
         _lastHeartbeat = heartbeat;
         _lastHeartbeatAt = time.GetUtcNow();
         return first
@@ -56,6 +65,80 @@ internal sealed class RunnerGrain(
         if (state.State.Allocations.Remove(sandboxId))
         {
             await state.WriteStateAsync();
+        }
+    }
+
+    public async Task RecordAsync(string sandboxId, RunnerResources resources)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sandboxId);
+        state.State.Allocations[sandboxId] = resources with { Sandboxes = 1 };
+        await state.WriteStateAsync();
+    }
+
+    public Task<SandboxContainer> CreateSandboxContainerAsync(SandboxContainerRequest request) =>
+        OnEngineAsync((containers, id, ct) => containers.CreateAsync(id, request, ct));
+
+    public Task<SandboxContainer> StartSandboxContainerAsync(string containerId, DaemonLaunch daemon) =>
+        OnEngineAsync((containers, _, ct) => containers.StartAsync(containerId, daemon, ct));
+
+    public Task StopSandboxContainerAsync(string containerId) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.StopAsync(containerId, ct); return true; });
+
+    public Task RemoveSandboxContainerAsync(string containerId) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.RemoveAsync(containerId, ct); return true; });
+
+    public Task<SandboxContainer> InspectSandboxContainerAsync(string containerId, string? daemonToken) =>
+        OnEngineAsync((containers, _, ct) => containers.InspectAsync(containerId, daemonToken, ct));
+
+    public Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon) =>
+        OnEngineAsync((containers, _, ct) => containers.EnsureDaemonAsync(containerId, daemon, ct));
+
+    public Task<RecoveredContainer> ReadContainerAsync(string container) =>
+        OnEngineAsync((containers, _, ct) => containers.ReadAsync(container, ct));
+
+    public Task<SandboxContainer> AdoptContainerAsync(string containerId, string sandboxId, DaemonLaunch daemon) =>
+        OnEngineAsync((containers, _, ct) => containers.AdoptAsync(containerId, daemon, ct));
+
+    public Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.ReleaseAsync(containerId, daemon, ct); return true; });
+
+    public Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync() =>
+        OnEngineAsync((containers, id, ct) => containers.ListAsync(id, ct));
+
+    private bool IsOnOwnSilo => local.RunnerId == this.GetPrimaryKeyString();
+
+    /// <summary>
+    /// Runs a container operation on this silo's engine, turning the engine's exceptions into <see cref="SandboxException"/>s
+    /// that say which runner answered, so they cross the grain boundary intact and read well in an API error.
+    /// </summary>
+    private async Task<T> OnEngineAsync<T>(Func<ISandboxContainers, string, CancellationToken, Task<T>> operation)
+    {
+        var runnerId = this.GetPrimaryKeyString();
+        if (!IsOnOwnSilo)
+        {
+            this.DeactivateOnIdle();
+            throw new SandboxException(SandboxErrorCodes.RunnerUnreachable, $"runner {runnerId} has no silo in the cluster right now");
+        }
+
+        try
+        {
+            return await operation(services.GetRequiredService<ISandboxContainers>(), runnerId, CancellationToken.None);
+        }
+        catch (ImageNotFoundException e)
+        {
+            throw new SandboxException(SandboxErrorCodes.ImageNotFound, $"image {e.Image} not found on runner {runnerId}");
+        }
+        catch (ContainerNotFoundException e)
+        {
+            throw new SandboxException(SandboxErrorCodes.ContainerNotFound, $"container {e.Container} not found on runner {runnerId}");
+        }
+        catch (DockerUnavailableException e)
+        {
+            throw new SandboxException(SandboxErrorCodes.DockerUnavailable, $"runner {runnerId}: {e.Message}");
+        }
+        catch (ContainerRuntimeException e)
+        {
+            throw new SandboxException(SandboxErrorCodes.Failed, $"runner {runnerId}: {e.Message}");
         }
     }
 

@@ -1,3 +1,5 @@
+using SandboxGrains.Silo.Sandboxes;
+
 namespace SandboxGrains.Silo.Api;
 
 /// <summary>The route table of the native HTTP API: every <c>/api/v1</c> route needs an API key.</summary>
@@ -7,6 +9,7 @@ internal static class ApiEndpoints
     {
         var v1 = app.MapGroup("/api/v1").RequireApiKey();
         v1.MapRunnersApi();
+        v1.MapSandboxesApi();
 
         // Anything else under /api is an unknown route, answered as a problem, not an empty 404.
         app.MapGroup("/api").RequireApiKey().Map("/{**rest}", (string? rest) => Problems.NotFound("route_not_found", $"no API route /api/{rest}"));

@@ -33,4 +33,29 @@ internal static class Problems
 
     public static ProblemHttpResult ServiceUnavailable(string code, string detail) =>
         Create(StatusCodes.Status503ServiceUnavailable, code, "Service unavailable", detail);
+
+    public static ProblemHttpResult InvalidField(string field, string message) => Create(
+        StatusCodes.Status400BadRequest,
+        SandboxErrorCodes.InvalidRequest,
+        "Invalid request",
+        $"{field}: {message}",
+        new Dictionary<string, object?> { ["field"] = field });
+
+    public static ProblemHttpResult InvalidBody(string detail) =>
+        Create(StatusCodes.Status400BadRequest, SandboxErrorCodes.InvalidRequest, "Invalid request", detail);
+
+    /// <summary>A failed sandbox operation, with the status its code stands for.</summary>
+    public static ProblemHttpResult From(SandboxException e)
+    {
+        var status = SandboxErrorCodes.HttpStatus(e.Code);
+        var title = status switch
+        {
+            StatusCodes.Status400BadRequest => "Invalid request",
+            StatusCodes.Status404NotFound => "Not found",
+            StatusCodes.Status409Conflict => "Conflict",
+            StatusCodes.Status503ServiceUnavailable => "Service unavailable",
+            _ => "Sandbox operation failed",
+        };
+        return Create(status, e.Code, title, e.Message);
+    }
 }

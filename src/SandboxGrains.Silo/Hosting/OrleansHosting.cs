@@ -1,4 +1,8 @@
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using SandboxGrains.Docker;
+using SandboxGrains.Docker.Sandboxes;
+using SandboxGrains.Grains.Placement;
+using SandboxGrains.Grains.Runners;
 using SandboxGrains.Silo.Runners;
 
 namespace SandboxGrains.Silo.Hosting;
@@ -13,12 +17,24 @@ internal static class OrleansHosting
         var endpoints = builder.Configuration.GetSection("Orleans:Endpoints");
         var siloPort = endpoints.GetValue("SiloPort", 11111);
         var gatewayPort = endpoints.GetValue("GatewayPort", 30000);
+        var localRunner = new LocalRunner(LocalRunnerId(builder.Configuration));
+        builder.Services.AddSingleton(localRunner);
 
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusterId, clusterId: ClusterId);
             silo.AddMemoryGrainStorage(StorageNames.Sandboxes);
             silo.AddMemoryGrainStorage(StorageNames.Runners);
+
+            // Every silo announces the runner it owns, so any silo can place that runner's grain next to its Docker engine.
+            var metadata = new Dictionary<string, string>();
+            if (localRunner.RunnerId is { } runnerId)
+            {
+                metadata[LocalRunner.MetadataKey] = runnerId;
+            }
+
+            silo.UseSiloMetadata(metadata);
+            silo.AddPlacementDirector<RunnerPlacement, RunnerPlacementDirector>();
         });
 
         return builder;
@@ -34,18 +50,39 @@ internal static class OrleansHosting
         services.AddOptions<RunnerOptions>().BindConfiguration(RunnerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
+        services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName);
         return builder;
     }
 
-    /// <summary>The runner side of a silo: the Docker engine and the heartbeat that keeps its runner placeable.</summary>
+    /// <summary>
+    /// The runner side of a silo: its Docker engine, the heartbeat that keeps its runner placeable, the events listener
+    /// that keeps sandbox states true, and the reconciliation that takes its containers back after a restart.
+    /// </summary>
     public static WebApplicationBuilder AddLocalRunner(this WebApplicationBuilder builder)
     {
         builder.Services.AddDockerContainerRuntime();
-        if (builder.Configuration.GetValue($"{RunnerOptions.SectionName}:{nameof(RunnerOptions.Enabled)}", true))
+        builder.Services.AddOptions<DaemonInjectionOptions>().BindConfiguration(DaemonInjectionOptions.SectionName);
+        if (LocalRunnerId(builder.Configuration) is not null)
         {
             builder.Services.AddHostedService<RunnerHeartbeatService>();
+            builder.Services.AddHostedService<SandboxReconciler>();
+            builder.Services.AddHostedService<DockerEventsListener>();
         }
 
         return builder;
+    }
+
+    /// <summary>This silo's runner id, or null when runner duties are off (a front-end-only silo).</summary>
+    private static string? LocalRunnerId(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(RunnerOptions.SectionName);
+        if (!section.GetValue(nameof(RunnerOptions.Enabled), true))
+        {
+            return null;
+        }
+
+        var options = new RunnerOptions();
+        section.Bind(options);
+        return options.Id;
     }
 }

@@ -1,0 +1,53 @@
+namespace SandboxGrains.Sandboxes;
+
+/// <summary>One sandbox (key = sandbox id). Every change to its life goes through here, one at a time.</summary>
+[Alias("sandboxgrains.ISandboxGrain")]
+public interface ISandboxGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Creates the sandbox and, when <paramref name="wait"/> is true, returns once it is started. With
+    /// <paramref name="wait"/> false it returns in state <see cref="SandboxState.Creating"/> and finishes in the background.
+    /// Problems found before any container exists (no capacity, unknown image) throw and leave nothing behind.
+    /// </summary>
+    [Alias("Create"), ResponseTimeout("00:03:00")]
+    Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait);
+
+    /// <summary>Makes an existing running container a sandbox through copy (or none) injection.</summary>
+    [Alias("Adopt"), ResponseTimeout("00:03:00")]
+    Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection);
+
+    /// <summary>The sandbox, or a <see cref="SandboxException"/> with code <c>sandbox_not_found</c>.</summary>
+    [Alias("Get"), AlwaysInterleave]
+    Task<SandboxInfo> GetAsync();
+
+    /// <summary>Stops the container; stopping a stopped sandbox does nothing.</summary>
+    [Alias("Stop"), ResponseTimeout("00:02:00")]
+    Task<SandboxInfo> StopAsync();
+
+    /// <summary>Starts the container and its daemon again; starting a started sandbox does nothing.</summary>
+    [Alias("Start"), ResponseTimeout("00:03:00")]
+    Task<SandboxInfo> StartAsync();
+
+    /// <summary>Removes the container (an adopted one only when asked), releases its resources and clears all state.</summary>
+    [Alias("Delete"), ResponseTimeout("00:02:00")]
+    Task DeleteAsync(bool removeAdoptedContainer);
+
+    /// <summary>Where the daemon listens, for the toolbox and preview front ends.</summary>
+    [Alias("GetDaemonEndpoint"), AlwaysInterleave]
+    Task<DaemonEndpoint> GetDaemonEndpointAsync();
+
+    /// <summary>Docker reported something about this sandbox's container; the grain looks at reality and follows it.</summary>
+    [Alias("OnContainerEvent"), OneWay]
+    Task OnContainerEventAsync(string containerId, string action);
+
+    /// <summary>
+    /// A runner's silo found this sandbox's container at start-up. The grain takes it back: state rebuilt from the
+    /// container's labels if it has none, reservations re-recorded, a dead daemon restarted.
+    /// </summary>
+    [Alias("Reconcile"), ResponseTimeout("00:02:00")]
+    Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId);
+
+    /// <summary>Runs the background part of a create started with wait = false.</summary>
+    [Alias("Provision"), OneWay]
+    Task ProvisionAsync();
+}

@@ -1,0 +1,46 @@
+namespace SandboxGrains.Sandboxes;
+
+/// <summary>A sandbox on the wire (section 4 of the spec): what the HTTP API answers and both .NET clients return.</summary>
+public sealed record Sandbox(
+    string Id,
+    string Name,
+    string State,
+    string? ErrorReason,
+    string Image,
+    string? RunnerId,
+    string? ContainerId,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyDictionary<string, string> Env,
+    double Cpu,
+    long MemoryMb,
+    string? WorkDir,
+    string? User,
+    string Injection,
+    bool Adopted,
+    string? DaemonVersion,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static Sandbox From(SandboxInfo info) => new(
+        info.Id,
+        info.Name,
+        info.State.ToString().ToLowerInvariant(),
+        info.ErrorReason,
+        info.Image,
+        info.RunnerId,
+        info.ContainerId,
+        info.Labels,
+        info.Env,
+        info.Cpu,
+        info.MemoryMb,
+        info.WorkDir,
+        info.User,
+        info.Injection.Name(),
+        info.Adopted,
+        info.DaemonVersion,
+        info.CreatedAt,
+        info.UpdatedAt);
+}
+
+/// <summary>A page of sandboxes: <c>{items, nextCursor}</c>; a null cursor means the last page.</summary>
+public sealed record SandboxPage(IReadOnlyList<Sandbox> Items, string? NextCursor);

@@ -1,0 +1,47 @@
+namespace SandboxGrains.Sandboxes;
+
+/// <summary>
+/// A sandbox operation that failed for a reason the caller can act on. <see cref="Code"/> is the stable string the HTTP
+/// API returns (<see cref="SandboxErrorCodes"/>); the message says what happened in words.
+/// </summary>
+[GenerateSerializer, Alias("sandboxgrains.SandboxException")]
+public sealed class SandboxException : Exception
+{
+    public SandboxException() : this(SandboxErrorCodes.Failed, "sandbox operation failed") { }
+
+    public SandboxException(string message) : this(SandboxErrorCodes.Failed, message) { }
+
+    public SandboxException(string message, Exception? inner) : base(message, inner) => Code = SandboxErrorCodes.Failed;
+
+    public SandboxException(string code, string message, Exception? inner = null) : base(message, inner) => Code = code;
+
+    /// <summary>Stable machine-readable reason.</summary>
+    [Id(0)]
+    public string Code { get; private set; }
+}
+
+/// <summary>The error codes sandbox operations use; the API maps each to an HTTP status in one place.</summary>
+public static class SandboxErrorCodes
+{
+    public const string NotFound = "sandbox_not_found";
+    public const string InvalidRequest = "invalid_request";
+    public const string ImageNotFound = "image_not_found";
+    public const string ContainerNotFound = "container_not_found";
+    public const string AlreadyManaged = "container_already_managed";
+    public const string NoCapacity = "no_capacity";
+    public const string InvalidState = "invalid_state";
+    public const string RunnerUnreachable = "runner_unreachable";
+    public const string DockerUnavailable = "docker_unavailable";
+    public const string DaemonUnreachable = "daemon_unreachable";
+    public const string Failed = "sandbox_failed";
+
+    /// <summary>The HTTP status each code stands for (400, 404, 409, 502, 503).</summary>
+    public static int HttpStatus(string code) => code switch
+    {
+        NotFound or ContainerNotFound => 404,
+        InvalidRequest or ImageNotFound => 400,
+        InvalidState or AlreadyManaged => 409,
+        NoCapacity or RunnerUnreachable or DockerUnavailable => 503,
+        _ => 502,
+    };
+}

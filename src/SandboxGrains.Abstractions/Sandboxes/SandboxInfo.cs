@@ -1,0 +1,25 @@
+namespace SandboxGrains.Sandboxes;
+
+/// <summary>A sandbox as the API and the clients show it.</summary>
+[GenerateSerializer, Immutable, Alias("sandboxgrains.SandboxInfo")]
+public sealed record SandboxInfo
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string Name { get; init; }
+    [Id(2)] public required SandboxState State { get; init; }
+    [Id(3)] public string? ErrorReason { get; init; }
+    [Id(4)] public required string Image { get; init; }
+    [Id(5)] public string? RunnerId { get; init; }
+    [Id(6)] public string? ContainerId { get; init; }
+    [Id(7)] public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    [Id(8)] public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    [Id(9)] public double Cpu { get; init; }
+    [Id(10)] public long MemoryMb { get; init; }
+    [Id(11)] public string? WorkDir { get; init; }
+    [Id(12)] public string? DaemonVersion { get; init; }
+    [Id(13)] public InjectionMode Injection { get; init; }
+    [Id(14)] public bool Adopted { get; init; }
+    [Id(15)] public DateTimeOffset CreatedAt { get; init; }
+    [Id(16)] public DateTimeOffset UpdatedAt { get; init; }
+    [Id(17)] public string? User { get; init; }
+}

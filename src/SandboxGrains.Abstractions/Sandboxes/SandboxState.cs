@@ -1,0 +1,29 @@
+namespace SandboxGrains.Sandboxes;
+
+/// <summary>Where a sandbox is in its life (Daytona's names, so its SDK reads them unchanged).</summary>
+public enum SandboxState
+{
+    /// <summary>Accepted; the container is being made and the daemon injected.</summary>
+    Creating,
+
+    /// <summary>The container is being started and the daemon awaited.</summary>
+    Starting,
+
+    /// <summary>Running, with its daemon answering.</summary>
+    Started,
+
+    /// <summary>The container is being stopped.</summary>
+    Stopping,
+
+    /// <summary>The container exists but does not run.</summary>
+    Stopped,
+
+    /// <summary>The container is being removed.</summary>
+    Destroying,
+
+    /// <summary>Gone; the grain keeps no state.</summary>
+    Destroyed,
+
+    /// <summary>Something failed; <see cref="SandboxInfo.ErrorReason"/> says what.</summary>
+    Error,
+}

@@ -1,0 +1,157 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using SandboxGrains.Sandboxes;
+
+namespace SandboxGrains.Client;
+
+/// <summary>
+/// The same operations as <see cref="SandboxGrainsHttpClient"/>, for backends that run beside the cluster: lifecycle calls
+/// go straight to the grains through an Orleans client; toolbox calls go straight to the sandbox's daemon, which must be
+/// reachable from this process (it is from the runner's host). Connect the Orleans client with
+/// <c>UseLocalhostClustering(gatewayPort, serviceId: SandboxGrainsGrainClient.ClusterId, clusterId: SandboxGrainsGrainClient.ClusterId)</c>
+/// for the embedded silo, or Redis clustering for a cluster.
+/// </summary>
+public sealed class SandboxGrainsGrainClient(IGrainFactory grains, SandboxOptions? defaults = null) : ISandboxGrainsClient, IDisposable
+{
+    /// <summary>The service and cluster id every SandboxGrains silo uses unless configured otherwise.</summary>
+    public const string ClusterId = "sandboxgrains";
+
+    private const string DaemonTokenHeader = "X-Sandbox-Daemon-Token";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly SandboxOptions _defaults = defaults ?? new SandboxOptions();
+    private readonly HttpClient _daemon = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
+    {
+        Timeout = TimeSpan.FromMinutes(15),
+    };
+
+    public Task<Sandbox> CreateSandboxAsync(CreateSandboxRequest request, CancellationToken cancellationToken = default) => CallAsync(async () =>
+    {
+        var (spec, problem) = SandboxRequests.ToSpec(request, _defaults);
+        if (spec is null)
+        {
+            throw new SandboxGrainsException(400, SandboxErrorCodes.InvalidRequest, $"{problem!.Field}: {problem.Message}");
+        }
+
+        return Sandbox.From(await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).CreateAsync(spec, wait: true));
+    });
+
+    public Task<Sandbox> GetSandboxAsync(string id, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => Sandbox.From(await Grain(id).GetAsync()));
+
+    public Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(
+        IReadOnlyDictionary<string, string>? labels = null, CancellationToken cancellationToken = default) => CallAsync<IReadOnlyList<Sandbox>>(async () =>
+    {
+        var registry = grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
+        var found = new List<Sandbox>();
+        string? after = null;
+        while ((await registry.ListAsync(after, 500)) is { Count: > 0 } ids)
+        {
+            foreach (var id in ids)
+            {
+                after = id;
+                try
+                {
+                    var info = await Grain(id).GetAsync();
+                    if (labels is null || labels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+                    {
+                        found.Add(Sandbox.From(info));
+                    }
+                }
+                catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
+                {
+                    // Deleted while we were listing.
+                }
+            }
+        }
+
+        return found;
+    });
+
+    public Task<Sandbox> StopSandboxAsync(string id, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => Sandbox.From(await Grain(id).StopAsync()));
+
+    public Task<Sandbox> StartSandboxAsync(string id, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => Sandbox.From(await Grain(id).StartAsync()));
+
+    public Task DeleteSandboxAsync(string id, bool removeContainer = false, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => { await Grain(id).DeleteAsync(removeContainer); return true; });
+
+    public Task<Sandbox> AdoptSandboxAsync(string container, string? injection = null, CancellationToken cancellationToken = default) => CallAsync(async () =>
+    {
+        var (name, mode, problem) = SandboxRequests.ToAdoption(new AdoptSandboxRequest(container, injection));
+        if (name is null)
+        {
+            throw new SandboxGrainsException(400, SandboxErrorCodes.InvalidRequest, $"{problem!.Field}: {problem.Message}");
+        }
+
+        return Sandbox.From(await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).AdoptAsync(name, mode));
+    });
+
+    public async Task<ExecuteResult> ExecuteAsync(
+        string id, string command, string? cwd = null, int? timeoutSeconds = null, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendToDaemonAsync(
+            id, HttpMethod.Post, "/process/execute", JsonContent.Create(new { command, cwd, timeout = timeoutSeconds }, options: Json), cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<ExecuteResult>(Json, cancellationToken).ConfigureAwait(false)
+            ?? throw new SandboxGrainsException(502, SandboxErrorCodes.DaemonUnreachable, "the daemon answered with no body");
+    }
+
+    public async Task UploadFileAsync(string id, string path, Stream content, CancellationToken cancellationToken = default)
+    {
+        using var body = new StreamContent(content);
+        using var response = await SendToDaemonAsync(
+            id, HttpMethod.Post, $"/files/upload?path={Uri.EscapeDataString(path)}", body, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Stream> DownloadFileAsync(string id, string path, CancellationToken cancellationToken = default)
+    {
+        var response = await SendToDaemonAsync(
+            id, HttpMethod.Get, $"/files/download?path={Uri.EscapeDataString(path)}", null, cancellationToken, streamBody: true).ConfigureAwait(false);
+        return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _daemon.Dispose();
+
+    private ISandboxGrain Grain(string id) => SandboxIds.IsValid(id)
+        ? grains.GetGrain<ISandboxGrain>(id)
+        : throw new SandboxGrainsException(404, SandboxErrorCodes.NotFound, $"sandbox {id} not found");
+
+    private async Task<HttpResponseMessage> SendToDaemonAsync(
+        string id, HttpMethod method, string pathAndQuery, HttpContent? body, CancellationToken cancellationToken, bool streamBody = false)
+    {
+        var daemon = await CallAsync(() => Grain(id).GetDaemonEndpointAsync()).ConfigureAwait(false);
+        if (daemon.State != SandboxState.Started || daemon.Address is null)
+        {
+            throw new SandboxGrainsException(409, "sandbox_not_started", $"sandbox {id} is {daemon.State.ToString().ToLowerInvariant()}; start it first");
+        }
+
+        using var request = new HttpRequestMessage(method, $"http://{daemon.Address}{pathAndQuery}") { Content = body };
+        request.Headers.Add(DaemonTokenHeader, daemon.Token);
+        var response = await _daemon.SendAsync(
+            request, streamBody ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                throw new SandboxGrainsException((int)response.StatusCode, "daemon_error", $"{method} {pathAndQuery} answered {(int)response.StatusCode}: {text}");
+            }
+        }
+
+        return response;
+    }
+
+    /// <summary>Grain failures become the same exception the HTTP client throws, with the same status and code.</summary>
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (SandboxException e)
+        {
+            throw new SandboxGrainsException(SandboxErrorCodes.HttpStatus(e.Code), e.Code, e.Message, e);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using SandboxGrains.Runners;
+
+namespace SandboxGrains.Docker.Sandboxes;
+
+/// <summary>
+/// Sandbox containers on this host's Docker engine: making them, injecting and starting the daemon, and reading back what
+/// reconciliation and adoption need. The runner grain delegates here; only this silo can reach the engine.
+/// </summary>
+public interface ISandboxContainers
+{
+    /// <summary>Creates and starts a sandbox's container, injects the daemon, and returns once it answers.</summary>
+    Task<SandboxContainer> CreateAsync(string runnerId, SandboxContainerRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Starts a stopped container and its daemon, and returns once the daemon answers.</summary>
+    Task<SandboxContainer> StartAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
+
+    /// <summary>Stops a container (grace period, then kill).</summary>
+    Task StopAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Removes a container; a missing one is fine.</summary>
+    Task RemoveAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Where the container stands; when a secret is given and it runs, whether its daemon answers.</summary>
+    Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken);
+
+    /// <summary>Starts the daemon again when it does not answer in a running container (copy and none modes).</summary>
+    Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
+
+    /// <summary>Reads a container's configuration and its daemon secret (by id or name).</summary>
+    Task<RecoveredContainer> ReadAsync(string container, CancellationToken cancellationToken);
+
+    /// <summary>Copies the daemon into a running container the cluster did not create and starts it.</summary>
+    Task<SandboxContainer> AdoptAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
+
+    /// <summary>Removes the daemon and its files from an adopted container, leaving the container running.</summary>
+    Task ReleaseAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
+
+    /// <summary>Every container of this runner carrying the managed label.</summary>
+    Task<IReadOnlyList<ManagedContainer>> ListAsync(string runnerId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SandboxGrains.Runners;
+using SandboxGrains.Sandboxes;
+
+namespace SandboxGrains.Docker.Sandboxes;
+
+/// <summary><see cref="ISandboxContainers"/> over <see cref="IContainerRuntime"/>.</summary>
+internal sealed partial class SandboxContainers(
+    IContainerRuntime docker,
+    DaemonBundle bundle,
+    IOptions<DaemonInjectionOptions> options,
+    TimeProvider time,
+    ILogger<SandboxContainers> logger) : ISandboxContainers, IDisposable
+{
+    private const string TokenHeader = "X-Sandbox-Daemon-Token";
+    private const string TokenFolder = "/run/sandboxgrains";
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    // The daemon is on a local bridge: no proxy, no redirects, short connect timeout so a dead address fails fast.
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        ConnectTimeout = TimeSpan.FromSeconds(1),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+    });
+
+    private DaemonInjectionOptions Options => options.Value;
+
+    public async Task<SandboxContainer> CreateAsync(string runnerId, SandboxContainerRequest request, CancellationToken cancellationToken)
+    {
+        var spec = request.Spec;
+        var image = await docker.InspectImageAsync(spec.Image, cancellationToken).ConfigureAwait(false)
+            ?? throw new ImageNotFoundException(spec.Image, null);
+        var mountFolder = spec.Injection == InjectionMode.Mount ? bundle.RequireMountFolder() : null;
+        var bundleFiles = spec.Injection == InjectionMode.Copy ? bundle.Files : [];
+        await docker.EnsureIsolatedNetworkAsync(Options.Network, cancellationToken).ConfigureAwait(false);
+
+        // A create interrupted by a crash may have left this sandbox's container behind; it must not survive as a twin.
+        foreach (var leftover in await docker.ListContainersAsync(
+                     new Dictionary<string, string> { [ContainerLabels.SandboxId] = request.SandboxId }, cancellationToken).ConfigureAwait(false))
+        {
+            await docker.RemoveContainerAsync(leftover.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        var workDir = spec.WorkDir ?? image.WorkingDir ?? "/";
+        var userCommand = spec.Cmd ?? image.Cmd;
+        var container = new ContainerSpec
+        {
+            Image = spec.Image,
+            Name = $"sandbox-{request.SandboxId}",
+            Env = spec.Env,
+            Labels = Labels(runnerId, request, workDir),
+            WorkingDir = spec.WorkDir,
+            User = spec.User,
+            CpuCores = spec.Cpu,
+            MemoryMb = spec.MemoryMb,
+            PidsLimit = spec.PidsLimit,
+            Network = Options.Network,
+        };
+        if (mountFolder is not null)
+        {
+            // sandboxd is PID 1 and runs the image's own entrypoint + cmd as its child, so images whose command exits stay up.
+            container = container with
+            {
+                Entrypoint = [.. DaemonCommand(BundleDaemonPath, workDir), "--"],
+                Cmd = [.. image.Entrypoint, .. userCommand],
+                ReadOnlyMounts = new Dictionary<string, string> { [mountFolder] = DaemonInjectionOptions.BundleMountPath },
+            };
+        }
+        else if (spec.Cmd is not null)
+        {
+            container = container with { Cmd = spec.Cmd };
+        }
+
+        var id = await docker.CreateContainerAsync(container, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteTokenAsync(id, request.DaemonToken, cancellationToken).ConfigureAwait(false);
+            if (bundleFiles.Count > 0)
+            {
+                await docker.CopyToContainerAsync(id, DaemonInjectionOptions.BundleMountPath, bundleFiles, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await StartAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing half-made survives a failed create.
+            await docker.RemoveContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<SandboxContainer> StartAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
+    {
+        await docker.StartContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (daemon.Mode != InjectionMode.Mount)
+        {
+            await LaunchDaemonAsync(containerId, daemon, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await WaitForDaemonAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(string containerId, CancellationToken cancellationToken) =>
+        docker.StopContainerAsync(containerId, Options.StopGracePeriod, cancellationToken);
+
+    public Task RemoveAsync(string containerId, CancellationToken cancellationToken) =>
+        docker.RemoveContainerAsync(containerId, cancellationToken);
+
+    public async Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken)
+    {
+        var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (details is null)
+        {
+            return new SandboxContainer(containerId, Exists: false, Running: false, "the container no longer exists", null, null);
+        }
+
+        var address = DaemonAddress(details);
+        var version = details.Running && address is not null && daemonToken is not null
+            ? await ProbeAsync(address, daemonToken, cancellationToken).ConfigureAwait(false)
+            : null;
+        return new SandboxContainer(details.Id, true, details.Running, details.Running ? null : ExitReason(details), address, version);
+    }
+
+    public async Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
+    {
+        var current = await InspectAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
+        if (current.IsServing || !current.Running || daemon.Mode == InjectionMode.Mount)
+        {
+            // A mount-mode daemon is PID 1: if it were gone the container would be too.
+            return current;
+        }
+
+        LogDaemonRestart(logger, Log.Truncated(containerId));
+        await LaunchDaemonAsync(containerId, daemon, cancellationToken).ConfigureAwait(false);
+        return await WaitForDaemonAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RecoveredContainer> ReadAsync(string container, CancellationToken cancellationToken)
+    {
+        var details = await docker.InspectContainerAsync(container, cancellationToken).ConfigureAwait(false)
+            ?? throw new ContainerNotFoundException(container, null);
+        var token = await docker.ReadFileAsync(details.Id, DaemonInjectionOptions.TokenPath, cancellationToken).ConfigureAwait(false) is { } bytes
+            ? Encoding.UTF8.GetString(bytes).Trim()
+            : null;
+        var address = DaemonAddress(details);
+        var version = details.Running && address is not null && token is not null
+            ? await ProbeAsync(address, token, cancellationToken).ConfigureAwait(false)
+            : null;
+        var state = new SandboxContainer(details.Id, true, details.Running, details.Running ? null : ExitReason(details), address, version);
+        return new RecoveredContainer(state, details.Image, details.Labels, details.Env, details.User, token, details.Name, details.WorkingDir);
+    }
+
+    public async Task<SandboxContainer> AdoptAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
+    {
+        var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ContainerNotFoundException(containerId, null);
+        if (!details.Running)
+        {
+            throw new ContainerRuntimeException($"container {details.Name} is not running: only a running container can be adopted");
+        }
+
+        await WriteTokenAsync(details.Id, daemon.Token, cancellationToken).ConfigureAwait(false);
+        if (daemon.Mode == InjectionMode.Copy)
+        {
+            await docker.CopyToContainerAsync(details.Id, DaemonInjectionOptions.BundleMountPath, bundle.Files, cancellationToken).ConfigureAwait(false);
+        }
+
+        await LaunchDaemonAsync(details.Id, daemon, cancellationToken).ConfigureAwait(false);
+        return await WaitForDaemonAsync(details.Id, daemon.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ReleaseAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
+    {
+        var current = await InspectAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
+        if (!current.IsServing)
+        {
+            return;
+        }
+
+        // The daemon removes its own files (a running binary may be unlinked on Linux), then exits.
+        var paths = daemon.Mode == InjectionMode.Copy ? new[] { DaemonInjectionOptions.BundleMountPath, TokenFolder } : [TokenFolder];
+        foreach (var path in paths)
+        {
+            using var delete = DaemonRequest(HttpMethod.Delete, current.DaemonAddress!, daemon.Token, $"/files?path={Uri.EscapeDataString(path)}&recursive=true");
+            using var deleted = await _http.SendAsync(delete, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var shutdown = DaemonRequest(HttpMethod.Post, current.DaemonAddress!, daemon.Token, "/sandboxd/shutdown");
+        using var answer = await _http.SendAsync(shutdown, cancellationToken).ConfigureAwait(false);
+        if (!answer.IsSuccessStatusCode)
+        {
+            throw new ContainerRuntimeException($"the daemon in {Log.Truncated(containerId)} refused to shut down: {(int)answer.StatusCode}");
+        }
+    }
+
+    public async Task<IReadOnlyList<ManagedContainer>> ListAsync(string runnerId, CancellationToken cancellationToken)
+    {
+        var found = await docker.ListContainersAsync(
+            new Dictionary<string, string> { [ContainerLabels.Managed] = "true", [ContainerLabels.RunnerId] = runnerId },
+            cancellationToken).ConfigureAwait(false);
+        return [.. found
+            .Where(c => c.Labels.ContainsKey(ContainerLabels.SandboxId))
+            .Select(c => new ManagedContainer(c.Labels[ContainerLabels.SandboxId], c.Id, c.State))];
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static string BundleDaemonPath => DaemonInjectionOptions.BundleMountPath + "/sandboxd";
+
+    private string[] DaemonCommand(string daemonPath, string workDir) =>
+        [daemonPath, "--work-dir", workDir, "--port", Options.Port.ToString(CultureInfo.InvariantCulture), "--token-file", DaemonInjectionOptions.TokenPath];
+
+    /// <summary>
+    /// Starts the daemon with an exec that returns at once: <c>--background</c> makes sandboxd re-launch itself detached
+    /// from the exec's streams and exit, so the exec's own exit code says whether the daemon could start at all.
+    /// </summary>
+    private async Task LaunchDaemonAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
+    {
+        var path = daemon.Mode == InjectionMode.None ? Options.ImageDaemonPath : BundleDaemonPath;
+        var launched = await docker.ExecAsync(
+            containerId, new ExecRequest([path, "--background", .. DaemonCommand(path, daemon.WorkDir)[1..]]), cancellationToken).ConfigureAwait(false);
+        if (launched.ExitCode != 0)
+        {
+            var output = (launched.Stderr + launched.Stdout).Trim();
+            throw new ContainerRuntimeException($"the daemon could not be started with {path} (exit code {launched.ExitCode}): {output}");
+        }
+    }
+
+    /// <summary>The secret goes in a file, not the environment, so it shows in neither <c>docker inspect</c> nor child processes.</summary>
+    private Task WriteTokenAsync(string containerId, string token, CancellationToken cancellationToken) =>
+        docker.CopyToContainerAsync(
+            containerId,
+            TokenFolder,
+            [new ArchiveFile(Path.GetFileName(DaemonInjectionOptions.TokenPath), Encoding.UTF8.GetBytes(token))],
+            cancellationToken);
+
+    private async Task<SandboxContainer> WaitForDaemonAsync(string containerId, string token, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + Options.StartTimeout;
+        var pause = TimeSpan.FromMilliseconds(10);
+        string? address = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            if (address is null || attempt % 8 == 0)
+            {
+                var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new ContainerNotFoundException(containerId, null);
+                if (!details.Running)
+                {
+                    throw new ContainerRuntimeException($"the container stopped before its daemon answered: {ExitReason(details)}");
+                }
+
+                address = DaemonAddress(details)
+                    ?? throw new ContainerRuntimeException($"container {details.Name} has no network address for its daemon");
+            }
+
+            if (await ProbeAsync(address, token, cancellationToken).ConfigureAwait(false) is { } version)
+            {
+                return new SandboxContainer(containerId, true, true, null, address, version);
+            }
+
+            if (time.GetUtcNow() > deadline)
+            {
+                throw new ContainerRuntimeException(
+                    $"the daemon did not answer on {address} within {Options.StartTimeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, 200));
+        }
+    }
+
+    /// <summary>The daemon's version when it answers <c>/version</c> with our secret; null otherwise.</summary>
+    private async Task<string?> ProbeAsync(string address, string token, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            using var request = DaemonRequest(HttpMethod.Get, address, token, "/version");
+            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+            return body.RootElement.TryGetProperty("version", out var version) ? version.GetString() ?? "" : "";
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static HttpRequestMessage DaemonRequest(HttpMethod method, string address, string token, string pathAndQuery)
+    {
+        var request = new HttpRequestMessage(method, $"http://{address}{pathAndQuery}");
+        request.Headers.Add(TokenHeader, token);
+        return request;
+    }
+
+    private string? DaemonAddress(ContainerDetails details) =>
+        details.IpAddress is { Length: > 0 } ip ? $"{ip}:{Options.Port.ToString(CultureInfo.InvariantCulture)}" : null;
+
+    private static string ExitReason(ContainerDetails details) => details.OomKilled
+        ? $"killed for running out of memory (exit code {details.ExitCode})"
+        : details.Error is { } error
+            ? $"{details.Status} with exit code {details.ExitCode}: {error}"
+            : $"{details.Status} with exit code {details.ExitCode}";
+
+    private static Dictionary<string, string> Labels(string runnerId, SandboxContainerRequest request, string workDir)
+    {
+        var spec = request.Spec;
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.SandboxId] = request.SandboxId,
+            [ContainerLabels.RunnerId] = runnerId,
+            [ContainerLabels.Name] = request.Name,
+            [ContainerLabels.Injection] = spec.Injection.Name(),
+            [ContainerLabels.WorkDir] = workDir,
+            [ContainerLabels.CreatedAt] = request.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+            [ContainerLabels.Cpu] = spec.Cpu.ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.MemoryMb] = spec.MemoryMb.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in spec.Labels)
+        {
+            labels[ContainerLabels.UserLabelPrefix + key] = value;
+        }
+
+        return labels;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "The daemon in {ContainerId} did not answer; starting it again")]
+    private static partial void LogDaemonRestart(ILogger logger, string containerId);
+}

@@ -1,0 +1,22 @@
+namespace SandboxGrains.Grains.Sandboxes;
+
+/// <summary>What a sandbox grain persists. No .NET type names are stored: every type carries a stable alias.</summary>
+[GenerateSerializer, Alias("sandboxgrains.SandboxRecord")]
+public sealed class SandboxRecord
+{
+    /// <summary>The sandbox as shown; null when there is none (never created, or deleted).</summary>
+    [Id(0)]
+    public SandboxInfo? Info { get; set; }
+
+    /// <summary>The per-sandbox daemon secret; kept here and in the container only.</summary>
+    [Id(1)]
+    public string? DaemonToken { get; set; }
+
+    /// <summary>host:port of the daemon while the container runs.</summary>
+    [Id(2)]
+    public string? DaemonAddress { get; set; }
+
+    /// <summary>The request of a create that returned before finishing (<c>wait=false</c>).</summary>
+    [Id(3)]
+    public SandboxSpec? PendingSpec { get; set; }
+}

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using SandboxGrains.Silo.Api;
+
+namespace SandboxGrains.Silo.Sandboxes;
+
+/// <summary><c>/api/v1/sandboxes</c>: create, list, get, stop, start, delete, adopt.</summary>
+internal static class SandboxesApi
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 500;
+
+    public static RouteGroupBuilder MapSandboxesApi(this RouteGroupBuilder api)
+    {
+        var sandboxes = api.MapGroup("/sandboxes").AddEndpointFilter<SandboxErrorFilter>();
+        sandboxes.MapPost("/", CreateAsync).WithName("CreateSandbox");
+        sandboxes.MapGet("/", ListAsync).WithName("ListSandboxes");
+        sandboxes.MapPost("/adopt", AdoptAsync).WithName("AdoptSandbox");
+        sandboxes.MapGet("/{id}", GetAsync).WithName("GetSandbox");
+        sandboxes.MapPost("/{id}/stop", StopAsync).WithName("StopSandbox");
+        sandboxes.MapPost("/{id}/start", StartAsync).WithName("StartSandbox");
+        sandboxes.MapDelete("/{id}", DeleteAsync).WithName("DeleteSandbox");
+        return api;
+    }
+
+    private static async Task<IResult> CreateAsync(
+        HttpContext context, IGrainFactory grains, IOptions<SandboxOptions> options, bool? wait)
+    {
+        var (body, bodyProblem) = await ReadBodyAsync<CreateSandboxRequest>(context);
+        if (body is null)
+        {
+            return bodyProblem!;
+        }
+
+        var (spec, problem) = SandboxRequests.ToSpec(body, options.Value);
+        if (spec is null)
+        {
+            return Problems.InvalidField(problem!.Field, problem.Message);
+        }
+
+        var id = SandboxIds.New();
+        var info = await grains.GetGrain<ISandboxGrain>(id).CreateAsync(spec, wait ?? true);
+        var dto = Sandbox.From(info);
+        return info.State == SandboxState.Started
+            ? TypedResults.Created($"/api/v1/sandboxes/{id}", dto)
+            : TypedResults.Accepted($"/api/v1/sandboxes/{id}", dto);
+    }
+
+    private static async Task<IResult> AdoptAsync(HttpContext context, IGrainFactory grains)
+    {
+        var (body, bodyProblem) = await ReadBodyAsync<AdoptSandboxRequest>(context);
+        if (body is null)
+        {
+            return bodyProblem!;
+        }
+
+        var (container, injection, problem) = SandboxRequests.ToAdoption(body);
+        if (container is null)
+        {
+            return Problems.InvalidField(problem!.Field, problem.Message);
+        }
+
+        var id = SandboxIds.New();
+        var info = await grains.GetGrain<ISandboxGrain>(id).AdoptAsync(container, injection);
+        return TypedResults.Created($"/api/v1/sandboxes/{id}", Sandbox.From(info));
+    }
+
+    private static async Task<IResult> ListAsync(
+        IGrainFactory grains, HttpRequest request, string? state, string? cursor, int? limit)
+    {
+        var labels = SandboxRequests.ParseLabelFilters(request.Query["label"]);
+        if (labels is null)
+        {
+            return Problems.InvalidField("label", "each label filter must look like key=value");
+        }
+
+        SandboxState? wantedState = null;
+        if (state is not null)
+        {
+            if (!Enum.TryParse<SandboxState>(state, ignoreCase: true, out var parsed) || int.TryParse(state, out _))
+            {
+                return Problems.InvalidField("state", "must be a sandbox state such as started or stopped");
+            }
+
+            wantedState = parsed;
+        }
+
+        var pageSize = limit ?? DefaultPageSize;
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            return Problems.InvalidField("limit", $"must be from 1 to {MaxPageSize}");
+        }
+
+        // Walk the registry in id order, filtering as we go, until the page is full or the ids run out.
+        var registry = grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
+        var items = new List<Sandbox>();
+        var after = cursor;
+        string? next = null;
+        while (items.Count < pageSize)
+        {
+            var ids = await registry.ListAsync(after, pageSize);
+            if (ids.Count == 0)
+            {
+                break;
+            }
+
+            var infos = await Task.WhenAll(ids.Select(id => TryGetAsync(grains, id)));
+            foreach (var (id, info) in ids.Zip(infos))
+            {
+                after = id;
+                if (info is not null && (wantedState is null || info.State == wantedState)
+                    && labels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+                {
+                    items.Add(Sandbox.From(info));
+                    if (items.Count == pageSize)
+                    {
+                        next = id;
+                        break;
+                    }
+                }
+            }
+
+            if (ids.Count < pageSize)
+            {
+                break;
+            }
+        }
+
+        // A full page may be followed by nothing; one look ahead keeps the cursor honest.
+        if (next is not null && (await registry.ListAsync(next, 1)).Count == 0)
+        {
+            next = null;
+        }
+
+        return TypedResults.Ok(new SandboxPage(items, next));
+    }
+
+    private static async Task<IResult> GetAsync(IGrainFactory grains, string id) =>
+        TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).GetAsync()));
+
+    private static async Task<IResult> StopAsync(IGrainFactory grains, string id) =>
+        TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).StopAsync()));
+
+    private static async Task<IResult> StartAsync(IGrainFactory grains, string id) =>
+        TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).StartAsync()));
+
+    private static async Task<IResult> DeleteAsync(IGrainFactory grains, string id, bool? removeContainer)
+    {
+        await SandboxGrain(grains, id).DeleteAsync(removeContainer ?? false);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The grain for a well-formed id; a malformed one is simply not found (and activates nothing).</summary>
+    internal static ISandboxGrain SandboxGrain(IGrainFactory grains, string id) => SandboxIds.IsValid(id)
+        ? grains.GetGrain<ISandboxGrain>(id)
+        : throw new SandboxException(SandboxErrorCodes.NotFound, $"sandbox {id} not found");
+
+    private static async Task<SandboxInfo?> TryGetAsync(IGrainFactory grains, string id)
+    {
+        try
+        {
+            return await grains.GetGrain<ISandboxGrain>(id).GetAsync();
+        }
+        catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a JSON body, answering a missing or malformed one with a 400 that says which.</summary>
+    private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpContext context) where T : class
+    {
+        if (context.Request.ContentLength == 0 || !context.Request.HasJsonContentType())
+        {
+            return (null, Problems.InvalidBody("a JSON body is required (Content-Type: application/json)"));
+        }
+
+        try
+        {
+            var body = await context.Request.ReadFromJsonAsync<T>(context.RequestAborted);
+            return body is null ? (null, Problems.InvalidBody("a JSON object is required, not null")) : (body, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.InvalidBody($"the body is not valid JSON for this request: {e.Message}"));
+        }
+    }
+}

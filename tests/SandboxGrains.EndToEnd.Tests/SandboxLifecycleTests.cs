@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>A sandbox's whole life over HTTP against a real silo on real Docker.</summary>
+public sealed class SandboxLifecycleTests(SandboxSiloFixture fixture) : IClassFixture<SandboxSiloFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private SandboxGrainsHttpClient Client => fixture.Client;
+
+    [Fact]
+    public async Task Busybox_CreateExecuteFilesStopStartDelete_FollowsDockerAtEveryStep()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.5, MemoryMb = 128 }, Ct);
+        Assert.Equal("started", sandbox.State);
+        Assert.Equal("mount", sandbox.Injection);
+        Assert.Equal("running", await Containers.StatusAsync(sandbox.ContainerId!));
+
+        var echo = await Client.ExecuteAsync(sandbox.Id, "echo hello from $(hostname)", cancellationToken: Ct);
+        Assert.Equal(0, echo.ExitCode);
+        Assert.StartsWith("hello from ", echo.Result, StringComparison.Ordinal);
+
+        var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        await Client.UploadFileAsync(sandbox.Id, "/tmp/data.bin", new MemoryStream(content), Ct);
+        await using (var downloaded = await Client.DownloadFileAsync(sandbox.Id, "/tmp/data.bin", Ct))
+        {
+            Assert.Equal(SHA256.HashData(content), await SHA256.HashDataAsync(downloaded, Ct));
+        }
+
+        var stopped = await Client.StopSandboxAsync(sandbox.Id, Ct);
+        Assert.Equal("stopped", stopped.State);
+        Assert.Equal("exited", await Containers.StatusAsync(sandbox.ContainerId!));
+        var whileStopped = await Assert.ThrowsAsync<SandboxGrainsException>(() => Client.ExecuteAsync(sandbox.Id, "true", cancellationToken: Ct));
+        Assert.Equal(409, whileStopped.Status);
+
+        var started = await Client.StartSandboxAsync(sandbox.Id, Ct);
+        Assert.Equal("started", started.State);
+        Assert.Equal(0, (await Client.ExecuteAsync(sandbox.Id, "test -f /tmp/data.bin", cancellationToken: Ct)).ExitCode);
+
+        await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        Assert.Empty(await Containers.WithLabelAsync("sandboxgrains.sandbox-id", sandbox.Id));
+        var gone = await Assert.ThrowsAsync<SandboxGrainsException>(() => Client.GetSandboxAsync(sandbox.Id, Ct));
+        Assert.Equal((404, "sandbox_not_found"), (gone.Status, gone.Code));
+    }
+
+    [Fact]
+    public async Task BaseImage_PythonThroughToolbox_Runs()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/base:latest", Cpu = 0.5, MemoryMb = 256 }, Ct);
+        try
+        {
+            var result = await Client.ExecuteAsync(sandbox.Id, "python3 -c \"import sys; print(sum(range(10)), sys.version_info[0])\"", cancellationToken: Ct);
+
+            Assert.Equal(0, result.ExitCode);
+            Assert.Equal("45 3", result.Result.Trim());
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Toolbox_BulkUploadThroughTheSilo_WritesEveryFile()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        try
+        {
+            using var http = fixture.Silo.CreateClient();
+            using var form = new MultipartFormDataContent("DAYTONA-FILE-BOUNDARY");
+            form.Add(new StringContent("/work/a.txt"), "files[0].path");
+            form.Add(new ByteArrayContent("alpha"u8.ToArray()), "files[0].file", "a.txt");
+            form.Add(new StringContent("/work/sub/b.txt"), "files[1].path");
+            form.Add(new ByteArrayContent("beta"u8.ToArray()), "files[1].file", "b.txt");
+
+            using var response = await http.PostAsync($"/toolbox/{sandbox.Id}/files/bulk-upload", form, Ct);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var cat = await Client.ExecuteAsync(sandbox.Id, "cat /work/a.txt /work/sub/b.txt", cancellationToken: Ct);
+            Assert.Equal("alphabeta", cat.Result);
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Toolbox_UnknownSandboxOrNoKey_AnswersProblems()
+    {
+        using var http = fixture.Silo.CreateClient();
+        using var unknown = await http.GetAsync("/toolbox/nosuchsandbox0000/version", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("sandbox_not_found", (await unknown.Content.ReadFromJsonAsync<Problem>(Ct))!.Code);
+
+        using var anonymous = fixture.Silo.CreateClient(authenticated: false);
+        using var denied = await anonymous.GetAsync("/toolbox/nosuchsandbox0000/version", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
+    }
+
+    [Fact]
+    public async Task DockerStopFromOutside_StateBecomesStopped_AndStartBringsItBack()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        try
+        {
+            await ProcessRunner.DockerAsync("stop", "-t", "1", sandbox.ContainerId!);
+
+            await Eventually.WaitAsync(() => Client.GetSandboxAsync(sandbox.Id, Ct), s => s.State == "stopped", TimeSpan.FromSeconds(3), "state stopped after docker stop");
+            Assert.Equal("started", (await Client.StartSandboxAsync(sandbox.Id, Ct)).State);
+            Assert.Equal(0, (await Client.ExecuteAsync(sandbox.Id, "true", cancellationToken: Ct)).ExitCode);
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task MountModeDaemonKilledFromTheHost_ContainerDies_StateBecomesStopped()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        try
+        {
+            // The daemon is PID 1 inside; from the host it is an ordinary process we can SIGKILL.
+            var pid = await Containers.HostPidAsync(sandbox.ContainerId!);
+            await ProcessRunner.RunAsync("kill", ["-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken: Ct);
+
+            await Eventually.WaitAsync(() => Client.GetSandboxAsync(sandbox.Id, Ct), s => s.State == "stopped", TimeSpan.FromSeconds(3), "state stopped after the daemon died");
+            Assert.Equal("started", (await Client.StartSandboxAsync(sandbox.Id, Ct)).State);
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    public static TheoryData<string, string, string> BadBodies => new()
+    {
+        { """{"image":"sandboxgrains/nope:latest"}""", "image_not_found", "sandboxgrains/nope:latest" },
+        { """{"memoryMb":-5}""", "invalid_request", "memoryMb" },
+        { """{"cpu":0}""", "invalid_request", "cpu" },
+        { """{"injection":"teleport"}""", "invalid_request", "injection" },
+        { "", "invalid_request", "JSON body is required" },
+        { "{not json", "invalid_request", "not valid JSON" },
+        { """{"memoryMb":200000,"image":"sandboxgrains/busybox:latest"}""", "no_capacity", "no runner has room" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task Create_BadInputOrNoRoom_ClearErrorAndNothingCreated(string body, string code, string detailPart)
+    {
+        var label = $"bad-{Guid.NewGuid():N}";
+        var before = await Containers.WithLabelAsync("sandboxgrains.runner-id", fixture.Silo.RunnerId);
+        using var http = fixture.Silo.CreateClient();
+        using var content = new StringContent(body.Replace("{\"", $"{{\"labels\":{{\"case\":\"{label}\"}},\"", StringComparison.Ordinal), System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await http.PostAsync("/api/v1/sandboxes", content, Ct);
+
+        var problem = await response.Content.ReadFromJsonAsync<Problem>(Ct);
+        Assert.Equal(code == "no_capacity" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(code, problem!.Code);
+        Assert.Contains(detailPart, problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(before.Order(), (await Containers.WithLabelAsync("sandboxgrains.runner-id", fixture.Silo.RunnerId)).Order());
+        Assert.Empty(await Client.ListSandboxesAsync(new Dictionary<string, string> { ["case"] = label }, Ct));
+    }
+
+    [Fact]
+    public async Task TwentyParallelCreatesThenDeletes_AllSucceed_NoContainerLeft()
+    {
+        var batch = $"p{Guid.NewGuid():N}"[..12];
+        var request = new CreateSandboxRequest
+        {
+            Image = "sandboxgrains/busybox:latest",
+            Cpu = 0.1,
+            MemoryMb = 32,
+            Labels = new Dictionary<string, string> { ["batch"] = batch },
+        };
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Client.CreateSandboxAsync(request, Ct)));
+        Assert.All(created, s => Assert.Equal("started", s.State));
+        Assert.Equal(20, (await Client.ListSandboxesAsync(new Dictionary<string, string> { ["batch"] = batch }, Ct)).Count);
+        Assert.Equal(20, (await Containers.WithLabelAsync("sandboxgrains.label.batch", batch)).Length);
+
+        await Task.WhenAll(created.Select(s => Client.DeleteSandboxAsync(s.Id, cancellationToken: Ct)));
+
+        Assert.Empty(await Containers.WithLabelAsync("sandboxgrains.label.batch", batch));
+        Assert.Empty(await Client.ListSandboxesAsync(new Dictionary<string, string> { ["batch"] = batch }, Ct));
+    }
+
+    private sealed record Problem(int Status, string Code, string Detail);
+}

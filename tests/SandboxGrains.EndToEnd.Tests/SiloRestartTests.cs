@@ -1,0 +1,55 @@
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>The embedded silo keeps state in memory: after a restart its sandboxes must be found again from Docker.</summary>
+public sealed class SiloRestartTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task EmbeddedSiloKilledAndRestarted_SandboxesListedOnceAndWorking()
+    {
+        await Requirements.DockerAsync();
+        var runnerId = $"restart-{Guid.NewGuid():N}"[..20];
+        var settings = new Dictionary<string, string> { ["Runner:Id"] = runnerId, ["Runner:CpuOvercommit"] = "32" };
+        string[] ids;
+        var first = SiloProcess.Start(settings);
+        first.KeepContainers = true;
+        await using (first)
+        {
+            await first.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+            var client = SandboxGrainsHttpClient.Create(first.BaseAddress, first.ApiKey);
+            var created = await Task.WhenAll(
+                client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, Labels = new Dictionary<string, string> { ["k"] = "v" } }, Ct),
+                client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, Injection = "copy", Cmd = ["sleep", "1d"] }, Ct));
+            ids = [.. created.Select(s => s.Id).Order()];
+            await client.ExecuteAsync(ids[0], "echo kept > /tmp/kept", cancellationToken: Ct);
+            await first.KillAsync();
+        }
+
+        await using var second = SiloProcess.Start(settings);
+        await second.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+        var again = SandboxGrainsHttpClient.Create(second.BaseAddress, second.ApiKey);
+
+        var listed = await Eventually.WaitAsync(
+            () => again.ListSandboxesAsync(cancellationToken: Ct),
+            l => l.Count(s => ids.Contains(s.Id) && s.State == "started") == 2,
+            TimeSpan.FromSeconds(30),
+            "both sandboxes listed as started after the restart");
+        Assert.Equal(ids, listed.Select(s => s.Id).Order());
+        // Rebuilt from the containers' labels: the caller's labels and the injection mode survive the lost memory state.
+        Assert.Single(listed, s => s.Labels.GetValueOrDefault("k") == "v" && s.Injection == "mount");
+        Assert.Single(listed, s => s.Injection == "copy");
+        foreach (var id in ids)
+        {
+            Assert.Equal(0, (await again.ExecuteAsync(id, "true", cancellationToken: Ct)).ExitCode);
+        }
+
+        Assert.Equal(2, (await Containers.WithLabelAsync("sandboxgrains.runner-id", runnerId)).Length);
+        foreach (var id in ids)
+        {
+            await again.DeleteSandboxAsync(id, cancellationToken: Ct);
+        }
+
+        Assert.Empty(await Containers.WithLabelAsync("sandboxgrains.runner-id", runnerId));
+    }
+}
