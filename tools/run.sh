@@ -9,8 +9,9 @@ need_dotnet
 ensure_docker
 bash tools/build-images.sh busybox base
 
-say "building the silo"
+say "building the silo and the daemon bundle (artifacts/sandboxd)"
 dotnet build src/SandboxGrains.Silo -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet publish src/SandboxGrains.Daemon -c Release -nologo -v quiet -clp:ErrorsOnly
 
 url="http://localhost:5080"
 args=("$@")
@@ -48,6 +49,10 @@ cat <<MSG
 
   Try:
     curl -H "Authorization: Bearer ${key:-<your key>}" $url/api/v1/runners
+    curl -H "Authorization: Bearer ${key:-<your key>}" -H 'Content-Type: application/json' \
+         -d '{"image":"sandboxgrains/base:latest"}' $url/api/v1/sandboxes
+    curl -H "Authorization: Bearer ${key:-<your key>}" -H 'Content-Type: application/json' \
+         -d '{"command":"python3 -c \"print(6*7)\""}' $url/toolbox/<id from the answer above>/process/execute
 
   Stop with Ctrl+C.
 

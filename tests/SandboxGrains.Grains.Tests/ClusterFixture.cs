@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Hosting;
 using Orleans.TestingHost;
+using SandboxGrains.Grains.Hosting;
+using SandboxGrains.Grains.Runners;
 using Xunit;
 
 namespace SandboxGrains.Grains.Tests;
@@ -22,6 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Sandboxes);
             silo.AddMemoryGrainStorage(StorageNames.Runners);
+            silo.AddSandboxGrains(new LocalRunner(null));
             silo.Services.AddSingleton<TimeProvider>(Time);
             // Membership and messaging keep real time; only grain logic sees the fake clock.
             silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);

@@ -20,14 +20,16 @@ internal sealed class RunnerPlacementDirector(ISiloMetadataCache metadata, Local
         }
 
         var silos = context.GetCompatibleSilos(target);
-        foreach (var silo in silos)
+        if (FindOwner(metadata, runnerId, silos) is { } owner)
         {
-            if (metadata.GetSiloMetadata(silo).Metadata.TryGetValue(LocalRunner.MetadataKey, out var owned) && owned == runnerId)
-            {
-                return Task.FromResult(silo);
-            }
+            return Task.FromResult(owner);
         }
 
         return Task.FromResult(silos.Contains(context.LocalSilo) ? context.LocalSilo : silos[Random.Shared.Next(silos.Length)]);
     }
+
+    /// <summary>The silo among <paramref name="silos"/> that announces <paramref name="runnerId"/> as its runner, if any.</summary>
+    public static SiloAddress? FindOwner(ISiloMetadataCache metadata, string runnerId, IEnumerable<SiloAddress> silos) =>
+        silos.FirstOrDefault(silo =>
+            metadata.GetSiloMetadata(silo).Metadata.TryGetValue(LocalRunner.MetadataKey, out var owned) && owned == runnerId);
 }

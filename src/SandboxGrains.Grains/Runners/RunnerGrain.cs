@@ -1,3 +1,5 @@
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
 namespace SandboxGrains.Grains.Runners;
 
 /// <summary>
@@ -9,6 +11,8 @@ internal sealed class RunnerGrain(
     [PersistentState("runner", StorageNames.Runners)] IPersistentState<RunnerState> state,
     TimeProvider time,
     LocalRunner local,
+    ISiloMetadataCache siloMetadata,
+    IClusterMembershipService membership,
     IServiceProvider services) : Grain, IRunnerGrain
 {
     /// <summary>Without a heartbeat for this long a runner counts as unreachable (three missed beats at the default).</summary>
@@ -20,7 +24,7 @@ internal sealed class RunnerGrain(
     public Task HeartbeatAsync(RunnerHeartbeat heartbeat)
     {
         var first = _lastHeartbeat is null;
-        if (!IsOnOwnSilo)
+        if (!IsOnOwnSilo && HomeIsUp())
         {
             // Placed elsewhere while the runner's silo was away; it is back, so move there on the next call.
             this.DeactivateOnIdle();
@@ -107,6 +111,11 @@ internal sealed class RunnerGrain(
 
     private bool IsOnOwnSilo => local.RunnerId == this.GetPrimaryKeyString();
 
+    private bool HomeIsUp() => RunnerPlacementDirector.FindOwner(
+        siloMetadata,
+        this.GetPrimaryKeyString(),
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)) is not null;
+
     /// <summary>
     /// Runs a container operation on this silo's engine, turning the engine's exceptions into <see cref="SandboxException"/>s
     /// that say which runner answered, so they cross the grain boundary intact and read well in an API error.
@@ -116,7 +125,11 @@ internal sealed class RunnerGrain(
         var runnerId = this.GetPrimaryKeyString();
         if (!IsOnOwnSilo)
         {
-            this.DeactivateOnIdle();
+            if (HomeIsUp())
+            {
+                this.DeactivateOnIdle();
+            }
+
             throw new SandboxException(SandboxErrorCodes.RunnerUnreachable, $"runner {runnerId} has no silo in the cluster right now");
         }
 

@@ -1,7 +1,6 @@
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using SandboxGrains.Docker;
 using SandboxGrains.Docker.Sandboxes;
-using SandboxGrains.Grains.Placement;
+using SandboxGrains.Grains.Hosting;
 using SandboxGrains.Grains.Runners;
 using SandboxGrains.Silo.Runners;
 
@@ -18,23 +17,13 @@ internal static class OrleansHosting
         var siloPort = endpoints.GetValue("SiloPort", 11111);
         var gatewayPort = endpoints.GetValue("GatewayPort", 30000);
         var localRunner = new LocalRunner(LocalRunnerId(builder.Configuration));
-        builder.Services.AddSingleton(localRunner);
 
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusterId, clusterId: ClusterId);
             silo.AddMemoryGrainStorage(StorageNames.Sandboxes);
             silo.AddMemoryGrainStorage(StorageNames.Runners);
-
-            // Every silo announces the runner it owns, so any silo can place that runner's grain next to its Docker engine.
-            var metadata = new Dictionary<string, string>();
-            if (localRunner.RunnerId is { } runnerId)
-            {
-                metadata[LocalRunner.MetadataKey] = runnerId;
-            }
-
-            silo.UseSiloMetadata(metadata);
-            silo.AddPlacementDirector<RunnerPlacement, RunnerPlacementDirector>();
+            silo.AddSandboxGrains(localRunner);
         });
 
         return builder;
