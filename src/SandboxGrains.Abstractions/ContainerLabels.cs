@@ -30,9 +30,6 @@ public static class ContainerLabels
     /// <summary>Reserved memory in MiB.</summary>
     public const string MemoryMb = "sandboxgrains.memory-mb";
 
-    /// <summary>Prefix of the labels that carry what reconciliation needs to rebuild a sandbox with no grain state.</summary>
-    public const string Prefix = "sandboxgrains.";
-
     /// <summary>Prefix of the caller's own labels, copied onto the container so they survive a lost grain state.</summary>
     public const string UserLabelPrefix = "sandboxgrains.label.";
 }

@@ -100,7 +100,7 @@ internal sealed class RunnerGrain(
     public Task<RecoveredContainer> ReadContainerAsync(string container) =>
         OnEngineAsync((containers, _, ct) => containers.ReadAsync(container, ct));
 
-    public Task<SandboxContainer> AdoptContainerAsync(string containerId, string sandboxId, DaemonLaunch daemon) =>
+    public Task<SandboxContainer> AdoptContainerAsync(string containerId, DaemonLaunch daemon) =>
         OnEngineAsync((containers, _, ct) => containers.AdoptAsync(containerId, daemon, ct));
 
     public Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon) =>

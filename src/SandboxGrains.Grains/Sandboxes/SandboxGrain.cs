@@ -135,7 +135,7 @@ internal sealed partial class SandboxGrain(
 
         var token = RandomNumberGenerator.GetHexString(64, lowercase: true);
         var workDir = found.WorkingDir ?? "/";
-        var launched = await Runner(runnerId).AdoptContainerAsync(found.Container.ContainerId, Id, new DaemonLaunch(injection, workDir, token));
+        var launched = await Runner(runnerId).AdoptContainerAsync(found.Container.ContainerId, new DaemonLaunch(injection, workDir, token));
         await Runner(runnerId).RecordAsync(Id, new RunnerResources(0, 0, 1));
 
         var now = time.GetUtcNow();
