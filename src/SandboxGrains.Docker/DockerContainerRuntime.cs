@@ -104,6 +104,8 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 SecurityOpt = ["no-new-privileges"],
                 NanoCPUs = (long)Math.Round(spec.CpuCores * 1_000_000_000),
                 Memory = spec.MemoryMb * 1024 * 1024,
+                // Equal to the memory limit: no swap on top, so the limit is what the sandbox really gets.
+                MemorySwap = spec.MemoryMb * 1024 * 1024,
                 PidsLimit = spec.PidsLimit,
                 Binds = [.. spec.ReadOnlyMounts.Select(m => $"{m.Key}:{m.Value}:ro")],
                 NetworkMode = spec.Network!,

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SandboxGrains.Testing;
 using Xunit;
 
 namespace SandboxGrains.Daemon.Tests;
@@ -127,44 +128,10 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
         socket.Options.SetRequestHeader("X-Sandbox-Daemon-Token", DaemonContainer.Token);
         var uri = new Uri($"ws://{fixture.Container.BaseAddress.Authority}/process/session/{session}/command/{commandId}/logs?follow=true");
         await socket.ConnectAsync(uri, Ct);
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var current = (StringBuilder?)null;
-        var buffer = new byte[4096];
-        while (true)
-        {
-            var received = await socket.ReceiveAsync(buffer, Ct);
-            if (received.MessageType == WebSocketMessageType.Close)
-            {
-                Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
-                break;
-            }
-
-            // Frames start with a three-byte marker naming the stream.
-            var index = 0;
-            while (index < received.Count)
-            {
-                if (index + 3 <= received.Count && buffer[index] == 1 && buffer[index + 1] == 1 && buffer[index + 2] == 1)
-                {
-                    current = stdout;
-                    index += 3;
-                    continue;
-                }
-
-                if (index + 3 <= received.Count && buffer[index] == 2 && buffer[index + 1] == 2 && buffer[index + 2] == 2)
-                {
-                    current = stderr;
-                    index += 3;
-                    continue;
-                }
-
-                current?.Append((char)buffer[index]);
-                index++;
-            }
-        }
-
-        Assert.Equal("line1\nline2\nline3\n", stdout.ToString());
-        Assert.Equal("warn1\nwarn2\nwarn3\n", stderr.ToString());
+        var (stdout, stderr, closed) = await DaytonaLogStream.ReadToEndAsync(socket, Ct);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, closed);
+        Assert.Equal("line1\nline2\nline3\n", stdout);
+        Assert.Equal("warn1\nwarn2\nwarn3\n", stderr);
 
         var status = await client.GetFromJsonAsync<JsonElement>($"/process/session/{session}/command/{commandId}", Ct);
         Assert.Equal(4, status.GetProperty("exitCode").GetInt32());

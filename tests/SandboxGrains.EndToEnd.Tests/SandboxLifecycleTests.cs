@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Security.Cryptography;
+using System.Text.Json;
 
 namespace SandboxGrains.EndToEnd.Tests;
 
@@ -89,6 +91,37 @@ public sealed class SandboxLifecycleTests(SandboxSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Toolbox_SessionLogsFollowedOverWebSocketThroughTheSilo_StreamUntilTheCommandEnds()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        try
+        {
+            using var http = fixture.Silo.CreateClient();
+            (await http.PostAsJsonAsync($"/toolbox/{sandbox.Id}/process/session", new { sessionId = "ws" }, Ct)).EnsureSuccessStatusCode().Dispose();
+            using var started = await http.PostAsJsonAsync($"/toolbox/{sandbox.Id}/process/session/ws/exec",
+                new { command = "for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.3; done", runAsync = true }, Ct);
+            var commandId = (await started.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("cmdId").GetString();
+
+            // The browser-facing key goes to the silo; the silo swaps it for the daemon's secret on the upgrade request.
+            using var socket = new ClientWebSocket();
+            socket.Options.SetRequestHeader("Authorization", $"Bearer {fixture.Silo.ApiKey}");
+            var uri = new Uri($"ws://{fixture.Silo.BaseAddress.Authority}/toolbox/{sandbox.Id}/process/session/ws/command/{commandId}/logs?follow=true");
+            await socket.ConnectAsync(uri, Ct);
+            var (stdout, stderr, closed) = await DaytonaLogStream.ReadToEndAsync(socket, Ct);
+
+            Assert.Equal(("out1\nout2\nout3\n", "err1\nerr2\nerr3\n", WebSocketCloseStatus.NormalClosure), (stdout, stderr, closed));
+
+            using var anonymous = new ClientWebSocket();
+            var refused = await Assert.ThrowsAsync<WebSocketException>(() => anonymous.ConnectAsync(uri, Ct));
+            Assert.Contains("401", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
     public async Task Toolbox_UnknownSandboxOrNoKey_AnswersProblems()
     {
         using var http = fixture.Silo.CreateClient();
@@ -135,6 +168,32 @@ public sealed class SandboxLifecycleTests(SandboxSiloFixture fixture) : IClassFi
         finally
         {
             await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task OutOfMemory_CommandKilledSandboxStays_MainProcessKilledSandboxInErrorSayingSo()
+    {
+        const string Hog = "head -c 400m /dev/zero | tail";
+        var survivor = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        var victim = await Client.CreateSandboxAsync(
+            new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, Injection = "copy", Cmd = ["sh", "-c", $"sleep 2; {Hog}"] }, Ct);
+        try
+        {
+            // A command that runs out of memory is killed alone; the sandbox and its daemon carry on.
+            var hog = await Client.ExecuteAsync(survivor.Id, Hog, cancellationToken: Ct);
+            Assert.Equal(137, hog.ExitCode);
+            Assert.Equal("started", (await Client.GetSandboxAsync(survivor.Id, Ct)).State);
+
+            // When the container's own main process is the one killed, the sandbox is in error and says why.
+            var failed = await Eventually.WaitAsync(() => Client.GetSandboxAsync(victim.Id, Ct), s => s.State != "started", TimeSpan.FromSeconds(15), "the victim leaving started");
+            Assert.Equal("error", failed.State);
+            Assert.Contains("out of memory", failed.ErrorReason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(survivor.Id, cancellationToken: Ct);
+            await Client.DeleteSandboxAsync(victim.Id, cancellationToken: Ct);
         }
     }
 

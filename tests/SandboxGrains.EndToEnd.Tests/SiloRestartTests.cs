@@ -11,7 +11,23 @@ public sealed class SiloRestartTests
         await Requirements.DockerAsync();
         var runnerId = $"restart-{Guid.NewGuid():N}"[..20];
         var settings = new Dictionary<string, string> { ["Runner:Id"] = runnerId, ["Runner:CpuOvercommit"] = "32" };
+        // A container adopted before the restart carries no labels; it must be found again through its adoption marker.
+        var adoptedName = $"adopted-{Guid.NewGuid():N}"[..20];
+        await ProcessRunner.DockerAsync("run", "-d", "--name", adoptedName, "sandboxgrains/base:latest", "sleep", "1d");
+        try
+        {
+            await KillAndRestartAsync(runnerId, settings, adoptedName);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rm", "-f", adoptedName], cancellationToken: Ct);
+        }
+    }
+
+    private static async Task KillAndRestartAsync(string runnerId, Dictionary<string, string> settings, string adoptedName)
+    {
         string[] ids;
+        string adoptedId;
         var first = SiloProcess.Start(settings);
         first.KeepContainers = true;
         await using (first)
@@ -23,6 +39,7 @@ public sealed class SiloRestartTests
                 client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, Injection = "copy", Cmd = ["sleep", "1d"] }, Ct));
             ids = [.. created.Select(s => s.Id).Order()];
             await client.ExecuteAsync(ids[0], "echo kept > /tmp/kept", cancellationToken: Ct);
+            adoptedId = (await client.AdoptSandboxAsync(adoptedName, cancellationToken: Ct)).Id;
             await first.KillAsync();
         }
 
@@ -32,13 +49,16 @@ public sealed class SiloRestartTests
 
         var listed = await Eventually.WaitAsync(
             () => again.ListSandboxesAsync(cancellationToken: Ct),
-            l => l.Count(s => ids.Contains(s.Id) && s.State == "started") == 2,
+            l => l.Count(s => (ids.Contains(s.Id) || s.Id == adoptedId) && s.State == "started") == 3,
             TimeSpan.FromSeconds(30),
-            "both sandboxes listed as started after the restart");
-        Assert.Equal(ids, listed.Select(s => s.Id).Order());
+            "all three sandboxes listed as started after the restart");
+        Assert.Equal(ids.Append(adoptedId).Order(), listed.Select(s => s.Id).Order());
+        var adopted = Assert.Single(listed, s => s.Id == adoptedId);
+        Assert.Equal((true, "copy", adoptedName), (adopted.Adopted, adopted.Injection, adopted.Name));
+        Assert.Equal("still mine", (await again.ExecuteAsync(adoptedId, "echo still mine", cancellationToken: Ct)).Result.Trim());
         // Rebuilt from the containers' labels: the caller's labels and the injection mode survive the lost memory state.
         Assert.Single(listed, s => s.Labels.GetValueOrDefault("k") == "v" && s.Injection == "mount");
-        Assert.Single(listed, s => s.Injection == "copy");
+        Assert.Single(listed, s => s.Injection == "copy" && !s.Adopted);
         foreach (var id in ids)
         {
             Assert.Equal(0, (await again.ExecuteAsync(id, "true", cancellationToken: Ct)).ExitCode);
@@ -51,5 +71,9 @@ public sealed class SiloRestartTests
         }
 
         Assert.Empty(await Containers.WithLabelAsync("sandboxgrains.runner-id", runnerId));
+
+        // Deleting the rebuilt adopted sandbox still gives the container back to its owner, running.
+        await again.DeleteSandboxAsync(adoptedId, cancellationToken: Ct);
+        Assert.Equal("running", await Containers.StatusAsync(adoptedName));
     }
 }

@@ -63,7 +63,7 @@ public interface IRunnerGrain : IGrainWithStringKey
 
     /// <summary>Injects the daemon into a running container that the cluster did not create (adopt).</summary>
     [Alias("AdoptContainer"), AlwaysInterleave, ResponseTimeout("00:02:30")]
-    Task<SandboxContainer> AdoptContainerAsync(string containerId, DaemonLaunch daemon);
+    Task<SandboxContainer> AdoptContainerAsync(string containerId, string sandboxId, DaemonLaunch daemon);
 
     /// <summary>Takes the daemon out of an adopted container and leaves the container running.</summary>
     [Alias("ReleaseAdoptedContainer"), AlwaysInterleave, ResponseTimeout("00:01:30")]

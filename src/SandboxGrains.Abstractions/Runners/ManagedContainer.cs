@@ -1,6 +1,6 @@
 namespace SandboxGrains.Runners;
 
-/// <summary>A container carrying the <c>sandboxgrains.managed</c> label: which sandbox it belongs to.</summary>
+/// <summary>A container of a sandbox on this runner (labelled at create, or carrying an adoption marker): which sandbox it belongs to.</summary>
 [GenerateSerializer, Immutable, Alias("sandboxgrains.ManagedContainer")]
 public sealed record ManagedContainer(
     [property: Id(0)] string SandboxId,

@@ -9,6 +9,7 @@ namespace SandboxGrains.Runners;
 /// <param name="DaemonToken">The daemon secret found in the container; null when it could not be read.</param>
 /// <param name="Name">The container's name.</param>
 /// <param name="WorkingDir">The container's configured working directory, when set.</param>
+/// <param name="Adoption">The adoption marker found in the container, when it was adopted.</param>
 [GenerateSerializer, Immutable, Alias("sandboxgrains.RecoveredContainer")]
 public sealed record RecoveredContainer(
     [property: Id(0)] SandboxContainer Container,
@@ -18,4 +19,5 @@ public sealed record RecoveredContainer(
     [property: Id(4)] string? User,
     [property: Id(5)] string? DaemonToken,
     [property: Id(6)] string Name,
-    [property: Id(7)] string? WorkingDir);
+    [property: Id(7)] string? WorkingDir,
+    [property: Id(8)] AdoptionMarker? Adoption);

@@ -29,12 +29,15 @@ public interface ISandboxContainers
     /// <summary>Reads a container's configuration and its daemon secret (by id or name).</summary>
     Task<RecoveredContainer> ReadAsync(string container, CancellationToken cancellationToken);
 
-    /// <summary>Copies the daemon into a running container the cluster did not create and starts it.</summary>
-    Task<SandboxContainer> AdoptAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
+    /// <summary>
+    /// Copies the daemon into a running container the cluster did not create, leaves the adoption marker beside its
+    /// secret, and starts it.
+    /// </summary>
+    Task<SandboxContainer> AdoptAsync(string containerId, AdoptionMarker adoption, string daemonToken, CancellationToken cancellationToken);
 
     /// <summary>Removes the daemon and its files from an adopted container, leaving the container running.</summary>
     Task ReleaseAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
 
-    /// <summary>Every container of this runner carrying the managed label.</summary>
+    /// <summary>Every container of this runner: those carrying its labels and those it adopted.</summary>
     Task<IReadOnlyList<ManagedContainer>> ListAsync(string runnerId, CancellationToken cancellationToken);
 }

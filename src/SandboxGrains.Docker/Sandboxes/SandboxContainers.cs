@@ -155,10 +155,13 @@ internal sealed partial class SandboxContainers(
             ? await ProbeAsync(address, token, cancellationToken).ConfigureAwait(false)
             : null;
         var state = new SandboxContainer(details.Id, true, details.Running, details.Running ? null : ExitReason(details), address, version);
-        return new RecoveredContainer(state, details.Image, details.Labels, details.Env, details.User, token, details.Name, details.WorkingDir);
+        var adoption = details.Labels.ContainsKey(ContainerLabels.Managed)
+            ? null
+            : await ReadAdoptionAsync(details.Id, cancellationToken).ConfigureAwait(false);
+        return new RecoveredContainer(state, details.Image, details.Labels, details.Env, details.User, token, details.Name, details.WorkingDir, adoption);
     }
 
-    public async Task<SandboxContainer> AdoptAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
+    public async Task<SandboxContainer> AdoptAsync(string containerId, AdoptionMarker adoption, string daemonToken, CancellationToken cancellationToken)
     {
         var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false)
             ?? throw new ContainerNotFoundException(containerId, null);
@@ -167,7 +170,8 @@ internal sealed partial class SandboxContainers(
             throw new ContainerRuntimeException($"container {details.Name} is not running: only a running container can be adopted");
         }
 
-        await WriteTokenAsync(details.Id, daemon.Token, cancellationToken).ConfigureAwait(false);
+        var daemon = new DaemonLaunch(adoption.Injection, adoption.WorkDir, daemonToken);
+        await WriteTokenAsync(details.Id, daemon.Token, cancellationToken, adoption).ConfigureAwait(false);
         if (daemon.Mode == InjectionMode.Copy)
         {
             await docker.CopyToContainerAsync(details.Id, DaemonInjectionOptions.BundleMountPath, bundle.Files, cancellationToken).ConfigureAwait(false);
@@ -206,9 +210,61 @@ internal sealed partial class SandboxContainers(
         var found = await docker.ListContainersAsync(
             new Dictionary<string, string> { [ContainerLabels.Managed] = "true", [ContainerLabels.RunnerId] = runnerId },
             cancellationToken).ConfigureAwait(false);
+        var adopted = await ListAdoptedAsync(runnerId, cancellationToken).ConfigureAwait(false);
         return [.. found
             .Where(c => c.Labels.ContainsKey(ContainerLabels.SandboxId))
-            .Select(c => new ManagedContainer(c.Labels[ContainerLabels.SandboxId], c.Id, c.State))];
+            .Select(c => new ManagedContainer(c.Labels[ContainerLabels.SandboxId], c.Id, c.State))
+            .Concat(adopted)];
+    }
+
+    /// <summary>
+    /// Adopted containers carry no labels, so every unlabelled container is asked for the marker that adoption left; a
+    /// container that has none (or whose marker names another runner) is not ours.
+    /// </summary>
+    private async Task<IReadOnlyList<ManagedContainer>> ListAdoptedAsync(string runnerId, CancellationToken cancellationToken)
+    {
+        var unlabelled = (await docker.ListContainersAsync(new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false))
+            .Where(c => !c.Labels.ContainsKey(ContainerLabels.Managed));
+        var adopted = new List<ManagedContainer>();
+        foreach (var container in unlabelled)
+        {
+            try
+            {
+                if (await ReadAdoptionAsync(container.Id, cancellationToken).ConfigureAwait(false) is { } marker && marker.RunnerId == runnerId)
+                {
+                    adopted.Add(new ManagedContainer(marker.SandboxId, container.Id, container.State));
+                }
+            }
+            catch (ContainerNotFoundException)
+            {
+                // Removed while we looked.
+            }
+        }
+
+        return adopted;
+    }
+
+    private async Task<AdoptionMarker?> ReadAdoptionAsync(string containerId, CancellationToken cancellationToken)
+    {
+        if (await docker.ReadFileAsync(containerId, AdoptionPath, cancellationToken).ConfigureAwait(false) is not { } bytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            var marker = JsonSerializer.Deserialize<AdoptionMarkerFile>(bytes, MarkerJson);
+            return marker is { SandboxId: { } id, RunnerId: { } runner, WorkDir: { } workDir }
+                   && SandboxIds.IsValid(id)
+                   && InjectionModes.TryParse(marker.Injection, InjectionMode.Copy, out var injection)
+                ? new AdoptionMarker(id, runner, injection, workDir, marker.AdoptedAt)
+                : null;
+        }
+        catch (JsonException)
+        {
+            // Someone else's file at our path, or a damaged one: not a marker we can trust.
+            return null;
+        }
     }
 
     public void Dispose() => _http.Dispose();
@@ -235,12 +291,24 @@ internal sealed partial class SandboxContainers(
     }
 
     /// <summary>The secret goes in a file, not the environment, so it shows in neither <c>docker inspect</c> nor child processes.</summary>
-    private Task WriteTokenAsync(string containerId, string token, CancellationToken cancellationToken) =>
-        docker.CopyToContainerAsync(
-            containerId,
-            TokenFolder,
-            [new ArchiveFile(Path.GetFileName(DaemonInjectionOptions.TokenPath), Encoding.UTF8.GetBytes(token))],
-            cancellationToken);
+    private Task WriteTokenAsync(string containerId, string token, CancellationToken cancellationToken, AdoptionMarker? adoption = null)
+    {
+        List<ArchiveFile> files = [new ArchiveFile(Path.GetFileName(DaemonInjectionOptions.TokenPath), Encoding.UTF8.GetBytes(token))];
+        if (adoption is not null)
+        {
+            // Stored with the mode's name, not the enum's number, so the file means the same to any later version.
+            var marker = new AdoptionMarkerFile(adoption.SandboxId, adoption.RunnerId, adoption.Injection.Name(), adoption.WorkDir, adoption.AdoptedAt);
+            files.Add(new ArchiveFile(Path.GetFileName(AdoptionPath), JsonSerializer.SerializeToUtf8Bytes(marker, MarkerJson)));
+        }
+
+        return docker.CopyToContainerAsync(containerId, TokenFolder, files, cancellationToken);
+    }
+
+    private const string AdoptionPath = TokenFolder + "/adopted.json";
+
+    private static readonly JsonSerializerOptions MarkerJson = new(JsonSerializerDefaults.Web);
+
+    private sealed record AdoptionMarkerFile(string? SandboxId, string? RunnerId, string? Injection, string? WorkDir, DateTimeOffset AdoptedAt);
 
     private async Task<SandboxContainer> WaitForDaemonAsync(string containerId, string token, CancellationToken cancellationToken)
     {

@@ -100,8 +100,9 @@ internal sealed class RunnerGrain(
     public Task<RecoveredContainer> ReadContainerAsync(string container) =>
         OnEngineAsync((containers, _, ct) => containers.ReadAsync(container, ct));
 
-    public Task<SandboxContainer> AdoptContainerAsync(string containerId, DaemonLaunch daemon) =>
-        OnEngineAsync((containers, _, ct) => containers.AdoptAsync(containerId, daemon, ct));
+    public Task<SandboxContainer> AdoptContainerAsync(string containerId, string sandboxId, DaemonLaunch daemon) =>
+        OnEngineAsync((containers, runnerId, ct) => containers.AdoptAsync(
+            containerId, new AdoptionMarker(sandboxId, runnerId, daemon.Mode, daemon.WorkDir, time.GetUtcNow()), daemon.Token, ct));
 
     public Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.ReleaseAsync(containerId, daemon, ct); return true; });

@@ -122,9 +122,9 @@ internal sealed partial class SandboxGrain(
         }
 
         var (runnerId, found) = await FindContainerAsync(container);
-        if (found.Labels.ContainsKey(ContainerLabels.Managed))
+        if (found.Labels.ContainsKey(ContainerLabels.Managed) || found.Adoption is not null)
         {
-            var owner = found.Labels.GetValueOrDefault(ContainerLabels.SandboxId, "?");
+            var owner = found.Adoption?.SandboxId ?? found.Labels.GetValueOrDefault(ContainerLabels.SandboxId, "?");
             throw new SandboxException(SandboxErrorCodes.AlreadyManaged, $"container {found.Name} already is sandbox {owner}");
         }
 
@@ -135,7 +135,7 @@ internal sealed partial class SandboxGrain(
 
         var token = RandomNumberGenerator.GetHexString(64, lowercase: true);
         var workDir = found.WorkingDir ?? "/";
-        var launched = await Runner(runnerId).AdoptContainerAsync(found.Container.ContainerId, new DaemonLaunch(injection, workDir, token));
+        var launched = await Runner(runnerId).AdoptContainerAsync(found.Container.ContainerId, Id, new DaemonLaunch(injection, workDir, token));
         await Runner(runnerId).RecordAsync(Id, new RunnerResources(0, 0, 1));
 
         var now = time.GetUtcNow();
@@ -458,8 +458,28 @@ internal sealed partial class SandboxGrain(
 
     private SandboxInfo Rebuild(string runnerId, RecoveredContainer found)
     {
-        var labels = found.Labels;
         var now = time.GetUtcNow();
+        if (found.Adoption is { } adoption)
+        {
+            return new SandboxInfo
+            {
+                Id = Id,
+                Name = found.Name,
+                State = SandboxState.Starting,
+                Image = found.Image,
+                RunnerId = runnerId,
+                ContainerId = found.Container.ContainerId,
+                Env = ParseEnv(found.Env),
+                WorkDir = adoption.WorkDir,
+                User = found.User,
+                Injection = adoption.Injection,
+                Adopted = true,
+                CreatedAt = adoption.AdoptedAt,
+                UpdatedAt = now,
+            };
+        }
+
+        var labels = found.Labels;
         InjectionModes.TryParse(labels.GetValueOrDefault(ContainerLabels.Injection), InjectionMode.Mount, out var injection);
         return new SandboxInfo
         {
@@ -517,7 +537,7 @@ internal sealed partial class SandboxGrain(
     [LoggerMessage(4, LogLevel.Information, "Sandbox {SandboxId}: container event {Action}")]
     private static partial void LogContainerEvent(ILogger logger, string sandboxId, string action);
 
-    [LoggerMessage(5, LogLevel.Information, "Sandbox {SandboxId} rebuilt from its container's labels on runner {RunnerId}")]
+    [LoggerMessage(5, LogLevel.Information, "Sandbox {SandboxId} rebuilt from its container (labels or adoption marker) on runner {RunnerId}")]
     private static partial void LogRebuilt(ILogger logger, string sandboxId, string runnerId);
 
     [LoggerMessage(6, LogLevel.Information, "Sandbox {SandboxId} adopted container {Container} on runner {RunnerId}")]
