@@ -53,6 +53,10 @@ cat <<MSG
          -d '{"image":"sandboxgrains/base:latest"}' $url/api/v1/sandboxes
     curl -H "Authorization: Bearer ${key:-<your key>}" -H 'Content-Type: application/json' \
          -d '{"command":"python3 -c \"print(6*7)\""}' $url/toolbox/<id from the answer above>/process/execute
+    curl -H "Authorization: Bearer ${key:-<your key>}" -H 'Content-Type: application/json' \
+         -d '{"command":"nohup python3 -m http.server 8080 >/tmp/web.log 2>&1 &"}' $url/toolbox/<id>/process/execute
+    curl -H "Authorization: Bearer ${key:-<your key>}" -H 'Content-Type: application/json' \
+         -d '{"port":8080}' $url/api/v1/sandboxes/<id>/previews      # then open its url or hostUrl in a browser
 
   Stop with Ctrl+C.
 

@@ -1,3 +1,4 @@
+using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
 
 namespace SandboxGrains.Client;
@@ -37,4 +38,16 @@ public interface ISandboxGrainsClient
 
     /// <summary>Reads a file from the sandbox as a stream the caller disposes.</summary>
     Task<Stream> DownloadFileAsync(string id, string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes a preview link to <paramref name="port"/> inside the sandbox. The answer carries the token and both URLs;
+    /// it is the only time they are shown. <paramref name="expiresIn"/> null: no expiry.
+    /// </summary>
+    Task<Preview> CreatePreviewAsync(string id, int port, TimeSpan? expiresIn = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The sandbox's preview links (ids, ports, expiry; not their tokens).</summary>
+    Task<IReadOnlyList<Preview>> ListPreviewsAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes a preview link by its token; it stops working on every silo within a second.</summary>
+    Task RevokePreviewAsync(string token, CancellationToken cancellationToken = default);
 }

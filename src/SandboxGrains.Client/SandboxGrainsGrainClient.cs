@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
 
 namespace SandboxGrains.Client;
@@ -11,7 +12,11 @@ namespace SandboxGrains.Client;
 /// <c>UseLocalhostClustering(gatewayPort, serviceId: SandboxGrainsGrainClient.ClusterId, clusterId: SandboxGrainsGrainClient.ClusterId)</c>
 /// for the embedded silo, or Redis clustering for a cluster.
 /// </summary>
-public sealed class SandboxGrainsGrainClient(IGrainFactory grains, SandboxOptions? defaults = null) : ISandboxGrainsClient, IDisposable
+public sealed class SandboxGrainsGrainClient(
+    IGrainFactory grains,
+    SandboxOptions? defaults = null,
+    Uri? previewBaseUrl = null,
+    string previewDomain = "localhost") : ISandboxGrainsClient, IDisposable
 {
     /// <summary>The service and cluster id every SandboxGrains silo uses unless configured otherwise.</summary>
     public const string ClusterId = "sandboxgrains";
@@ -110,6 +115,34 @@ public sealed class SandboxGrainsGrainClient(IGrainFactory grains, SandboxOption
             id, HttpMethod.Get, $"/files/download?path={Uri.EscapeDataString(path)}", null, cancellationToken, streamBody: true).ConfigureAwait(false);
         return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Makes a preview link. The URLs are built from the <c>previewBaseUrl</c> and <c>previewDomain</c> this client was
+    /// given (the cluster's public address, which an Orleans client cannot know); without a base URL only the token is set.
+    /// </summary>
+    public Task<Preview> CreatePreviewAsync(string id, int port, TimeSpan? expiresIn = null, CancellationToken cancellationToken = default) =>
+        CallAsync(async () =>
+        {
+            var issued = await Grain(id).CreatePreviewAsync(port, expiresIn);
+            return previewBaseUrl is null
+                ? Preview.From(issued.Record) with { Token = issued.Token }
+                : PreviewUrls.Describe(issued, previewBaseUrl, previewDomain);
+        });
+
+    public Task<IReadOnlyList<Preview>> ListPreviewsAsync(string id, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => (IReadOnlyList<Preview>)[.. (await Grain(id).ListPreviewsAsync()).Select(Preview.From)]);
+
+    public Task RevokePreviewAsync(string token, CancellationToken cancellationToken = default) => CallAsync(async () =>
+    {
+        var tokenHash = PreviewTokens.IsWellFormed(token) ? PreviewTokens.Hash(token) : null;
+        var grant = tokenHash is null ? null : await grains.GetGrain<IPreviewGrain>(tokenHash).GetAsync();
+        if (grant is null || !await Grain(grant.SandboxId).RevokePreviewAsync(tokenHash!))
+        {
+            throw new SandboxGrainsException(404, SandboxErrorCodes.PreviewNotFound, "no preview link with this token");
+        }
+
+        return true;
+    });
 
     public void Dispose() => _daemon.Dispose();
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
 
 namespace SandboxGrains.Client;
@@ -82,6 +83,21 @@ public sealed class SandboxGrainsHttpClient(HttpClient http) : ISandboxGrainsCli
         var response = await SendRawAsync(
             HttpMethod.Get, $"/toolbox/{Escape(id)}/files/download?path={Escape(path)}", null, cancellationToken, streamBody: true).ConfigureAwait(false);
         return new ResponseStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), response);
+    }
+
+    public Task<Preview> CreatePreviewAsync(string id, int port, TimeSpan? expiresIn = null, CancellationToken cancellationToken = default) =>
+        SendAsync<Preview>(
+            HttpMethod.Post,
+            $"/api/v1/sandboxes/{Escape(id)}/previews",
+            JsonContent.Create(new CreatePreviewRequest { Port = port, ExpiresInSeconds = (long?)expiresIn?.TotalSeconds }, options: Json),
+            cancellationToken);
+
+    public async Task<IReadOnlyList<Preview>> ListPreviewsAsync(string id, CancellationToken cancellationToken = default) =>
+        (await SendAsync<PreviewList>(HttpMethod.Get, $"/api/v1/sandboxes/{Escape(id)}/previews", null, cancellationToken).ConfigureAwait(false)).Items;
+
+    public async Task RevokePreviewAsync(string token, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(HttpMethod.Delete, $"/api/v1/previews/{Escape(token)}", null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using SandboxGrains.Silo.Api;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
+using SandboxGrains.Silo.Previews;
 using SandboxGrains.Silo.Proxy;
 
 // appsettings.json sits beside the binary; without this it is looked for in whatever folder the silo was started from.
@@ -12,13 +13,21 @@ builder.AddLocalRunner();
 builder.Services.AddSingleton<ApiKeyStore>();
 builder.Services.AddHttpForwarder();
 builder.Services.AddSingleton<DaemonForwarding>();
+builder.Services.AddSingleton<PreviewForwarder>();
+builder.Services.AddSingleton<ActivitySampler>();
+builder.Services.AddHostedService(services => services.GetRequiredService<ActivitySampler>());
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
 app.UseStatusCodePages();
+
+// The route table. Host-form preview links ({port}-{token}.{Previews:Domain}) come first and take every path on such
+// a host; all other requests go by path.
+app.UsePreviewHosts();
 app.MapHealthEndpoints();
 app.MapSandboxGrainsApi();
 app.MapToolbox();
+app.MapPreviews();
 
 return await StartupReport.RunAsync(app);

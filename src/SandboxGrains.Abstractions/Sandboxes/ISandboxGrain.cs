@@ -1,3 +1,5 @@
+using SandboxGrains.Previews;
+
 namespace SandboxGrains.Sandboxes;
 
 /// <summary>One sandbox (key = sandbox id). Every change to its life goes through here, one at a time.</summary>
@@ -46,6 +48,25 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Reconcile"), ResponseTimeout("00:02:00")]
     Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId);
+
+    /// <summary>
+    /// Makes a preview link to <paramref name="port"/>; the answer holds the only copy of the token the cluster ever
+    /// sees (it keeps a hash). <paramref name="expiresIn"/> null: the link works until revoked or the sandbox is deleted.
+    /// </summary>
+    [Alias("CreatePreview")]
+    Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn);
+
+    /// <summary>The sandbox's live preview links (expired ones are kept for a day so they answer 410, then dropped).</summary>
+    [Alias("ListPreviews"), AlwaysInterleave]
+    Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync();
+
+    /// <summary>Revokes one link by its token's hash or its public id; false when the sandbox has no such link.</summary>
+    [Alias("RevokePreview")]
+    Task<bool> RevokePreviewAsync(string tokenHashOrId);
+
+    /// <summary>Toolbox or preview traffic reached the sandbox (sampled by each silo's front end, not per request).</summary>
+    [Alias("RecordActivity"), OneWay]
+    Task RecordActivityAsync(DateTimeOffset at);
 
     /// <summary>Runs the background part of a create started with wait = false.</summary>
     [Alias("Provision"), OneWay]

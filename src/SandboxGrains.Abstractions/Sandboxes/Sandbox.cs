@@ -19,7 +19,8 @@ public sealed record Sandbox(
     bool Adopted,
     string? DaemonVersion,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? LastActivityAt)
 {
     public static Sandbox From(SandboxInfo info) => new(
         info.Id,
@@ -39,7 +40,8 @@ public sealed record Sandbox(
         info.Adopted,
         info.DaemonVersion,
         info.CreatedAt,
-        info.UpdatedAt);
+        info.UpdatedAt,
+        info.LastActivityAt);
 }
 
 /// <summary>A page of sandboxes: <c>{items, nextCursor}</c>; a null cursor means the last page.</summary>

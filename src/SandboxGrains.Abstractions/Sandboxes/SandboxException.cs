@@ -34,14 +34,21 @@ public static class SandboxErrorCodes
     public const string DockerUnavailable = "docker_unavailable";
     public const string DaemonUnreachable = "daemon_unreachable";
     public const string Failed = "sandbox_failed";
+    public const string PreviewNotFound = "preview_not_found";
+    public const string PreviewExpired = "preview_expired";
+    public const string PreviewLimitReached = "preview_limit_reached";
+    public const string SandboxNotStarted = "sandbox_not_started";
+    public const string SandboxStarting = "sandbox_starting";
+    public const string PortUnreachable = "port_unreachable";
 
-    /// <summary>The HTTP status each code stands for (400, 404, 409, 502, 503).</summary>
+    /// <summary>The HTTP status each code stands for (400, 404, 409, 410, 502, 503).</summary>
     public static int HttpStatus(string code) => code switch
     {
-        NotFound or ContainerNotFound => 404,
+        NotFound or ContainerNotFound or PreviewNotFound => 404,
         InvalidRequest or ImageNotFound => 400,
-        InvalidState or AlreadyManaged => 409,
-        NoCapacity or RunnerUnreachable or DockerUnavailable => 503,
+        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted => 409,
+        PreviewExpired => 410,
+        NoCapacity or RunnerUnreachable or DockerUnavailable or SandboxStarting => 503,
         _ => 502,
     };
 }

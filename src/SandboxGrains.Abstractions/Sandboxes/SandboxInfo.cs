@@ -22,4 +22,5 @@ public sealed record SandboxInfo
     [Id(15)] public DateTimeOffset CreatedAt { get; init; }
     [Id(16)] public DateTimeOffset UpdatedAt { get; init; }
     [Id(17)] public string? User { get; init; }
+    [Id(18)] public DateTimeOffset? LastActivityAt { get; init; }
 }

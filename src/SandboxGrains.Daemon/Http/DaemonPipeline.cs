@@ -44,6 +44,9 @@ internal static class DaemonPipeline
         });
     }
 
+    /// <summary>Set on every error the daemon itself answers, with its code.</summary>
+    public const string ErrorHeader = "X-Sandboxd-Error";
+
     public static async Task WriteErrorAsync(HttpContext context, int status, string code, string message)
     {
         if (context.Response.HasStarted)
@@ -54,6 +57,9 @@ internal static class DaemonPipeline
 
         context.Response.Clear();
         context.Response.StatusCode = status;
+
+        // Marks the answer as the daemon's own, so a front end can tell it from an app's error passed through /proxy.
+        context.Response.Headers[ErrorHeader] = code;
         var body = new ErrorBody(status, message, code, DateTimeOffset.UtcNow, context.Request.Path, context.Request.Method);
         await context.Response.WriteAsJsonAsync(body, DaemonJson.Default.ErrorBody);
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using SandboxGrains.Daemon.Http;
+using SandboxGrains.Http;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
@@ -18,7 +19,10 @@ internal static class PortProxy
         UseCookies = false,
         ActivityHeadersPropagator = null,
         ConnectTimeout = TimeSpan.FromSeconds(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+        // Below the 5 s keep-alive of Node's HTTP server (Vite, Next.js dev): a pooled connection the app is about to
+        // close must be dropped by us first, or the next request dies on it (Daytona's stale-connection 400s). A new
+        // loopback connection costs next to nothing.
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(4),
     });
 
     private static readonly ForwarderRequestConfig RequestConfig = new()
@@ -45,8 +49,8 @@ internal static class PortProxy
             throw new DaemonError(403, "PORT_FORBIDDEN", $"port {number} is the daemon's own port and cannot be proxied");
         }
 
-        // Keep the path exactly as the client escaped it: the route value is already decoded.
-        context.Request.Path.StartsWithSegments($"/proxy/{port}", out var rest);
+        // Keep the path and query exactly as the client escaped them: the route value is already decoded.
+        var rest = RawRequestTarget.After(context, $"/proxy/{port}");
         var error = await forwarder.SendAsync(context, $"http://127.0.0.1:{number}", Invoker, RequestConfig, new PathTransformer(rest));
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
@@ -58,13 +62,16 @@ internal static class PortProxy
         }
     }
 
-    private sealed class PathTransformer(PathString rest) : HttpTransformer
+    private sealed class PathTransformer(string pathAndQuery) : HttpTransformer
     {
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, rest, httpContext.Request.QueryString);
-            proxyRequest.Headers.Host = null;
+            proxyRequest.RequestUri = RawRequestTarget.Destination(destinationPrefix, pathAndQuery);
+
+            // The app sees the Host its caller chose: the preview front end passes the browser's, or localhost:{port}
+            // for dev servers that check it.
+            proxyRequest.Headers.Host = httpContext.Request.Host.HasValue ? httpContext.Request.Host.Value : null;
             Debug.Assert(!proxyRequest.Headers.Contains(DaemonOptions.TokenHeader));
         }
     }

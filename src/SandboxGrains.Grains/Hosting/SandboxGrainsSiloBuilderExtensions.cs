@@ -1,5 +1,6 @@
 using Orleans.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using SandboxGrains.Grains.Routing;
 using SandboxGrains.Grains.Runners;
 
 namespace SandboxGrains.Grains.Hosting;
@@ -9,7 +10,8 @@ public static class SandboxGrainsSiloBuilderExtensions
 {
     /// <summary>
     /// Registers which runner this silo owns (null: none) and announces it in silo metadata, so the runner placement
-    /// director on any silo can put that runner's grain here.
+    /// director on any silo can put that runner's grain here; and this silo's route cache with the grain service that
+    /// keeps it true.
     /// </summary>
     public static ISiloBuilder AddSandboxGrains(this ISiloBuilder silo, LocalRunner localRunner)
     {
@@ -22,6 +24,11 @@ public static class SandboxGrainsSiloBuilderExtensions
 
         silo.UseSiloMetadata(metadata);
         silo.AddPlacementDirector<RunnerPlacement, RunnerPlacementDirector>();
+
+        // Every silo's front end caches routes; grains tell every silo's cache when a route changes.
+        silo.Services.AddSingleton<RouteCache>();
+        silo.Services.AddSingleton<RouteInvalidation>();
+        silo.AddGrainService<RouteInvalidationService>();
         return silo;
     }
 }

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SandboxGrains.Grains.Routing;
+using SandboxGrains.Previews;
 
 namespace SandboxGrains.Grains.Sandboxes;
 
@@ -11,8 +14,19 @@ namespace SandboxGrains.Grains.Sandboxes;
 internal sealed partial class SandboxGrain(
     [PersistentState("sandbox", StorageNames.Sandboxes)] IPersistentState<SandboxRecord> state,
     TimeProvider time,
+    RouteInvalidation routes,
+    IOptions<DaemonInjectionOptions> daemonOptions,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
 {
+    /// <summary>More live links than this on one sandbox is a leak in the caller, not a use.</summary>
+    internal const int MaxPreviews = 100;
+
+    /// <summary>Expired links answer 410 for this long, then are dropped.</summary>
+    internal static readonly TimeSpan ExpiredPreviewRetention = TimeSpan.FromDays(1);
+
+    /// <summary>Activity is kept in memory on every report but written at most this often.</summary>
+    internal static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromMinutes(1);
+
     /// <summary>How often a started sandbox checks that its container runs and its daemon answers.</summary>
     internal static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(3);
 
@@ -21,6 +35,8 @@ internal sealed partial class SandboxGrain(
     // The daemon address lives beside the info, so a changed address alone must still be written.
     private string? _writtenAddress;
 
+    private DateTimeOffset? _writtenActivity;
+
     private string Id => this.GetPrimaryKeyString();
 
     private SandboxInfo Info => state.State.Info ?? throw NotFound();
@@ -28,6 +44,7 @@ internal sealed partial class SandboxGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _writtenAddress = state.State.DaemonAddress;
+        _writtenActivity = state.State.Info?.LastActivityAt;
         FollowHealth();
         return Task.CompletedTask;
     }
@@ -247,8 +264,92 @@ internal sealed partial class SandboxGrain(
             throw;
         }
 
+        await Task.WhenAll(state.State.Previews.Select(p => PreviewGrain(p.TokenHash).RevokeAsync()));
         await ForgetAsync();
         LogDeleted(logger, Id);
+    }
+
+    public async Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn)
+    {
+        var info = Info;
+        if (info.State == SandboxState.Destroying)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is being deleted");
+        }
+
+        if (port is < 1 or > 65535)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"port: {port} is not a port; it must be from 1 to 65535");
+        }
+
+        if (port == daemonOptions.Value.Port)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"port: {port} is the sandbox daemon's own port and cannot be previewed");
+        }
+
+        if (expiresIn is { } lifetime && lifetime <= TimeSpan.Zero)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidRequest, "expiresInSeconds: must be positive");
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var stale in state.State.Previews.Where(p => p.Grant.ExpiresAt is { } expires && now - expires > ExpiredPreviewRetention).ToList())
+        {
+            await PreviewGrain(stale.TokenHash).RevokeAsync();
+            state.State.Previews.Remove(stale);
+        }
+
+        if (state.State.Previews.Count >= MaxPreviews)
+        {
+            throw new SandboxException(
+                SandboxErrorCodes.PreviewLimitReached, $"sandbox {Id} already has {MaxPreviews} preview links; revoke some first");
+        }
+
+        var token = PreviewTokens.New();
+        var record = new PreviewRecord(PreviewTokens.Hash(token), new PreviewGrant(Id, port, now, now + expiresIn));
+
+        // The sandbox records the link before the link exists, so a failure in between leaves a record to revoke, never
+        // a working link the sandbox does not know about.
+        state.State.Previews.Add(record);
+        await state.WriteStateAsync();
+        await PreviewGrain(record.TokenHash).GrantAsync(record.Grant);
+        return new IssuedPreview(token, record);
+    }
+
+    public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync()
+    {
+        _ = Info;
+        return Task.FromResult<IReadOnlyList<PreviewRecord>>([.. state.State.Previews]);
+    }
+
+    public async Task<bool> RevokePreviewAsync(string tokenHashOrId)
+    {
+        _ = Info;
+        var record = state.State.Previews.Find(p => p.TokenHash == tokenHashOrId || p.Id == tokenHashOrId);
+        if (record is null)
+        {
+            return false;
+        }
+
+        await PreviewGrain(record.TokenHash).RevokeAsync();
+        state.State.Previews.Remove(record);
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task RecordActivityAsync(DateTimeOffset at)
+    {
+        if (state.State.Info is not { } info || info.LastActivityAt >= at)
+        {
+            return;
+        }
+
+        state.State.Info = info with { LastActivityAt = at };
+        if (_writtenActivity is null || at - _writtenActivity >= ActivityWritePeriod)
+        {
+            await state.WriteStateAsync();
+            _writtenActivity = at;
+        }
     }
 
     public Task<DaemonEndpoint> GetDaemonEndpointAsync()
@@ -392,10 +493,19 @@ internal sealed partial class SandboxGrain(
             return before;
         }
 
+        var routeChanged = before is null || before.State != info.State || state.State.DaemonAddress != _writtenAddress;
         state.State.Info = info with { UpdatedAt = time.GetUtcNow() };
         await state.WriteStateAsync();
         _writtenAddress = state.State.DaemonAddress;
+        _writtenActivity = info.LastActivityAt;
         FollowHealth();
+        if (routeChanged)
+        {
+            // Front ends cache where this sandbox's daemon is and whether it serves; a stopped sandbox must answer 409
+            // on every silo now, not when the cache ages out.
+            await routes.SandboxChangedAsync(Id);
+        }
+
         return state.State.Info;
     }
 
@@ -433,6 +543,7 @@ internal sealed partial class SandboxGrain(
         await state.ClearStateAsync();
         state.State = new SandboxRecord();
         FollowHealth();
+        await routes.SandboxChangedAsync(Id);
     }
 
     private async Task<(string RunnerId, RecoveredContainer Found)> FindContainerAsync(string container)
@@ -507,6 +618,8 @@ internal sealed partial class SandboxGrain(
 
     private IRunnerGrain Runner(string? runnerId) => GrainFactory.GetGrain<IRunnerGrain>(
         runnerId ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} has no runner"));
+
+    private IPreviewGrain PreviewGrain(string tokenHash) => GrainFactory.GetGrain<IPreviewGrain>(tokenHash);
 
     private ISandboxRegistryGrain Registry => GrainFactory.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
 

@@ -1,3 +1,5 @@
+using SandboxGrains.Previews;
+
 namespace SandboxGrains.Grains.Sandboxes;
 
 /// <summary>What a sandbox grain persists. No .NET type names are stored: every type carries a stable alias.</summary>
@@ -19,4 +21,8 @@ public sealed class SandboxRecord
     /// <summary>The request of a create that returned before finishing (<c>wait=false</c>).</summary>
     [Id(3)]
     public SandboxSpec? PendingSpec { get; set; }
+
+    /// <summary>The sandbox's preview links, by token hash (the tokens themselves are never stored).</summary>
+    [Id(4)]
+    public List<PreviewRecord> Previews { get; set; } = [];
 }

@@ -1,3 +1,4 @@
+using SandboxGrains.Silo.Previews;
 using SandboxGrains.Silo.Sandboxes;
 
 namespace SandboxGrains.Silo.Api;
@@ -10,6 +11,7 @@ internal static class ApiEndpoints
         var v1 = app.MapGroup("/api/v1").RequireApiKey();
         v1.MapRunnersApi();
         v1.MapSandboxesApi();
+        v1.MapPreviewsApi();
 
         // Anything else under /api is an unknown route, answered as a problem, not an empty 404.
         app.MapGroup("/api").RequireApiKey().Map("/{**rest}", (string? rest) => Problems.NotFound("route_not_found", $"no API route /api/{rest}"));

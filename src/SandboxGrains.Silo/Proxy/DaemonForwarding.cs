@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using SandboxGrains.Silo.Api;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace SandboxGrains.Silo.Proxy;
 
 /// <summary>
-/// The one outbound connection pool and request settings every forward to a sandbox daemon uses (toolbox now, previews
-/// next): no proxy, no redirects, no decompression, no cookies; HTTP/1.1, which carries WebSocket upgrades.
+/// The one outbound connection pool and request settings every forward to a sandbox daemon uses (toolbox and
+/// previews): no proxy, no redirects, no decompression, no cookies; HTTP/1.1, which carries WebSocket upgrades.
 /// </summary>
-internal sealed class DaemonForwarding : IDisposable
+internal sealed class DaemonForwarding(IHttpForwarder forwarder) : IDisposable
 {
     public HttpMessageInvoker Invoker { get; } = new(new SocketsHttpHandler
     {
@@ -30,4 +33,63 @@ internal sealed class DaemonForwarding : IDisposable
     };
 
     public void Dispose() => Invoker.Dispose();
+
+    /// <summary>
+    /// Forwards the request to a sandbox's daemon and streams the answer back untouched (the silo's status-code pages
+    /// stay out of it; the body size limit is the daemon's). A request without a body that fails before any answer —
+    /// a pooled connection the other side had just closed — is sent once more, as a browser would. Returns a 502
+    /// problem when the daemon cannot be reached, or nothing when the answer was forwarded.
+    /// </summary>
+    public async Task<IResult> ForwardAsync(HttpContext context, string sandboxId, string daemonAddress, HttpTransformer transformer)
+    {
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+        {
+            statusPages.Enabled = false;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = null;
+        }
+
+        var destination = $"http://{daemonAddress}";
+        var error = await forwarder.SendAsync(context, destination, Invoker, RequestConfig, transformer);
+        if (error == ForwarderError.Request && !context.Response.HasStarted && HasNoBody(context.Request))
+        {
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            error = await forwarder.SendAsync(context, destination, Invoker, RequestConfig, transformer);
+        }
+
+        if (error == ForwarderError.None || context.Response.HasStarted)
+        {
+            return Results.Empty;
+        }
+
+        var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+        return Problems.Create(
+            StatusCodes.Status502BadGateway,
+            SandboxErrorCodes.DaemonUnreachable,
+            "Bad gateway",
+            $"the daemon of sandbox {sandboxId} at {daemonAddress} did not answer: {reason}");
+    }
+
+    private static bool HasNoBody(HttpRequest request) =>
+        request.ContentLength is null or 0 && !request.Headers.TransferEncoding.Any(v => v?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true);
+
+    /// <summary>
+    /// Why a sandbox cannot take forwarded traffic: 503 with <c>Retry-After</c> while it is on its way up, 409 when it is
+    /// stopped or otherwise not serving (start it first).
+    /// </summary>
+    public static IResult NotServing(HttpContext context, string id, SandboxState state)
+    {
+        var name = state.ToString().ToLowerInvariant();
+        if (state is SandboxState.Creating or SandboxState.Starting)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Problems.ServiceUnavailable(SandboxErrorCodes.SandboxStarting, $"sandbox {id} is {name}; retry in a moment");
+        }
+
+        return Problems.Create(StatusCodes.Status409Conflict, SandboxErrorCodes.SandboxNotStarted, "Conflict", $"sandbox {id} is {name}; start it first");
+    }
 }

@@ -11,10 +11,16 @@ internal sealed partial class RunnerHeartbeatService(
     IContainerRuntime docker,
     IOptions<RunnerOptions> options,
     Orleans.Runtime.ILocalSiloDetails silo,
+    TimeProvider time,
     ILogger<RunnerHeartbeatService> logger) : BackgroundService
 {
+    /// <summary>How often the engine's capacity is read again; the beats in between only ping it.</summary>
+    private static readonly TimeSpan EngineInfoPeriod = TimeSpan.FromMinutes(1);
+
     private RunnerResources _lastCapacity = RunnerResources.None;
     private string? _lastError;
+    private string? _lastVersion;
+    private DateTimeOffset _lastInfoAt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,14 +39,25 @@ internal sealed partial class RunnerHeartbeatService(
         string? version = null;
         try
         {
+            // `docker info` is slow on a busy engine (it counts containers and images), and one slow answer must not
+            // make the runner unplaceable; capacity rarely changes, so most beats only ping.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            var engine = await docker.GetEngineInfoAsync(timeout.Token);
-            version = engine.Version;
-            _lastCapacity = new RunnerResources(
-                Math.Round(engine.Cpus * runner.CpuOvercommit, 2),
-                (long)(engine.MemoryBytes / (1024.0 * 1024.0) * runner.MemoryOvercommit),
-                runner.MaxSandboxes);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            if (_lastVersion is not null && time.GetUtcNow() - _lastInfoAt < EngineInfoPeriod)
+            {
+                await docker.PingAsync(timeout.Token);
+                version = _lastVersion;
+            }
+            else
+            {
+                var engine = await docker.GetEngineInfoAsync(timeout.Token);
+                version = _lastVersion = engine.Version;
+                _lastInfoAt = time.GetUtcNow();
+                _lastCapacity = new RunnerResources(
+                    Math.Round(engine.Cpus * runner.CpuOvercommit, 2),
+                    (long)(engine.MemoryBytes / (1024.0 * 1024.0) * runner.MemoryOvercommit),
+                    runner.MaxSandboxes);
+            }
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

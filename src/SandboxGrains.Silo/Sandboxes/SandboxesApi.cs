@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SandboxGrains.Silo.Api;
 
 namespace SandboxGrains.Silo.Sandboxes;
@@ -25,7 +24,7 @@ internal static class SandboxesApi
     private static async Task<IResult> CreateAsync(
         HttpContext context, IGrainFactory grains, IOptions<SandboxOptions> options, bool? wait)
     {
-        var (body, bodyProblem) = await ReadBodyAsync<CreateSandboxRequest>(context);
+        var (body, bodyProblem) = await RequestBodies.ReadAsync<CreateSandboxRequest>(context);
         if (body is null)
         {
             return bodyProblem!;
@@ -47,7 +46,7 @@ internal static class SandboxesApi
 
     private static async Task<IResult> AdoptAsync(HttpContext context, IGrainFactory grains)
     {
-        var (body, bodyProblem) = await ReadBodyAsync<AdoptSandboxRequest>(context);
+        var (body, bodyProblem) = await RequestBodies.ReadAsync<AdoptSandboxRequest>(context);
         if (body is null)
         {
             return bodyProblem!;
@@ -163,25 +162,6 @@ internal static class SandboxesApi
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
         {
             return null;
-        }
-    }
-
-    /// <summary>Reads a JSON body, answering a missing or malformed one with a 400 that says which.</summary>
-    private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpContext context) where T : class
-    {
-        if (context.Request.ContentLength == 0 || !context.Request.HasJsonContentType())
-        {
-            return (null, Problems.InvalidBody("a JSON body is required (Content-Type: application/json)"));
-        }
-
-        try
-        {
-            var body = await context.Request.ReadFromJsonAsync<T>(context.RequestAborted);
-            return body is null ? (null, Problems.InvalidBody("a JSON object is required, not null")) : (body, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.InvalidBody($"the body is not valid JSON for this request: {e.Message}"));
         }
     }
 }

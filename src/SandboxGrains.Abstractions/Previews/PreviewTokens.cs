@@ -1,0 +1,29 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SandboxGrains.Previews;
+
+/// <summary>
+/// Preview tokens: the only credential a preview link carries. 32 characters of lowercase letters and digits (about
+/// 165 random bits), so "{port}-{token}" fits one DNS label. Only the token's SHA-256 is ever stored.
+/// </summary>
+public static class PreviewTokens
+{
+    private const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    /// <summary>Length of every token.</summary>
+    public const int Length = 32;
+
+    /// <summary>A fresh random token.</summary>
+    public static string New() => RandomNumberGenerator.GetString(Alphabet, Length);
+
+    /// <summary>True when <paramref name="token"/> could be a token; anything else is refused before any lookup.</summary>
+    public static bool IsWellFormed(string? token) =>
+        token is { Length: Length } && token.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
+
+    /// <summary>The key a token is stored and looked up under: lowercase hex SHA-256.</summary>
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
+
+    /// <summary>A preview's public id: the start of its hash, enough to name it in a list without revealing the token.</summary>
+    public static string IdOf(string tokenHash) => tokenHash[..16];
+}

@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using SandboxGrains.Previews;
+
+namespace SandboxGrains.Grains.Routing;
+
+/// <summary>
+/// This silo's memory of where preview tokens and sandboxes lead, so a preview or toolbox request costs no grain call
+/// in the common case. Grains that change a route tell every silo at once (<see cref="RouteInvalidation"/>); entries
+/// also age out after <see cref="Lifetime"/>, which bounds the harm of a notice that never arrived.
+/// </summary>
+internal sealed class RouteCache(TimeProvider time)
+{
+    /// <summary>How long an entry is trusted without a notice.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
+
+    // A flood of random tokens must not grow memory without bound; past this the cache starts over.
+    private const int MaxEntries = 100_000;
+
+    private readonly ConcurrentDictionary<string, Entry<PreviewGrant?>> _grants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<DaemonEndpoint>> _endpoints = new(StringComparer.Ordinal);
+
+    // Bumped by every notice. A lookup that started before a notice must not store what it fetched: it may be the very
+    // value the notice says is gone.
+    private long _generation;
+
+    /// <summary>The grant behind a token hash; null for a token that opens nothing.</summary>
+    public ValueTask<PreviewGrant?> GetGrantAsync(string tokenHash, Func<Task<PreviewGrant?>> fetch) =>
+        GetAsync(_grants, tokenHash, fetch);
+
+    /// <summary>Where a sandbox's daemon listens and in what state the sandbox is.</summary>
+    public ValueTask<DaemonEndpoint> GetEndpointAsync(string sandboxId, Func<Task<DaemonEndpoint>> fetch) =>
+        GetAsync(_endpoints, sandboxId, fetch);
+
+    /// <summary>A preview was revoked.</summary>
+    public void ForgetGrant(string tokenHash)
+    {
+        Interlocked.Increment(ref _generation);
+        _grants.TryRemove(tokenHash, out _);
+    }
+
+    /// <summary>A sandbox changed state, moved, or is gone.</summary>
+    public void ForgetSandbox(string sandboxId)
+    {
+        Interlocked.Increment(ref _generation);
+        _endpoints.TryRemove(sandboxId, out _);
+    }
+
+    private async ValueTask<T> GetAsync<T>(ConcurrentDictionary<string, Entry<T>> entries, string key, Func<Task<T>> fetch)
+    {
+        var now = time.GetUtcNow();
+        if (entries.TryGetValue(key, out var entry) && now - entry.FetchedAt < Lifetime)
+        {
+            return entry.Value;
+        }
+
+        var generation = Interlocked.Read(ref _generation);
+        var value = await fetch().ConfigureAwait(false);
+        if (Interlocked.Read(ref _generation) == generation)
+        {
+            if (entries.Count >= MaxEntries)
+            {
+                entries.Clear();
+            }
+
+            entries[key] = new Entry<T>(value, now);
+        }
+
+        return value;
+    }
+
+    private readonly record struct Entry<T>(T Value, DateTimeOffset FetchedAt);
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using SandboxGrains.Docker.Sandboxes;
+using SandboxGrains.Grains.Routing;
+using SandboxGrains.Http;
+using SandboxGrains.Previews;
+using SandboxGrains.Silo.Api;
+using SandboxGrains.Silo.Proxy;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SandboxGrains.Silo.Previews;
+
+/// <summary>
+/// Forwards one preview request, path form or host form: token → grant → sandbox's daemon → <c>/proxy/{port}</c> →
+/// the app. Lookups go through this silo's <see cref="RouteCache"/>. Every refusal is JSON (problem+json with a code),
+/// never a page or a redirect, because the caller may be a script, an iframe or a WebSocket client.
+/// </summary>
+internal sealed class PreviewForwarder(
+    IGrainFactory grains,
+    RouteCache routes,
+    DaemonForwarding forwarding,
+    ActivitySampler activity,
+    IOptions<PreviewOptions> options,
+    IOptions<DaemonInjectionOptions> daemonOptions,
+    TimeProvider time)
+{
+    /// <summary>
+    /// Forwards the request to the preview behind <paramref name="token"/>. <paramref name="hostPort"/> is the port named
+    /// in a host-form link (it must be the link's port); <paramref name="pathAndQuery"/> is what the app receives, raw.
+    /// </summary>
+    public async Task<IResult> ForwardAsync(HttpContext context, string token, int? hostPort, string pathAndQuery)
+    {
+        if (!PreviewTokens.IsWellFormed(token))
+        {
+            return NotFound();
+        }
+
+        var tokenHash = PreviewTokens.Hash(token);
+        PreviewGrant? grant;
+        DaemonEndpoint daemon;
+        try
+        {
+            grant = await routes.GetGrantAsync(tokenHash, () => grains.GetGrain<IPreviewGrain>(tokenHash).GetAsync());
+            if (grant is null || (hostPort is { } port && port != grant.Port))
+            {
+                return NotFound();
+            }
+
+            if (grant.IsExpired(time.GetUtcNow()))
+            {
+                return Problems.Create(StatusCodes.Status410Gone, SandboxErrorCodes.PreviewExpired, "Gone", $"this preview link expired at {grant.ExpiresAt:O}");
+            }
+
+            daemon = await routes.GetEndpointAsync(grant.SandboxId, () => grains.GetGrain<ISandboxGrain>(grant.SandboxId).GetDaemonEndpointAsync());
+        }
+        catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
+        {
+            // The sandbox is gone; so is every link to it.
+            return NotFound();
+        }
+        catch (Exception e) when (SandboxErrorFilter.IsTransient(e))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Problems.ServiceUnavailable("cluster_unavailable", "the cluster is re-forming after a silo change; retry shortly");
+        }
+
+        if (daemon.State != SandboxState.Started || daemon.Address is null || daemon.Token is null)
+        {
+            return DaemonForwarding.NotServing(context, grant.SandboxId, daemon.State);
+        }
+
+        if (grant.Port == daemonOptions.Value.Port)
+        {
+            // Granting refuses this port; a link made before a change of Daemon:Port must not open the daemon either.
+            return NotFound();
+        }
+
+        activity.Record(grant.SandboxId);
+        var transformer = new PreviewTransformer(
+            $"/proxy/{grant.Port}{WithoutToken(pathAndQuery, token)}", daemon.Token, token, hostForm: hostPort is not null, options.Value.RewriteHost, grant);
+        return await forwarding.ForwardAsync(context, grant.SandboxId, daemon.Address, transformer);
+    }
+
+    private static ProblemHttpResult NotFound() =>
+        Problems.NotFound(SandboxErrorCodes.PreviewNotFound, "no preview link with this token: it never existed, was revoked, or its sandbox was deleted");
+
+    /// <summary>Drops every query parameter whose value is the token (however it is named), keeping the rest byte for byte.</summary>
+    internal static string WithoutToken(string pathAndQuery, string token)
+    {
+        var mark = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
+        if (mark < 0 || !pathAndQuery.Contains(token, StringComparison.Ordinal))
+        {
+            return pathAndQuery;
+        }
+
+        var kept = pathAndQuery[(mark + 1)..]
+            .Split('&')
+            .Where(pair => pair.Split('=', 2) is not [_, var value] || WebUtility.UrlDecode(value) != token)
+            .ToList();
+        return pathAndQuery[..mark] + (kept.Count == 0 ? "" : "?" + string.Join('&', kept));
+    }
+
+    /// <summary>
+    /// The request as the app gets it. The token is the link's credential and stays out of it: out of the path and query,
+    /// and out of every header (a <c>Referer</c> from a page of the link carries it) — except, in the host form, the host
+    /// name itself (<c>Host</c>, <c>X-Forwarded-Host</c>, <c>Origin</c>), which is the app's public name unless
+    /// <c>Previews:RewriteHost</c> replaces it with <c>localhost:{port}</c>.
+    /// </summary>
+    private sealed class PreviewTransformer(string pathAndQuery, string daemonToken, string previewToken, bool hostForm, bool rewriteHost, PreviewGrant grant)
+        : HttpTransformer
+    {
+        private static readonly string[] ForwardedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix"];
+
+        public override async ValueTask TransformRequestAsync(
+            HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.RequestUri = RawRequestTarget.Destination(destinationPrefix, pathAndQuery);
+
+            var request = httpContext.Request;
+            var earlierFor = request.Headers["X-Forwarded-For"].ToString();
+            foreach (var name in ForwardedHeaders)
+            {
+                proxyRequest.Headers.Remove(name);
+            }
+
+            var keepHostName = hostForm && !rewriteHost;
+            foreach (var header in proxyRequest.Headers.ToList())
+            {
+                if (header.Value.Any(v => v.Contains(previewToken, StringComparison.Ordinal))
+                    && !(keepHostName && header.Key.Equals("Origin", StringComparison.OrdinalIgnoreCase)))
+                {
+                    proxyRequest.Headers.Remove(header.Key);
+                }
+            }
+
+            DaemonHeaders.Replace(proxyRequest, daemonToken);
+            proxyRequest.Headers.Host = rewriteHost ? $"localhost:{grant.Port}" : request.Host.Value;
+            if (httpContext.Connection.RemoteIpAddress?.ToString() is { } client)
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", earlierFor.Length > 0 ? $"{earlierFor}, {client}" : client);
+            }
+
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            if (!hostForm || keepHostName)
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+            }
+        }
+
+        public override async ValueTask<bool> TransformResponseAsync(
+            HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            if (proxyResponse?.Headers.TryGetValues(DaemonHeaders.ErrorHeader, out var codes) != true)
+            {
+                return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            }
+
+            // The daemon itself refused (nothing listens on the port, or the port is not allowed): answer in our words.
+            var code = codes!.FirstOrDefault();
+            var problem = code == "PORT_UNREACHABLE"
+                ? Problems.Create(
+                    StatusCodes.Status502BadGateway,
+                    SandboxErrorCodes.PortUnreachable,
+                    "Bad gateway",
+                    $"nothing is listening on port {grant.Port} in sandbox {grant.SandboxId}; start the app there (listening on 0.0.0.0 or 127.0.0.1)",
+                    new Dictionary<string, object?> { ["port"] = grant.Port })
+                : Problems.Create(
+                    StatusCodes.Status502BadGateway,
+                    SandboxErrorCodes.PortUnreachable,
+                    "Bad gateway",
+                    $"the sandbox daemon refused to forward to port {grant.Port} ({code})",
+                    new Dictionary<string, object?> { ["port"] = grant.Port });
+            await problem.ExecuteAsync(httpContext);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>
+/// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 that answers GET with what
+/// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages. Python's
+/// standard library only, so it runs in <c>sandboxgrains/base:latest</c> with nothing installed.
+/// </summary>
+internal static class PreviewApp
+{
+    public const int Port = 8080;
+
+    private const string Script = """
+        import base64, hashlib, http.server, json, struct
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.headers.get("Upgrade", "").lower() == "websocket":
+                    return self.websocket()
+                body = json.dumps({"target": self.path, "headers": [[k, v] for k, v in self.headers.items()]}).encode()
+                self.answer(200, body, "application/json")
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.answer(200, self.rfile.read(length), "application/octet-stream")
+
+            def answer(self, status, body, kind):
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def websocket(self):
+                key = self.headers["Sec-WebSocket-Key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+                self.send_response(101)
+                self.send_header("Upgrade", "websocket")
+                self.send_header("Connection", "Upgrade")
+                self.send_header("Sec-WebSocket-Accept", base64.b64encode(hashlib.sha1(key.encode()).digest()).decode())
+                self.end_headers()
+                self.wfile.flush()
+                while True:
+                    first, second = self.rfile.read(2)
+                    opcode, length = first & 0x0F, second & 0x7F
+                    if length == 126:
+                        length = struct.unpack(">H", self.rfile.read(2))[0]
+                    elif length == 127:
+                        length = struct.unpack(">Q", self.rfile.read(8))[0]
+                    mask = self.rfile.read(4)
+                    data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+                    if opcode == 8:
+                        self.wfile.write(bytes([0x88, len(data)]) + data)
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    header = bytes([0x80 | opcode]) + (bytes([len(data)]) if len(data) < 126 else bytes([126]) + struct.pack(">H", len(data)))
+                    self.wfile.write(header + data)
+                    self.wfile.flush()
+
+        http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
+        """;
+
+    /// <summary>Uploads the app through the toolbox and starts it as an async session command.</summary>
+    public static async Task StartAsync(SiloProcess silo, SandboxGrainsHttpClient client, string sandboxId, CancellationToken cancellationToken)
+    {
+        await client.UploadFileAsync(sandboxId, "/opt/app.py", new MemoryStream(Encoding.UTF8.GetBytes(Script)), cancellationToken);
+        using var http = silo.CreateClient();
+        (await http.PostAsJsonAsync($"/toolbox/{sandboxId}/process/session", new { sessionId = "app" }, cancellationToken)).EnsureSuccessStatusCode().Dispose();
+        (await http.PostAsJsonAsync($"/toolbox/{sandboxId}/process/session/app/exec", new { command = "python3 /opt/app.py", runAsync = true }, cancellationToken))
+            .EnsureSuccessStatusCode().Dispose();
+    }
+
+    /// <summary>
+    /// An HTTP handler that sends every connection to the silo on loopback, whatever the host name says: what a browser
+    /// does for <c>*.localhost</c>, without depending on this machine's resolver.
+    /// </summary>
+    public static SocketsHttpHandler LoopbackHandler(SiloProcess silo) => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, silo.HttpPort), cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    };
+}

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using SandboxGrains.Previews;
+
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>Preview links against a real app in a real sandbox, through a real silo, over real HTTP and WebSocket.</summary>
+public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<SandboxSiloFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private SandboxGrainsHttpClient Client => fixture.Client;
+
+    [Fact]
+    public async Task PathAndHostForms_HttpAndWebSocket_ReachTheAppWithTheRequestIntactAndNoCredentials()
+    {
+        var sandbox = await CreateWithAppAsync();
+        try
+        {
+            var preview = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+            var token = preview.Token!;
+            Assert.Equal(PreviewTokens.Length, token.Length);
+            Assert.Equal($"{fixture.Silo.BaseAddress.GetLeftPart(UriPartial.Authority)}/preview/{token}/", preview.Url);
+            Assert.Equal($"http://{PreviewApp.Port}-{token}.localhost:{fixture.Silo.HttpPort}/", preview.HostUrl);
+
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+
+            // Escapes, unicode and the token as a query parameter, with an Authorization header the app must not see.
+            const string PathAndQuery = "/deep/a%2Fb/%c3%a9t%C3%A9?q=%2F%2f&u=%E2%9C%93&plain=x+y~!*()'";
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{preview.Url!.TrimEnd('/')}{PathAndQuery}&token={token}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+            request.Headers.Authorization = new("Bearer", "secret-of-the-caller");
+            request.Headers.Add("X-API-Key", fixture.Silo.ApiKey);
+            request.Headers.Referrer = new Uri(preview.Url); // what a page of the link sends for its own assets
+            using var answer = await browser.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var seen = await answer.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Equal(PathAndQuery, seen.GetProperty("target").GetString());
+            var headers = seen.GetProperty("headers").EnumerateArray().Select(h => (Name: h[0].GetString()!, Value: h[1].GetString()!)).ToList();
+            Assert.DoesNotContain(headers, h => h.Name.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(headers, h => h.Name.Equals("X-API-Key", StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(headers, h => h.Name.Equals("X-Sandbox-Daemon-Token", StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(headers, h => h.Value.Contains(token, StringComparison.Ordinal));
+            Assert.Equal("http", Header(headers, "X-Forwarded-Proto"));
+            Assert.Equal(fixture.Silo.BaseAddress.Authority, Header(headers, "X-Forwarded-Host"));
+            Assert.Contains("127.0.0.1", Header(headers, "X-Forwarded-For"), StringComparison.Ordinal);
+
+            // Host form: the app gets absolute paths as they are, and the browser's host.
+            var hostForm = new Uri(preview.HostUrl!);
+            var fromHost = await browser.GetFromJsonAsync<JsonElement>(new Uri(hostForm, "/websockify?x=1"), Ct);
+            Assert.Equal("/websockify?x=1", fromHost.GetProperty("target").GetString());
+            Assert.Equal(hostForm.Authority, Header(fromHost.GetProperty("headers").EnumerateArray().Select(h => (h[0].GetString()!, h[1].GetString()!)).ToList(), "Host"));
+
+            // A host-form link opens only its own port.
+            using var otherPort = await browser.GetAsync($"http://3000-{token}.localhost:{fixture.Silo.HttpPort}/", Ct);
+            await AssertProblemAsync(otherPort, HttpStatusCode.NotFound, "preview_not_found");
+
+            // WebSocket through both forms, as noVNC would open it.
+            foreach (var socketUri in new[] { new Uri($"ws://127.0.0.1:{fixture.Silo.HttpPort}/preview/{token}/ws"), new Uri($"ws://{hostForm.Authority}/websockify") })
+            {
+                using var socket = new ClientWebSocket();
+                await socket.ConnectAsync(socketUri, new HttpMessageInvoker(PreviewApp.LoopbackHandler(fixture.Silo)), Ct);
+                foreach (var message in new[] { "hello", new string('x', 5000) })
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, Ct);
+                    Assert.Equal(message, await ReceiveTextAsync(socket));
+                }
+
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", Ct);
+            }
+
+            // Traffic counts as activity, sampled by the silo and recorded on the sandbox.
+            var active = await Eventually.WaitAsync(() => Client.GetSandboxAsync(sandbox.Id, Ct), s => s.LastActivityAt is not null, TimeSpan.FromSeconds(20), "lastActivityAt set");
+            Assert.True(active.LastActivityAt > sandbox.CreatedAt);
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task TwentyMegabytePost_EchoedBackThroughTheLink_SameHash()
+    {
+        var sandbox = await CreateWithAppAsync();
+        try
+        {
+            var preview = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+            var body = RandomNumberGenerator.GetBytes(20 * 1024 * 1024);
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo)) { Timeout = TimeSpan.FromMinutes(2) };
+
+            using var echoed = await browser.PostAsync($"{preview.Url}upload", new ByteArrayContent(body), Ct);
+
+            Assert.Equal(HttpStatusCode.OK, echoed.StatusCode);
+            Assert.Equal(SHA256.HashData(body), SHA256.HashData(await echoed.Content.ReadAsByteArrayAsync(Ct)));
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task RefusalsAreJson_Revoked404Fast_Expired410_Unknown404_NothingListening502_DaemonPortRefused()
+    {
+        var sandbox = await CreateWithAppAsync();
+        try
+        {
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+
+            var live = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(live.Url, Ct)).StatusCode);
+            var clock = Stopwatch.StartNew();
+            await Client.RevokePreviewAsync(live.Token!, Ct);
+            await Eventually.WaitAsync(async () => (await browser.GetAsync(live.Url, Ct)).StatusCode, s => s == HttpStatusCode.NotFound, TimeSpan.FromSeconds(1), "the revoked link answering 404");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"revocation took {clock.Elapsed}");
+            await AssertProblemAsync(await browser.GetAsync(live.Url, Ct), HttpStatusCode.NotFound, "preview_not_found");
+            var revokedTwice = await Assert.ThrowsAsync<SandboxGrainsException>(() => Client.RevokePreviewAsync(live.Token!, Ct));
+            Assert.Equal(404, revokedTwice.Status);
+
+            var shortLived = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, TimeSpan.FromSeconds(1), Ct);
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(shortLived.Url, Ct)).StatusCode);
+            await Eventually.WaitAsync(async () => (await browser.GetAsync(shortLived.Url, Ct)).StatusCode, s => s != HttpStatusCode.OK, TimeSpan.FromSeconds(5), "the link expiring");
+            await AssertProblemAsync(await browser.GetAsync(shortLived.Url, Ct), HttpStatusCode.Gone, "preview_expired");
+
+            await AssertProblemAsync(await browser.GetAsync($"/preview/{PreviewTokens.New()}/".Insert(0, fixture.Silo.BaseAddress.ToString().TrimEnd('/')), Ct), HttpStatusCode.NotFound, "preview_not_found");
+            await AssertProblemAsync(await browser.GetAsync(new Uri(fixture.Silo.BaseAddress, "/preview/NOT-a-token/x"), Ct), HttpStatusCode.NotFound, "preview_not_found");
+
+            var silent = await Client.CreatePreviewAsync(sandbox.Id, 9, cancellationToken: Ct);
+            using var nothing = await browser.GetAsync(silent.Url, Ct);
+            var problem = await AssertProblemAsync(nothing, HttpStatusCode.BadGateway, "port_unreachable");
+            Assert.Contains("port 9", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+            foreach (var port in new[] { 2280, 0, 65536 })
+            {
+                var refused = await Assert.ThrowsAsync<SandboxGrainsException>(() => Client.CreatePreviewAsync(sandbox.Id, port, cancellationToken: Ct));
+                Assert.Equal((400, "invalid_request"), (refused.Status, refused.Code));
+            }
+
+            using var api = fixture.Silo.CreateClient();
+            using var noPort = await api.PostAsJsonAsync($"/api/v1/sandboxes/{sandbox.Id}/previews", new { expiresInSeconds = 60 }, Ct);
+            Assert.Equal("port", (await AssertProblemAsync(noPort, HttpStatusCode.BadRequest, "invalid_request")).GetProperty("field").GetString());
+            using var negative = await api.PostAsJsonAsync($"/api/v1/sandboxes/{sandbox.Id}/previews", new { port = 8080, expiresInSeconds = -5 }, Ct);
+            await AssertProblemAsync(negative, HttpStatusCode.BadRequest, "invalid_request");
+            using var unknownSandbox = await api.PostAsJsonAsync("/api/v1/sandboxes/nosuchsandbox000/previews", new { port = 8080 }, Ct);
+            await AssertProblemAsync(unknownSandbox, HttpStatusCode.NotFound, "sandbox_not_found");
+
+            // The list shows ids and ports, never tokens; revoking by id works too.
+            var listed = await Client.ListPreviewsAsync(sandbox.Id, Ct);
+            Assert.Equal(2, listed.Count);
+            Assert.All(listed, p => Assert.Null(p.Token));
+            using var byId = await api.DeleteAsync($"/api/v1/sandboxes/{sandbox.Id}/previews/{listed.Single(p => p.Port == 9).Id}", Ct);
+            Assert.Equal(HttpStatusCode.NoContent, byId.StatusCode);
+            await AssertProblemAsync(await browser.GetAsync(silent.Url, Ct), HttpStatusCode.NotFound, "preview_not_found");
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task StoppedSandbox409_StartedAgainWorks_DeletedSandbox404()
+    {
+        var sandbox = await CreateWithAppAsync();
+        var preview = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+        using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(preview.Url, Ct)).StatusCode);
+
+        await Client.StopSandboxAsync(sandbox.Id, Ct);
+        await AssertProblemAsync(await browser.GetAsync(preview.Url, Ct), HttpStatusCode.Conflict, "sandbox_not_started");
+
+        await Client.StartSandboxAsync(sandbox.Id, Ct);
+        await PreviewApp.StartAsync(fixture.Silo, Client, sandbox.Id, Ct);
+        await Eventually.WaitAsync(async () => (await browser.GetAsync(preview.Url, Ct)).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "the link working after start");
+
+        await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        await AssertProblemAsync(await browser.GetAsync(preview.Url, Ct), HttpStatusCode.NotFound, "preview_not_found");
+        await AssertProblemAsync(await browser.GetAsync(preview.HostUrl, Ct), HttpStatusCode.NotFound, "preview_not_found");
+    }
+
+    private async Task<Sandbox> CreateWithAppAsync()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/base:latest", Cpu = 0.5, MemoryMb = 256 }, Ct);
+        await PreviewApp.StartAsync(fixture.Silo, Client, sandbox.Id, Ct);
+        var probe = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+        using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+        await Eventually.WaitAsync(async () => (await browser.GetAsync(probe.Url, Ct)).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "the app answering");
+        await Client.RevokePreviewAsync(probe.Token!, Ct);
+        return sandbox;
+    }
+
+    private static string Header(IEnumerable<(string Name, string Value)> headers, string name) =>
+        headers.Single(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = JsonDocument.Parse(text).RootElement;
+            Assert.Equal(code, problem.GetProperty("code").GetString());
+            return problem;
+        }
+    }
+
+    private static async Task<string> ReceiveTextAsync(WebSocket socket)
+    {
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        WebSocketReceiveResult received;
+        do
+        {
+            received = await socket.ReceiveAsync(buffer, Ct);
+            message.Write(buffer, 0, received.Count);
+        }
+        while (!received.EndOfMessage);
+        return Encoding.UTF8.GetString(message.ToArray());
+    }
+}
