@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the two sandbox images without a registry, each only when missing:
+# Builds the sandbox images without a registry, each only when missing:
 #   sandboxgrains/busybox:latest  busybox-static root filesystem, seconds to build
 #   sandboxgrains/base:latest     Debian bookworm minbase + python3, ca-certificates, procps (debootstrap; the rootfs
 #                                 tarball is cached so a rebuild is a docker import away)
-# Usage: tools/build-images.sh [--force] [busybox|base ...]
+#   sandboxgrains/bench:latest    base + nginx-light, the fast in-sandbox app of the benchmarks (bench/ only)
+# Usage: tools/build-images.sh [--force] [busybox|base|bench ...] (default: busybox base)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 force=0
@@ -11,8 +12,8 @@ wanted=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    busybox|base) wanted+=("$arg") ;;
-    *) die "unknown argument $arg (expected --force, busybox, base)" ;;
+    busybox|base|bench) wanted+=("$arg") ;;
+    *) die "unknown argument $arg (expected --force, busybox, base, bench)" ;;
   esac
 done
 [ ${#wanted[@]} -gt 0 ] || wanted=(busybox base)
@@ -68,6 +69,19 @@ build_base() {
   docker import --change 'CMD ["bash"]' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'ENV LANG=C.UTF-8' \
     --message "sandboxgrains base (debian bookworm)" "$cache" $image >/dev/null
+}
+
+# From base with Debian's nginx-light installed inside: the image build reaches Debian's mirror like apt does.
+build_bench() {
+  local image=sandboxgrains/bench:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  build_base
+  say "building $image"
+  docker build -q -t $image - >/dev/null <<'DOCKERFILE'
+FROM sandboxgrains/base:latest
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
+DOCKERFILE
 }
 
 for name in "${wanted[@]}"; do "build_$name"; done

@@ -6,13 +6,16 @@ using System.Text;
 namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>
-/// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 that answers GET with what
+/// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 (and on 127.0.0.1:8081) that answers GET with what
 /// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages. Python's
 /// standard library only, so it runs in <c>sandboxgrains/base:latest</c> with nothing installed.
 /// </summary>
 internal static class PreviewApp
 {
     public const int Port = 8080;
+
+    /// <summary>The same app, listening on 127.0.0.1 only: reachable through the daemon, not on the container's address.</summary>
+    public const int LoopbackOnlyPort = 8081;
 
     private const string Script = """
         import base64, hashlib, http.server, json, struct
@@ -66,6 +69,9 @@ internal static class PreviewApp
                     self.wfile.write(header + data)
                     self.wfile.flush()
 
+        import threading
+        # The same app on a second port, reachable only from inside the sandbox (as many dev servers bind by default).
+        threading.Thread(target=http.server.ThreadingHTTPServer(("127.0.0.1", 8081), Handler).serve_forever, daemon=True).start()
         http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
         """;
 

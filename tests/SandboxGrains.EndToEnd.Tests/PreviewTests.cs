@@ -55,6 +55,17 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
             Assert.Equal("/websockify?x=1", fromHost.GetProperty("target").GetString());
             Assert.Equal(hostForm.Authority, Header(fromHost.GetProperty("headers").EnumerateArray().Select(h => (h[0].GetString()!, h[1].GetString()!)).ToList(), "Host"));
 
+            // An app listening on 127.0.0.1 only is reached through the daemon inside the sandbox, every time.
+            var loopbackOnly = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.LoopbackOnlyPort, cancellationToken: Ct);
+            for (var i = 0; i < 3; i++)
+            {
+                var inside = await browser.GetFromJsonAsync<JsonElement>($"{loopbackOnly.Url}inside?n={i}", Ct);
+                Assert.Equal($"/inside?n={i}", inside.GetProperty("target").GetString());
+            }
+
+            using var posted = await browser.PostAsync($"{loopbackOnly.Url}echo", new StringContent("through the daemon"), Ct);
+            Assert.Equal("through the daemon", await posted.Content.ReadAsStringAsync(Ct));
+
             // A host-form link opens only its own port.
             using var otherPort = await browser.GetAsync($"http://3000-{token}.localhost:{fixture.Silo.HttpPort}/", Ct);
             await AssertProblemAsync(otherPort, HttpStatusCode.NotFound, "preview_not_found");

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using SandboxGrains.Previews;
 
 namespace SandboxGrains.Grains.Routing;
@@ -6,12 +7,11 @@ namespace SandboxGrains.Grains.Routing;
 /// <summary>
 /// This silo's memory of where preview tokens and sandboxes lead, so a preview or toolbox request costs no grain call
 /// in the common case. Grains that change a route tell every silo at once (<see cref="RouteInvalidation"/>); entries
-/// also age out after <see cref="Lifetime"/>, which bounds the harm of a notice that never arrived.
+/// also age out after <see cref="RouteCacheOptions.Lifetime"/>, which bounds the harm of a notice that never arrived.
 /// </summary>
-internal sealed class RouteCache(TimeProvider time)
+internal sealed class RouteCache(TimeProvider time, IOptions<RouteCacheOptions> options)
 {
-    /// <summary>How long an entry is trusted without a notice.</summary>
-    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
+    private readonly TimeSpan _lifetime = options.Value.Lifetime;
 
     // A flood of random tokens must not grow memory without bound; past this the cache starts over.
     private const int MaxEntries = 100_000;
@@ -48,14 +48,14 @@ internal sealed class RouteCache(TimeProvider time)
     private async ValueTask<T> GetAsync<T>(ConcurrentDictionary<string, Entry<T>> entries, string key, Func<Task<T>> fetch)
     {
         var now = time.GetUtcNow();
-        if (entries.TryGetValue(key, out var entry) && now - entry.FetchedAt < Lifetime)
+        if (entries.TryGetValue(key, out var entry) && now - entry.FetchedAt < _lifetime)
         {
             return entry.Value;
         }
 
         var generation = Interlocked.Read(ref _generation);
         var value = await fetch().ConfigureAwait(false);
-        if (Interlocked.Read(ref _generation) == generation)
+        if (_lifetime > TimeSpan.Zero && Interlocked.Read(ref _generation) == generation)
         {
             if (entries.Count >= MaxEntries)
             {
@@ -69,4 +69,16 @@ internal sealed class RouteCache(TimeProvider time)
     }
 
     private readonly record struct Entry<T>(T Value, DateTimeOffset FetchedAt);
+}
+
+/// <summary>How this silo caches routes (section <c>Routing</c>).</summary>
+public sealed class RouteCacheOptions
+{
+    public const string SectionName = "Routing";
+
+    /// <summary>
+    /// How long a cached route is trusted without a change notice (default 30 s); zero turns the cache off, so every
+    /// preview and toolbox request asks the grains (for measuring what the cache saves).
+    /// </summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -40,6 +40,7 @@ internal static class OrleansHosting
         services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName);
+        services.AddOptions<SandboxGrains.Grains.Routing.RouteCacheOptions>().BindConfiguration(SandboxGrains.Grains.Routing.RouteCacheOptions.SectionName);
         services.AddOptions<Previews.PreviewOptions>().BindConfiguration(Previews.PreviewOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Previews.PreviewOptions>, Previews.PreviewOptionsValidator>();
         return builder;

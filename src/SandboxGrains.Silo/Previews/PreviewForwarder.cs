@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Routing;
@@ -10,8 +11,8 @@ using Yarp.ReverseProxy.Forwarder;
 namespace SandboxGrains.Silo.Previews;
 
 /// <summary>
-/// Forwards one preview request, path form or host form: token → grant → sandbox's daemon → <c>/proxy/{port}</c> →
-/// the app. Lookups go through this silo's <see cref="RouteCache"/>. Every refusal is JSON (problem+json with a code),
+/// Forwards one preview request, path form or host form: token → grant → the app on the container's address, or
+/// through the sandbox's daemon (<c>/proxy/{port}</c>) when the app listens only inside. Lookups go through this silo's <see cref="RouteCache"/>. Every refusal is JSON (problem+json with a code),
 /// never a page or a redirect, because the caller may be a script, an iframe or a WebSocket client.
 /// </summary>
 internal sealed class PreviewForwarder(
@@ -75,10 +76,51 @@ internal sealed class PreviewForwarder(
         }
 
         activity.Record(grant.SandboxId);
-        var transformer = new PreviewTransformer(
-            $"/proxy/{grant.Port}{WithoutToken(pathAndQuery, token)}", daemon.Token, token, hostForm: hostPort is not null, options.Value.RewriteHost, grant);
-        return await forwarding.ForwardAsync(context, grant.SandboxId, daemon.Address, transformer);
+        var appPathAndQuery = WithoutToken(pathAndQuery, token);
+        var hostForm = hostPort is not null;
+
+        // Fast path: straight to the app on the container's address, one proxy hop fewer. An app that listens only on
+        // 127.0.0.1 refuses that connection; then (and for a while after, remembered per port) the daemon's /proxy
+        // reaches it from inside. Requests with a body go direct only once the port is known to take direct traffic,
+        // because a refused attempt must be repeatable.
+        var route = (grant.SandboxId, grant.Port);
+        var known = _directRoutes.TryGetValue(route, out var seen) && time.GetUtcNow() - seen.At < DirectRouteMemory ? seen.Direct : (bool?)null;
+        if (known != false && (known == true || DaemonForwarding.HasNoBody(context.Request)))
+        {
+            var direct = new PreviewTransformer(appPathAndQuery, null, token, hostForm, options.Value.RewriteHost, grant);
+            if (await forwarding.TryForwardDirectAsync(context, $"{HostOf(daemon.Address)}:{grant.Port}", grant.Port, direct) is { } answered)
+            {
+                Remember(route, direct: true);
+                return answered;
+            }
+
+            Remember(route, direct: false);
+        }
+
+        var viaDaemon = new PreviewTransformer($"/proxy/{grant.Port}{appPathAndQuery}", daemon.Token, token, hostForm, options.Value.RewriteHost, grant);
+        return await forwarding.ForwardAsync(context, grant.SandboxId, daemon.Address, viaDaemon);
     }
+
+    /// <summary>How long a port's way in (direct or through the daemon) is trusted before it is tried afresh.</summary>
+    private static readonly TimeSpan DirectRouteMemory = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<(string SandboxId, int Port), (bool Direct, DateTimeOffset At)> _directRoutes = new();
+
+    private void Remember((string SandboxId, int Port) route, bool direct)
+    {
+        if (_directRoutes.Count > 100_000)
+        {
+            _directRoutes.Clear();
+        }
+
+        if (!_directRoutes.TryGetValue(route, out var seen) || seen.Direct != direct || time.GetUtcNow() - seen.At > DirectRouteMemory / 2)
+        {
+            _directRoutes[route] = (direct, time.GetUtcNow());
+        }
+    }
+
+    /// <summary>The container's address from the daemon's <c>ip:port</c>.</summary>
+    private static string HostOf(string daemonAddress) => daemonAddress[..daemonAddress.LastIndexOf(':')];
 
     private static ProblemHttpResult NotFound() =>
         Problems.NotFound(SandboxErrorCodes.PreviewNotFound, "no preview link with this token: it never existed, was revoked, or its sandbox was deleted");
@@ -105,7 +147,8 @@ internal sealed class PreviewForwarder(
     /// name itself (<c>Host</c>, <c>X-Forwarded-Host</c>, <c>Origin</c>), which is the app's public name unless
     /// <c>Previews:RewriteHost</c> replaces it with <c>localhost:{port}</c>.
     /// </summary>
-    private sealed class PreviewTransformer(string pathAndQuery, string daemonToken, string previewToken, bool hostForm, bool rewriteHost, PreviewGrant grant)
+    /// <remarks>With a daemon secret the request goes to the daemon's <c>/proxy</c>; without one, straight to the app.</remarks>
+    private sealed class PreviewTransformer(string pathAndQuery, string? daemonToken, string previewToken, bool hostForm, bool rewriteHost, PreviewGrant grant)
         : HttpTransformer
     {
         private static readonly string[] ForwardedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix"];
@@ -133,7 +176,15 @@ internal sealed class PreviewForwarder(
                 }
             }
 
-            DaemonHeaders.Replace(proxyRequest, daemonToken);
+            if (daemonToken is null)
+            {
+                DaemonHeaders.StripCredentials(proxyRequest);
+            }
+            else
+            {
+                DaemonHeaders.Replace(proxyRequest, daemonToken);
+            }
+
             proxyRequest.Headers.Host = rewriteHost ? $"localhost:{grant.Port}" : request.Host.Value;
             if (httpContext.Connection.RemoteIpAddress?.ToString() is { } client)
             {
@@ -150,7 +201,7 @@ internal sealed class PreviewForwarder(
         public override async ValueTask<bool> TransformResponseAsync(
             HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
         {
-            if (proxyResponse?.Headers.TryGetValues(DaemonHeaders.ErrorHeader, out var codes) != true)
+            if (daemonToken is null || proxyResponse?.Headers.TryGetValues(DaemonHeaders.ErrorHeader, out var codes) != true)
             {
                 return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
             }

@@ -42,22 +42,12 @@ internal sealed class DaemonForwarding(IHttpForwarder forwarder) : IDisposable
     /// </summary>
     public async Task<IResult> ForwardAsync(HttpContext context, string sandboxId, string daemonAddress, HttpTransformer transformer)
     {
-        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
-        {
-            statusPages.Enabled = false;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
-        {
-            bodyLimit.MaxRequestBodySize = null;
-        }
-
+        PrepareForForwarding(context);
         var destination = $"http://{daemonAddress}";
         var error = await forwarder.SendAsync(context, destination, Invoker, RequestConfig, transformer);
         if (error == ForwarderError.Request && !context.Response.HasStarted && HasNoBody(context.Request))
         {
-            context.Features.Set<IForwarderErrorFeature>(null);
-            context.Response.StatusCode = StatusCodes.Status200OK;
+            ForgetFailure(context);
             error = await forwarder.SendAsync(context, destination, Invoker, RequestConfig, transformer);
         }
 
@@ -74,8 +64,58 @@ internal sealed class DaemonForwarding(IHttpForwarder forwarder) : IDisposable
             $"the daemon of sandbox {sandboxId} at {daemonAddress} did not answer: {reason}");
     }
 
-    private static bool HasNoBody(HttpRequest request) =>
+    /// <summary>
+    /// Forwards straight to an app at <paramref name="target"/> (container address and port), skipping the daemon.
+    /// Null when the connection was refused before anything was sent or read — the app listens only inside the
+    /// sandbox — so the caller can go through the daemon instead; otherwise what to answer.
+    /// </summary>
+    public async Task<IResult?> TryForwardDirectAsync(HttpContext context, string target, int port, HttpTransformer transformer)
+    {
+        PrepareForForwarding(context);
+        var error = await forwarder.SendAsync(context, $"http://{target}", Invoker, RequestConfig, transformer);
+        if (error == ForwarderError.None || context.Response.HasStarted)
+        {
+            return Results.Empty;
+        }
+
+        var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (error == ForwarderError.Request && failure is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+        {
+            ForgetFailure(context);
+            return null;
+        }
+
+        // The app took the request and then failed it; sending it again could do its work twice.
+        return Problems.Create(
+            StatusCodes.Status502BadGateway,
+            SandboxErrorCodes.PortUnreachable,
+            "Bad gateway",
+            $"the app on port {port} failed the request: {failure?.Message ?? error.ToString()}",
+            new Dictionary<string, object?> { ["port"] = port });
+    }
+
+    /// <summary>True when the request carries no body, so sending it again cannot duplicate anything.</summary>
+    public static bool HasNoBody(HttpRequest request) =>
         request.ContentLength is null or 0 && !request.Headers.TransferEncoding.Any(v => v?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true);
+
+    private static void PrepareForForwarding(HttpContext context)
+    {
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+        {
+            statusPages.Enabled = false;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = null;
+        }
+    }
+
+    private static void ForgetFailure(HttpContext context)
+    {
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    }
 
     /// <summary>
     /// Why a sandbox cannot take forwarded traffic: 503 with <c>Retry-After</c> while it is on its way up, 409 when it is

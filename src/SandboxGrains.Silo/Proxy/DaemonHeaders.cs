@@ -15,9 +15,15 @@ internal static class DaemonHeaders
     /// </summary>
     public static void Replace(HttpRequestMessage request, string daemonToken)
     {
+        StripCredentials(request);
+        request.Headers.TryAddWithoutValidation(TokenHeader, daemonToken);
+    }
+
+    /// <summary>Takes the caller's credentials (and any daemon secret it sent) off a request that goes to an app.</summary>
+    public static void StripCredentials(HttpRequestMessage request)
+    {
         request.Headers.Authorization = null;
         request.Headers.Remove("X-API-Key");
         request.Headers.Remove(TokenHeader);
-        request.Headers.TryAddWithoutValidation(TokenHeader, daemonToken);
     }
 }

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using SandboxGrains.Testing;
+
+namespace SandboxGrains.Bench;
+
+/// <summary>
+/// The daemon's own numbers (issue 3, bench item 5): bundle size, time from <c>docker exec</c> to its first
+/// <c>/version</c> answer inside busybox (against a bare <c>docker exec true</c>), and idle memory.
+/// </summary>
+internal sealed class DaemonBench(BenchOptions options)
+{
+    private const string Token = "bench-daemon-token-0123456789";
+
+    public async Task<IReadOnlyList<Measurement>> RunAsync()
+    {
+        var bundle = Path.Combine(RepositoryPaths.Root, "artifacts", "sandboxd");
+        if (!File.Exists(Path.Combine(bundle, "sandboxd")))
+        {
+            throw new InvalidOperationException($"no daemon bundle at {bundle}: dotnet publish src/SandboxGrains.Daemon -c Release");
+        }
+
+        var sizeMb = Directory.EnumerateFiles(bundle, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0);
+        var name = $"sandboxgrains-bench-{Guid.NewGuid():N}"[..32];
+        await ProcessRunner.DockerAsync("run", "-d", "--name", name, "-v", $"{bundle}:/opt/sandboxgrains:ro", "sandboxgrains/busybox:latest", "sleep", "3600");
+        try
+        {
+            var ip = await ProcessRunner.DockerAsync("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromMilliseconds(200) })
+            {
+                Timeout = TimeSpan.FromMilliseconds(500),
+            };
+            var rounds = Math.Max(options.Rounds, 5);
+            List<double> toVersion = [], bareExec = [];
+            for (var round = 0; round < rounds; round++)
+            {
+                var clock = Stopwatch.StartNew();
+                await ProcessRunner.DockerAsync("exec", name, "true");
+                bareExec.Add(clock.Elapsed.TotalMilliseconds);
+
+                clock.Restart();
+                await ProcessRunner.DockerAsync("exec", "-d", "-e", $"SANDBOXD_TOKEN={Token}", name, "/opt/sandboxgrains/sandboxd", "--work-dir", "/", "--port", "2280");
+                while (!await AnswersAsync(http, ip))
+                {
+                    if (clock.Elapsed > TimeSpan.FromSeconds(10))
+                    {
+                        throw new TimeoutException("the daemon did not answer /version within 10 s");
+                    }
+
+                    await Task.Delay(1);
+                }
+
+                toVersion.Add(clock.Elapsed.TotalMilliseconds);
+                if (round < rounds - 1)
+                {
+                    await ProcessRunner.DockerAsync("exec", name, "sh", "-c", "kill $(pidof sandboxd); while pidof sandboxd >/dev/null; do sleep 0.05; done");
+                }
+            }
+
+            // Idle: answered once, then left alone for a few seconds, as it is in a sandbox nobody uses.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var rssMb = await IdleRssMbAsync(name);
+            const string Section = "Daemon (sandboxd)";
+            return
+            [
+                new(Section, "bundle size", "MB", [sizeMb], "target", [16], HigherIsBetter: false, "binary + its loader and glibc libraries"),
+                new(Section, "docker exec → first /version answer, busybox", "ms", toVersion, "docker exec true", bareExec, HigherIsBetter: false, "target: ≤ 100 ms"),
+                new(Section, "idle RSS", "MB", [rssMb], "target", [25], HigherIsBetter: false),
+            ];
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rm", "-f", name]);
+        }
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient http, string ip)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ip}:2280/version");
+            request.Headers.Add("X-Sandbox-Daemon-Token", Token);
+            using var response = await http.SendAsync(request);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<double> IdleRssMbAsync(string container)
+    {
+        var top = await ProcessRunner.DockerAsync("top", container, "-eo", "pid,comm");
+        var pid = top.Split('\n').Skip(1).Select(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .First(p => p.Length == 2 && p[1] == "sandboxd")[0];
+        var status = await File.ReadAllLinesAsync($"/proc/{pid}/status");
+        var kb = status.First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return double.Parse(kb, CultureInfo.InvariantCulture) / 1024;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text;
+using SandboxGrains.Client;
+using SandboxGrains.Sandboxes;
+using SandboxGrains.Testing;
+
+namespace SandboxGrains.Bench;
+
+/// <summary>
+/// Preview throughput and latency (issue 5, bench item 2) and token resolution cost (item 3): nginx inside a sandbox is
+/// the app; wrk hits it directly, through the daemon's <c>/proxy</c>, through a preview link (cached routes), through a
+/// preview link on a silo with the route cache off, and through Debian's nginx as the reverse proxy a user would
+/// otherwise put in front. Rounds are interleaved so drift on a shared machine hits every path alike.
+/// </summary>
+internal sealed class PreviewBench(BenchOptions options)
+{
+    private const string AppConfig = """
+        daemon on; worker_processes 1; pid /tmp/app-nginx.pid; error_log /tmp/app-nginx.log;
+        events { worker_connections 4096; }
+        http {
+          access_log off; keepalive_requests 1000000;
+          server { listen 8080; location / { default_type text/plain; return 200 "hello from the sandbox\n"; } }
+        }
+        """;
+
+    public async Task<IReadOnlyList<Measurement>> RunAsync()
+    {
+        await using var cached = await BenchSilo.StartAsync(new Dictionary<string, string>());
+        await using var uncached = await BenchSilo.StartAsync(new Dictionary<string, string> { ["Routing:Lifetime"] = "00:00:00" });
+        var app = await StartAppAsync(cached);
+        var uncachedApp = await StartAppAsync(uncached);
+        await using var nginx = await HostNginx.StartAsync(app.Address);
+
+        var cases = new (string Name, string Url, Dictionary<string, string>? Headers)[]
+        {
+            ("direct", $"http://{app.Address}/", null),
+            ("nginx", $"{nginx.BaseUrl}/", null),
+            ("daemon", $"http://{app.DaemonAddress}/proxy/8080/", new() { ["X-Sandbox-Daemon-Token"] = app.DaemonToken }),
+            ("preview", app.PreviewUrl, null),
+            ("preview-uncached", uncachedApp.PreviewUrl, null),
+        };
+
+        // Warm every path (JIT, pools) before measuring.
+        foreach (var (_, url, headers) in cases)
+        {
+            await Wrk.RunAsync(url, TimeSpan.FromSeconds(2), options.Connections, headers);
+        }
+
+        var results = cases.ToDictionary(c => c.Name, _ => new List<Wrk.Result>());
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            foreach (var (name, url, headers) in cases)
+            {
+                var result = await Wrk.RunAsync(url, options.LoadDuration, options.Connections, headers);
+                if (result.Errors > 0)
+                {
+                    throw new InvalidOperationException($"{name}: {result.Errors} failed requests; the measurement would be meaningless");
+                }
+
+                results[name].Add(result);
+                Console.WriteLine($"  round {round + 1} {name}: {result.RequestsPerSecond:N0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms");
+            }
+        }
+
+        IReadOnlyList<double> Rps(string name) => [.. results[name].Select(r => r.RequestsPerSecond)];
+        IReadOnlyList<double> P50(string name) => [.. results[name].Select(r => r.P50Ms)];
+        IReadOnlyList<double> P99(string name) => [.. results[name].Select(r => r.P99Ms)];
+        IReadOnlyList<double> PerRequestUs(string name) => [.. results[name].Select(r => 1e6 / r.RequestsPerSecond)];
+        const string Section = "Preview links";
+        var resolutionUs = PerRequestUs("preview-uncached").Zip(PerRequestUs("preview"), (u, c) => (u - c) * options.Connections).ToList();
+        return
+        [
+            new(Section, "requests/s through a preview link vs through nginx", "req/s", Rps("preview"), "nginx reverse proxy", Rps("nginx"), HigherIsBetter: true, "target: ratio ≥ 0.9"),
+            new(Section, "requests/s through a preview link vs the app directly", "req/s", Rps("preview"), "app directly", Rps("direct"), HigherIsBetter: true),
+            new(Section, "requests/s through nginx vs the app directly", "req/s", Rps("nginx"), "app directly", Rps("direct"), HigherIsBetter: true, "the reference proxy's own cost"),
+            new(Section, "requests/s through the daemon's /proxy vs the app directly", "req/s", Rps("daemon"), "app directly", Rps("direct"), HigherIsBetter: true, "the in-sandbox hop alone"),
+            new(Section, "p50 latency, preview vs nginx", "ms", P50("preview"), "nginx reverse proxy", P50("nginx"), HigherIsBetter: false),
+            new(Section, "p99 latency, preview vs nginx", "ms", P99("preview"), "nginx reverse proxy", P99("nginx"), HigherIsBetter: false),
+            new(Section, "p50 latency, preview vs the app directly", "ms", P50("preview"), "app directly", P50("direct"), HigherIsBetter: false),
+            new("Token resolution", "requests/s, route cache off vs on", "req/s", Rps("preview-uncached"), "route cache on", Rps("preview"), HigherIsBetter: true),
+            new("Token resolution", "p50 latency, route cache off vs on", "ms", P50("preview-uncached"), "route cache on", P50("preview"), HigherIsBetter: false),
+            new("Token resolution", "added cost of an uncached lookup (two grain calls), per request", "µs", resolutionUs, "cached lookup", null, HigherIsBetter: false,
+                $"derived: (1/rps uncached − 1/rps cached) × {options.Connections} connections"),
+        ];
+    }
+
+    private static async Task<App> StartAppAsync(BenchSilo silo)
+    {
+        var sandbox = await silo.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/bench:latest", Cpu = 2, MemoryMb = 512 });
+        await silo.Client.UploadFileAsync(sandbox.Id, "/opt/bench/nginx.conf", new MemoryStream(Encoding.UTF8.GetBytes(AppConfig)));
+        var started = await silo.Client.ExecuteAsync(sandbox.Id, "nginx -c /opt/bench/nginx.conf");
+        if (started.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"nginx did not start in the sandbox: {started.Result}");
+        }
+
+        var ip = await ProcessRunner.DockerAsync("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", sandbox.ContainerId!);
+        var token = await ProcessRunner.DockerAsync("exec", sandbox.ContainerId!, "cat", "/run/sandboxgrains/daemon-token");
+        var preview = await silo.Client.CreatePreviewAsync(sandbox.Id, 8080);
+        return new App($"{ip}:8080", $"{ip}:2280", token, preview.Url!);
+    }
+
+    private sealed record App(string Address, string DaemonAddress, string DaemonToken, string PreviewUrl);
+}
+
+/// <summary>An embedded silo built in this configuration, with room for the bench's sandboxes; removed with its containers.</summary>
+internal sealed class BenchSilo : IAsyncDisposable
+{
+    private BenchSilo(SiloProcess process) => Process = process;
+
+    public SiloProcess Process { get; }
+
+    public SandboxGrainsHttpClient Client => SandboxGrainsHttpClient.Create(Process.BaseAddress, Process.ApiKey);
+
+    public static async Task<BenchSilo> StartAsync(Dictionary<string, string> settings)
+    {
+        settings["Runner:CpuOvercommit"] = "64";
+        settings["Logging:LogLevel:Default"] = "Warning";
+        var process = SiloProcess.Start(settings);
+        await process.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(90));
+        return new BenchSilo(process);
+    }
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
+
+/// <summary>Debian's nginx as a reverse proxy on loopback in front of one app: the reference a user would otherwise pick.</summary>
+internal sealed class HostNginx : IAsyncDisposable
+{
+    private readonly System.Diagnostics.Process _process;
+    private readonly string _folder;
+
+    private HostNginx(System.Diagnostics.Process process, string folder, string baseUrl)
+    {
+        _process = process;
+        _folder = folder;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public static async Task<HostNginx> StartAsync(string upstream)
+    {
+        var folder = Directory.CreateTempSubdirectory("sandboxgrains-bench-nginx-").FullName;
+        var port = FreePort.Next();
+        var config = Path.Combine(folder, "nginx.conf");
+        await File.WriteAllTextAsync(config, $$"""
+            daemon off; user root; worker_processes auto; pid {{folder}}/nginx.pid; error_log {{folder}}/error.log;
+            events { worker_connections 4096; }
+            http {
+              access_log off;
+              upstream app { server {{upstream}}; keepalive 64; }
+              server {
+                listen 127.0.0.1:{{port.ToString(CultureInfo.InvariantCulture)}};
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+              }
+            }
+            """);
+        var info = new System.Diagnostics.ProcessStartInfo("nginx") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in new[] { "-p", folder, "-c", config })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("nginx did not start");
+        var nginx = new HostNginx(process, folder, $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                if ((await http.GetAsync(nginx.BaseUrl)).IsSuccessStatusCode)
+                {
+                    return nginx;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        await nginx.DisposeAsync();
+        throw new InvalidOperationException($"nginx on {nginx.BaseUrl} did not answer: {File.ReadAllText(Path.Combine(folder, "error.log"))}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
