@@ -33,7 +33,7 @@ if (options.Wants("preview"))
 
 var report = await Report.WriteAsync(measurements, options, started);
 var outFile = Path.GetFullPath(options.OutFile ?? Path.Combine(RepositoryPaths.Root, "docs", "benchmarks.md"));
-await File.WriteAllTextAsync(outFile, report, Encoding.UTF8);
+await File.WriteAllTextAsync(outFile, report, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
 Console.WriteLine(report);
 Console.WriteLine($"written to {outFile} in {(DateTimeOffset.UtcNow - started).TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s");
 return 0;

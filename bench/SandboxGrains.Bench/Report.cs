@@ -15,7 +15,8 @@ internal static class Report
         text.AppendLine("Written by `dotnet run -c Release --project bench/SandboxGrains.Bench" + (options.Quick ? " -- --quick" : "") + "`; do not edit by hand.");
         text.AppendLine("Every figure is measured against its baseline in the same run (this machine is shared and noisy, so only the");
         text.AppendLine($"pairs and ratios mean much). Each value is the median of its rounds with min–max in brackets; load runs last {options.LoadDuration.TotalSeconds:0} s");
-        text.AppendLine($"each with {options.Connections} connections (`wrk -t2`), rounds interleaved across the paths.");
+        text.AppendLine($"each with {options.Connections} connections (`wrk -t2`), rounds interleaved across the paths. How to run it and what each");
+        text.AppendLine("figure means: `bench/README.md`.");
         text.AppendLine();
         text.AppendLine($"- date: {started:yyyy-MM-dd HH:mm} UTC");
         text.AppendLine($"- machine: {Environment.ProcessorCount} cores, {await MemoryGiBAsync():0.0} GiB, kernel {(await ProcessRunner.RunAsync("uname", ["-r"])).Stdout.Trim()}");

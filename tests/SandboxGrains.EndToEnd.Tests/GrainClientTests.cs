@@ -24,7 +24,7 @@ public sealed class GrainClientTests
             gatewayPort, serviceId: SandboxGrainsGrainClient.ClusterId, clusterId: SandboxGrainsGrainClient.ClusterId));
         using var host = builder.Build();
         await host.StartAsync(Ct);
-        using var sandboxes = new SandboxGrainsGrainClient(host.Services.GetRequiredService<IClusterClient>());
+        using var sandboxes = new SandboxGrainsGrainClient(host.Services.GetRequiredService<IClusterClient>(), previewBaseUrl: silo.BaseAddress);
 
         var sandbox = await sandboxes.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
         Assert.Equal("started", sandbox.State);
@@ -35,6 +35,17 @@ public sealed class GrainClientTests
         {
             Assert.Equal("grain", await reader.ReadToEndAsync(Ct));
         }
+
+        // A preview made through the grain client serves busybox's httpd through the silo, and revoking it ends it.
+        Assert.Equal(0, (await sandboxes.ExecuteAsync(sandbox.Id, "httpd -p 8080 -h /tmp", cancellationToken: Ct)).ExitCode);
+        var preview = await sandboxes.CreatePreviewAsync(sandbox.Id, 8080, cancellationToken: Ct);
+        Assert.StartsWith($"{silo.BaseAddress.GetLeftPart(UriPartial.Authority)}/preview/", preview.Url, StringComparison.Ordinal);
+        using var browser = new HttpClient();
+        Assert.Equal("grain", await browser.GetStringAsync($"{preview.Url}g.txt", Ct));
+        Assert.Single(await sandboxes.ListPreviewsAsync(sandbox.Id, Ct));
+        await sandboxes.RevokePreviewAsync(preview.Token!, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await browser.GetAsync($"{preview.Url}g.txt", Ct)).StatusCode);
+        Assert.Empty(await sandboxes.ListPreviewsAsync(sandbox.Id, Ct));
 
         Assert.Contains(await sandboxes.ListSandboxesAsync(cancellationToken: Ct), s => s.Id == sandbox.Id);
         var invalid = await Assert.ThrowsAsync<SandboxGrainsException>(() => sandboxes.CreateSandboxAsync(new CreateSandboxRequest { Cpu = -1 }, Ct));
