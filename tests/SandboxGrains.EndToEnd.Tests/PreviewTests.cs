@@ -70,8 +70,13 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
             using var otherPort = await browser.GetAsync($"http://3000-{token}.localhost:{fixture.Silo.HttpPort}/", Ct);
             await AssertProblemAsync(otherPort, HttpStatusCode.NotFound, "preview_not_found");
 
-            // WebSocket through both forms, as noVNC would open it.
-            foreach (var socketUri in new[] { new Uri($"ws://127.0.0.1:{fixture.Silo.HttpPort}/preview/{token}/ws"), new Uri($"ws://{hostForm.Authority}/websockify") })
+            // WebSocket through both forms, as noVNC would open it, and through the daemon's /proxy to a loopback-only app.
+            foreach (var socketUri in new[]
+                     {
+                         new Uri($"ws://127.0.0.1:{fixture.Silo.HttpPort}/preview/{token}/ws"),
+                         new Uri($"ws://{hostForm.Authority}/websockify"),
+                         new Uri($"ws://127.0.0.1:{fixture.Silo.HttpPort}/preview/{loopbackOnly.Token}/ws"),
+                     })
             {
                 using var socket = new ClientWebSocket();
                 await socket.ConnectAsync(socketUri, new HttpMessageInvoker(PreviewApp.LoopbackHandler(fixture.Silo)), Ct);
