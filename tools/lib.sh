@@ -63,6 +63,16 @@ ensure_redis() {
   die "redis-server did not answer on 127.0.0.1:$SG_REDIS_PORT"
 }
 
+# Debian's Chromium and the npm packages of the script that drives it (tests/browser), for the browser tests.
+ensure_browser() {
+  need_packages chromium:chromium node:nodejs npm:npm
+  local dir="$SG_ROOT/tests/browser"
+  if [ ! -d "$dir/node_modules/playwright-core" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    say "installing the browser driver's npm packages (tests/browser)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 need_dotnet() {
   command -v dotnet >/dev/null 2>&1 || die "the .NET SDK 10 is needed (dotnet on PATH); see https://dot.net"
 }

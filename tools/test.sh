@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test against real services: installs and starts Docker's engine and a private Redis when missing,
-# builds the sandbox images, builds the solution, runs all test projects. Last line: "tests: N passed, N failed, N skipped".
+# Runs every test against real services: installs and starts Docker's engine and a private Redis when missing, installs
+# Debian's Chromium and the browser driver, builds the sandbox images, builds the solution, runs all test projects.
+# Last line: "tests: N passed, N failed, N skipped".
 # Usage: tools/test.sh [extra dotnet test arguments, e.g. --filter-class '*Docker*']
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SG_ROOT"
@@ -8,6 +9,7 @@ cd "$SG_ROOT"
 need_dotnet
 ensure_docker
 ensure_redis
+ensure_browser
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
 bash tools/build-images.sh busybox base
 

@@ -7,7 +7,8 @@ namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>
 /// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 (and on 127.0.0.1:8081) that answers GET with what
-/// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages. Python's
+/// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/page</c>
+/// is an HTML page whose script opens a WebSocket back to its own origin and shows the echo (the browser test). Python's
 /// standard library only, so it runs in <c>sandboxgrains/base:latest</c> with nothing installed.
 /// </summary>
 internal static class PreviewApp
@@ -17,8 +18,20 @@ internal static class PreviewApp
     /// <summary>The same app, listening on 127.0.0.1 only: reachable through the daemon, not on the container's address.</summary>
     public const int LoopbackOnlyPort = 8081;
 
-    private const string Script = """
+    private const string Script = """"
         import base64, hashlib, http.server, json, struct
+
+        PAGE = b"""<!doctype html>
+        <title>preview page</title>
+        <p id="out"></p>
+        <script>
+          const out = document.getElementById("out");
+          const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+          socket.onopen = () => socket.send("hello from " + location.host);
+          socket.onmessage = (event) => { out.textContent = "echoed: " + event.data; socket.close(); };
+          socket.onerror = () => { out.textContent = "websocket error"; };
+        </script>
+        """
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -29,6 +42,8 @@ internal static class PreviewApp
             def do_GET(self):
                 if self.headers.get("Upgrade", "").lower() == "websocket":
                     return self.websocket()
+                if self.path == "/page":
+                    return self.answer(200, PAGE, "text/html; charset=utf-8")
                 body = json.dumps({"target": self.path, "headers": [[k, v] for k, v in self.headers.items()]}).encode()
                 self.answer(200, body, "application/json")
 
@@ -73,7 +88,7 @@ internal static class PreviewApp
         # The same app on a second port, reachable only from inside the sandbox (as many dev servers bind by default).
         threading.Thread(target=http.server.ThreadingHTTPServer(("127.0.0.1", 8081), Handler).serve_forever, daemon=True).start()
         http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
-        """;
+        """";
 
     /// <summary>Uploads the app through the toolbox and starts it as an async session command.</summary>
     public static async Task StartAsync(SiloProcess silo, SandboxGrainsHttpClient client, string sandboxId, CancellationToken cancellationToken)

@@ -199,6 +199,32 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
         await AssertProblemAsync(await browser.GetAsync(preview.HostUrl, Ct), HttpStatusCode.NotFound, "preview_not_found");
     }
 
+    [Fact]
+    public async Task Browser_HostFormLink_PageOpensAWebSocketToItsOwnOriginAndShowsTheEcho()
+    {
+        Requirements.Browser();
+        var sandbox = await CreateWithAppAsync();
+        try
+        {
+            var preview = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+            var page = new Uri(new Uri(preview.HostUrl!), "/page");
+
+            // Headless Chromium, as a person would open the link: *.localhost resolves to loopback inside the browser.
+            var shown = await ProcessRunner.RunAsync(
+                "node",
+                [Path.Combine(Requirements.BrowserScripts, "read-page.mjs"), page.ToString(), "#out", "30000"],
+                TimeSpan.FromSeconds(60),
+                Ct);
+
+            Assert.True(shown.ExitCode == 0, $"the browser did not show the echo: {shown.Stderr}");
+            Assert.Equal($"echoed: hello from {page.Authority}", shown.Stdout.Trim());
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
     private async Task<Sandbox> CreateWithAppAsync()
     {
         var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/base:latest", Cpu = 0.5, MemoryMb = 256 }, Ct);

@@ -54,6 +54,30 @@ public static class Requirements
         }
     }
 
+    /// <summary>The headless browser the browser tests drive: <c>CHROMIUM</c> or Debian's <c>/usr/bin/chromium</c>.</summary>
+    public static string ChromiumPath =>
+        Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    /// <summary>The folder holding the browser driver script and its npm packages (<c>tests/browser</c>).</summary>
+    public static string BrowserScripts => Path.Combine(RepositoryPaths.Root, "tests", "browser");
+
+    /// <summary>
+    /// Skips (locally) or fails (CI) unless Chromium, Node.js and the driver's npm packages are installed
+    /// (<c>tools/test.sh</c> installs them: <c>apt-get install chromium</c>, <c>npm ci</c> in <c>tests/browser</c>).
+    /// </summary>
+    public static void Browser()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            Unavailable($"Chromium is needed at {ChromiumPath} (apt-get install chromium)");
+        }
+
+        if (!Directory.Exists(Path.Combine(BrowserScripts, "node_modules", "playwright-core")))
+        {
+            Unavailable($"playwright-core is needed in {BrowserScripts} (npm ci there)");
+        }
+    }
+
     private static void Unavailable(string reason)
     {
         if (InCi)
