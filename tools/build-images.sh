@@ -4,7 +4,9 @@
 #   sandboxgrains/base:latest     Debian bookworm minbase + python3, ca-certificates, procps (debootstrap; the rootfs
 #                                 tarball is cached so a rebuild is a docker import away)
 #   sandboxgrains/bench:latest    base + nginx-light, the fast in-sandbox app of the benchmarks (bench/ only)
-# Usage: tools/build-images.sh [--force] [busybox|base|bench ...] (default: busybox base)
+#   sandboxgrains/musl:latest     Alpine's shape: busybox with musl as the only libc and a program linked against it
+#   sandboxgrains/distroless:latest  distroless's shape: users, groups, /tmp and one static program; no shell, no libc
+# Usage: tools/build-images.sh [--force] [busybox|base|bench|musl|distroless ...] (default: busybox base)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 force=0
@@ -12,8 +14,8 @@ wanted=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    busybox|base|bench) wanted+=("$arg") ;;
-    *) die "unknown argument $arg (expected --force, busybox, base, bench)" ;;
+    busybox|base|bench|musl|distroless) wanted+=("$arg") ;;
+    *) die "unknown argument $arg (expected --force, busybox, base, bench, musl, distroless)" ;;
   esac
 done
 [ ${#wanted[@]} -gt 0 ] || wanted=(busybox base)
@@ -22,16 +24,19 @@ ensure_docker
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
-build_busybox() {
-  local image=sandboxgrains/busybox:latest
-  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+# Prints the path of a statically linked busybox (Debian's busybox-static).
+static_busybox() {
   need_packages busybox:busybox-static
   local bb
   bb="$(command -v busybox)"
   file -L "$bb" 2>/dev/null | grep -q 'statically linked' || bb=/bin/busybox
-  local root
-  root="$(mktemp -d)"
-  trap 'rm -rf "$root"' RETURN
+  echo "$bb"
+}
+
+# Fills $1 with a busybox root filesystem: the static binary, one link per applet, root and nobody.
+busybox_rootfs() {
+  local root="$1" bb
+  bb="$(static_busybox)"
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,tmp,root,etc,proc,sys,dev,home}
   chmod 1777 "$root/tmp"
   cp "$bb" "$root/bin/busybox"
@@ -42,9 +47,59 @@ build_busybox() {
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+}
+
+build_busybox() {
+  local image=sandboxgrains/busybox:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  local root
+  root="$(mktemp -d)"
+  trap 'rm -rf "$root"' RETURN
+  busybox_rootfs "$root"
   say "building $image"
   tar -C "$root" -c . | docker import --change 'CMD ["sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
     --message "sandboxgrains busybox" - $image >/dev/null
+}
+
+# Alpine cannot be pulled here, so this is its shape: busybox, musl's loader and libc (Debian's musl package) as the
+# only C library, and hello-musl, a program dynamically linked against it (musl-gcc), so a test can show that what the
+# daemon starts runs on the image's libc, not on the glibc the daemon carries.
+build_musl() {
+  local image=sandboxgrains/musl:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  need_packages musl-gcc:musl-tools
+  local root
+  root="$(mktemp -d)"
+  trap 'rm -rf "$root"' RETURN
+  busybox_rootfs "$root"
+  mkdir -p "$root/lib"
+  cp -L /usr/lib/x86_64-linux-musl/libc.so "$root/lib/ld-musl-x86_64.so.1"
+  printf '#include <stdio.h>\nint main(void) { puts("hello from musl"); return 0; }\n' >"$root/hello.c"
+  musl-gcc -o "$root/usr/bin/hello-musl" "$root/hello.c"
+  rm "$root/hello.c"
+  printf 'ID=sandboxgrains-musl\nNAME="busybox on musl (Alpine-shaped)"\n' >"$root/etc/os-release"
+  say "building $image"
+  tar -C "$root" -c . | docker import --change 'CMD ["sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    --message "sandboxgrains musl" - $image >/dev/null
+}
+
+# Distroless's shape: no shell, no package manager, no libc; users and groups, /tmp, and one static program as the
+# entrypoint (busybox's sleep, copied under another name so no shell applet exists).
+build_distroless() {
+  local image=sandboxgrains/distroless:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  local root bb
+  root="$(mktemp -d)"
+  trap 'rm -rf "$root"' RETURN
+  bb="$(static_busybox)"
+  mkdir -p "$root"/{etc,tmp,home/nonroot,app,proc,sys,dev}
+  chmod 1777 "$root/tmp"
+  cp "$bb" "$root/app/sleep"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
+  say "building $image"
+  tar -C "$root" -c . | docker import --change 'ENTRYPOINT ["/app/sleep"]' --change 'CMD ["2147483647"]' \
+    --message "sandboxgrains distroless" - $image >/dev/null
 }
 
 build_base() {

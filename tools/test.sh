@@ -11,7 +11,7 @@ ensure_docker
 ensure_redis
 ensure_browser
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
-bash tools/build-images.sh busybox base
+bash tools/build-images.sh busybox base musl distroless
 
 say "building the solution and the daemon bundle (artifacts/sandboxd)"
 dotnet build SandboxGrains.sln -c Debug -nologo -v quiet -clp:ErrorsOnly

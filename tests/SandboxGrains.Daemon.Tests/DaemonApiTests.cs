@@ -25,6 +25,17 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
         return JsonDocument.Parse(text).RootElement;
     }
 
+    /// <summary>Polls <paramref name="condition"/> for up to 10 s; fails naming <paramref name="what"/> if it never holds.</summary>
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited 10 s for {what}");
+            await Task.Delay(50, Ct);
+        }
+    }
+
     private async Task<string> ShAsync(string command)
     {
         var result = await ExecuteAsync(new { command });
@@ -200,6 +211,41 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
         await using var stream = await download.Content.ReadAsStreamAsync(Ct);
         Assert.Equal(SHA256.HashData(data), await SHA256.HashDataAsync(stream, Ct));
         Assert.Empty(await ShAsync("ls -a /work | grep '.part$' || true"));
+    }
+
+    [Fact]
+    public async Task Files_ClientDisconnectsMidUpload_NoPartialFileAndTheOldContentAndTheDaemonSurvive()
+    {
+        var path = $"/work/interrupted-{Guid.NewGuid():N}.txt";
+        using var client = Client();
+        using (var original = await client.PostAsync($"/files/upload?path={Uri.EscapeDataString(path)}", new StringContent("the original"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, original.StatusCode);
+        }
+
+        // A client announces 8 MB, sends 1 MB of it and goes away (a closed laptop, a killed script).
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(fixture.Container.BaseAddress.Host, fixture.Container.BaseAddress.Port, Ct);
+            var head = $"POST /files/upload?path={Uri.EscapeDataString(path)} HTTP/1.1\r\nHost: sandbox\r\n" +
+                       $"X-Sandbox-Daemon-Token: {DaemonContainer.Token}\r\nContent-Type: application/octet-stream\r\nContent-Length: {8 * 1024 * 1024}\r\n\r\n";
+            await socket.SendAsync(Encoding.ASCII.GetBytes(head), Ct);
+            await socket.SendAsync(new byte[1024 * 1024], Ct);
+
+            // The upload is under way: its bytes go to a temporary file beside the target, not to the target.
+            await Eventually(async () => (await PartialFilesAsync()).Length > 0, "a temporary file while the upload runs");
+        }
+
+        // The abandoned temporary file goes away; the file under its name keeps its old content; the daemon serves on.
+        await Eventually(async () => (await PartialFilesAsync()).Length == 0, "the temporary file removed after the disconnect");
+        var leftovers = await PartialFilesAsync();
+
+        Task<string> PartialFilesAsync() => ShAsync($"ls -a {Path.GetDirectoryName(path)} | grep -F '{Path.GetFileName(path)}' | grep part$ || true");
+
+        Assert.Empty(leftovers);
+        Assert.Equal("the original", await client.GetStringAsync($"/files/download?path={Uri.EscapeDataString(path)}", Ct));
+        using var version = await client.GetAsync("/version", Ct);
+        Assert.Equal(HttpStatusCode.OK, version.StatusCode);
     }
 
     [Fact]

@@ -28,6 +28,48 @@ public sealed class DaemonContainerTests
     }
 
     [Fact]
+    public async Task Bundle_InMuslImage_Answers_AndCommandsRunOnTheImagesOwnLibc()
+    {
+        await using var container = await DaemonContainer.StartAsync("sandboxgrains/musl:latest");
+        using var client = container.CreateClient();
+
+        // hello-musl is dynamically linked against the image's musl: it runs only if the daemon's own glibc stays out of
+        // the commands it starts. No glibc exists in the image for anything else to pick up.
+        using var response = await client.PostAsJsonAsync("/process/execute", new { command = "hello-musl; ls /lib; find / -xdev -name 'libc.so*' | wc -l" }, Ct);
+
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(0, body.GetProperty("exitCode").GetInt32());
+        Assert.Equal("hello from musl\nld-musl-x86_64.so.1\n0\n", body.GetProperty("result").GetString());
+        using var anonymous = container.CreateClient(withToken: false);
+        using var refused = await anonymous.GetAsync("/version", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Bundle_InDistrolessImage_ServesFiles_AndSaysThereIsNoShellForCommands()
+    {
+        // The image's own entrypoint runs as the daemon's child, as it does in a sandbox.
+        await using var container = await DaemonContainer.StartAsync("sandboxgrains/distroless:latest", "/app/sleep", "600");
+        using var client = container.CreateClient();
+
+        using (var upload = await client.PostAsync("/files/upload?path=/tmp/config.json", new StringContent("{\"ok\":true}"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        }
+
+        Assert.Equal("{\"ok\":true}", await client.GetStringAsync("/files/download?path=/tmp/config.json", Ct));
+        using var listing = await client.GetAsync("/files?path=/app", Ct);
+        Assert.Equal(HttpStatusCode.OK, listing.StatusCode);
+        Assert.Contains("sleep", await listing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        using var command = await client.PostAsJsonAsync("/process/execute", new { command = "echo hi" }, Ct);
+        var body = await command.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.NotEqual(0, body.GetProperty("exitCode").GetInt32());
+        Assert.Contains("no shell", body.GetProperty("result").GetString(), StringComparison.Ordinal);
+        Assert.Equal("true", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", container.Name));
+    }
+
+    [Fact]
     public async Task Sigterm_EndsTheContainerCleanly_NotByKill()
     {
         await using var container = await DaemonContainer.StartAsync("sandboxgrains/busybox:latest", "sleep", "600");
