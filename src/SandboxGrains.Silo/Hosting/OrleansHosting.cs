@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using Orleans.Configuration;
 using SandboxGrains.Docker;
 using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Hosting;
@@ -6,27 +9,128 @@ using SandboxGrains.Silo.Runners;
 
 namespace SandboxGrains.Silo.Hosting;
 
-/// <summary>How this process becomes a silo. Today: the embedded default (one silo, localhost clustering, memory storage).</summary>
+/// <summary>
+/// How this process becomes a silo. Embedded by default: one silo, localhost clustering, memory storage. Cluster mode
+/// when <c>ConnectionStrings:redis</c> is set (the name .NET Aspire injects) or Orleans' own <c>Orleans:Clustering</c>
+/// section is: Redis clustering and Redis storage for every storage the product uses, unless Orleans' keys
+/// (<c>Orleans:Clustering:*</c>, <c>Orleans:GrainStorage:&lt;name&gt;:*</c>) say otherwise — Orleans reads those itself.
+/// </summary>
 internal static class OrleansHosting
 {
     public const string ClusterId = "sandboxgrains";
 
+    /// <summary>The connection string name that switches a silo to cluster mode.</summary>
+    public const string RedisConnectionName = "redis";
+
+    /// <summary>Every grain storage the grains ask for.</summary>
+    private static readonly string[] Storages = [StorageNames.Sandboxes, StorageNames.Runners];
+
+    public static bool IsClusterMode(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration.GetConnectionString(RedisConnectionName)) || configuration.GetSection("Orleans:Clustering").Exists();
+
     public static WebApplicationBuilder AddSandboxGrainsSilo(this WebApplicationBuilder builder)
     {
-        var endpoints = builder.Configuration.GetSection("Orleans:Endpoints");
+        var configuration = builder.Configuration;
+        var endpoints = configuration.GetSection("Orleans:Endpoints");
         var siloPort = endpoints.GetValue("SiloPort", 11111);
         var gatewayPort = endpoints.GetValue("GatewayPort", 30000);
-        var localRunner = new LocalRunner(LocalRunnerId(builder.Configuration));
+        var localRunner = new LocalRunner(LocalRunnerId(configuration));
+        var clustered = IsClusterMode(configuration);
+        if (clustered)
+        {
+            // Orleans turns these keys into providers when the silo builder is made, so they go in first; keys the
+            // operator set are left alone.
+            configuration.AddInMemoryCollection(ClusterDefaults(configuration));
+        }
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusterId, clusterId: ClusterId);
-            silo.AddMemoryGrainStorage(StorageNames.Sandboxes);
-            silo.AddMemoryGrainStorage(StorageNames.Runners);
+            if (!clustered)
+            {
+                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusterId, clusterId: ClusterId);
+                foreach (var storage in Storages)
+                {
+                    silo.AddMemoryGrainStorage(storage);
+                }
+            }
+            else
+            {
+                silo.Configure<EndpointOptions>(options =>
+                {
+                    options.SiloPort = siloPort;
+                    options.GatewayPort = gatewayPort;
+                    if (AdvertisedAddress(endpoints["AdvertisedIPAddress"]) is { } advertised)
+                    {
+                        options.AdvertisedIPAddress = advertised;
+                    }
+                });
+                silo.Configure<ClusterMembershipOptions>(options =>
+                {
+                    // A silo killed outright is declared dead in about a second on this kind of network, instead of
+                    // the default's tens of seconds during which its grains cannot be reached.
+                    options.ProbeTimeout = TimeSpan.FromSeconds(1);
+                    options.NumMissedProbesLimit = 2;
+                    configuration.GetSection("Orleans:Membership").Bind(options);
+                });
+            }
+
             silo.AddSandboxGrains(localRunner);
         });
 
         return builder;
+    }
+
+    /// <summary>The Orleans keys cluster mode needs and the operator left unset.</summary>
+    private static Dictionary<string, string?> ClusterDefaults(IConfiguration configuration)
+    {
+        var defaults = new Dictionary<string, string?>();
+        void Default(string key, string value)
+        {
+            if (string.IsNullOrEmpty(configuration[key]))
+            {
+                defaults[key] = value;
+            }
+        }
+
+        Default("Orleans:ClusterId", ClusterId);
+        Default("Orleans:ServiceId", ClusterId);
+        var redis = !string.IsNullOrEmpty(configuration.GetConnectionString(RedisConnectionName));
+        if (redis && !configuration.GetSection("Orleans:Clustering").Exists())
+        {
+            defaults["Orleans:Clustering:ProviderType"] = "Redis";
+            defaults["Orleans:Clustering:ConnectionName"] = RedisConnectionName;
+        }
+
+        foreach (var storage in Storages)
+        {
+            if (!configuration.GetSection($"Orleans:GrainStorage:{storage}").Exists())
+            {
+                if (!redis)
+                {
+                    throw new InvalidOperationException(
+                        $"Cluster mode needs a shared store for grain storage '{storage}': set ConnectionStrings:redis, or Orleans:GrainStorage:{storage}:ProviderType and its settings.");
+                }
+
+                defaults[$"Orleans:GrainStorage:{storage}:ProviderType"] = "Redis";
+                defaults[$"Orleans:GrainStorage:{storage}:ConnectionName"] = RedisConnectionName;
+            }
+        }
+
+        return defaults;
+    }
+
+    /// <summary>The address other silos reach this one at: the configured one, else Orleans' pick (the first non-loopback).</summary>
+    private static IPAddress? AdvertisedAddress(string? configured)
+    {
+        if (string.IsNullOrEmpty(configured))
+        {
+            return null;
+        }
+
+        return IPAddress.TryParse(configured, out var address)
+            ? address
+            : Dns.GetHostAddresses(configured).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+              ?? throw new InvalidOperationException($"Orleans:Endpoints:AdvertisedIPAddress '{configured}' is neither an IP address nor a resolvable host name.");
     }
 
     public static WebApplicationBuilder AddSandboxGrainsOptions(this WebApplicationBuilder builder)

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using SandboxGrains.Previews;
+
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>
+/// Cluster mode: three real silo processes on loopback joined through a real Redis (clustering and storage). A and B
+/// each own a runner on this machine's Docker engine; C serves the API, toolbox and previews only.
+/// </summary>
+public sealed class ClusterTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task SandboxCreatedThroughA_IsListedExecutedInAndPreviewedThroughBAndC_AndARevocationReachesThemAll()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var sandbox = await Cluster.Client(cluster.A).CreateSandboxAsync(Busybox, Ct);
+        Assert.Equal("started", sandbox.State);
+        Assert.Contains(sandbox.RunnerId, new[] { cluster.A.RunnerId, cluster.B.RunnerId });
+
+        var preview = await Cluster.StartAppAsync(cluster.A, sandbox.Id);
+        foreach (var silo in new[] { cluster.B, cluster.C })
+        {
+            var client = Cluster.Client(silo);
+            Assert.Contains(await client.ListSandboxesAsync(cancellationToken: Ct), s => s.Id == sandbox.Id);
+            Assert.Equal($"through {silo.HttpPort}", (await client.ExecuteAsync(sandbox.Id, $"echo through {silo.HttpPort}", cancellationToken: Ct)).Result.Trim());
+            Assert.Equal("hello", await cluster.GetPreviewAsync(silo, preview.Token!));
+        }
+
+        // Revoked through A: B and C refuse it as soon as the revocation returns (it returns after every silo dropped it).
+        await Cluster.Client(cluster.A).RevokePreviewAsync(preview.Token!, Ct);
+        foreach (var silo in new[] { cluster.B, cluster.C })
+        {
+            using var refused = await cluster.Http.GetAsync(Cluster.PreviewUrl(silo, preview.Token!), Ct);
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task SiloHostingTheSandboxGrainIsKilled_PreviewAndToolboxWorkThroughTheOthers_NothingIsLost()
+    {
+        await using var cluster = await Cluster.StartAsync();
+
+        // The grain must live on a silo other than its runner's: killing the runner's silo is another test's story.
+        Sandbox sandbox = null!;
+        SiloProcess host = null!;
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            sandbox = await Cluster.Client(cluster.C).CreateSandboxAsync(Busybox, Ct);
+            host = await cluster.GrainHostAsync(sandbox.Id);
+            if (host.RunnerId != sandbox.RunnerId)
+            {
+                break;
+            }
+        }
+
+        Assert.NotEqual(sandbox.RunnerId, host.RunnerId);
+        var preview = await Cluster.StartAppAsync(cluster.C, sandbox.Id);
+        var survivors = cluster.All.Where(s => s != host).ToList();
+        foreach (var silo in survivors)
+        {
+            Assert.Equal("hello", await cluster.GetPreviewAsync(silo, preview.Token!));
+        }
+
+        var clock = Stopwatch.StartNew();
+        await host.KillAsync();
+
+        // Every survivor serves the link and the toolbox again; the sandbox's state comes back from Redis intact.
+        foreach (var silo in survivors)
+        {
+            await Eventually.WaitAsync(() => cluster.TryPreviewAsync(silo, preview.Token!), ok => ok, TimeSpan.FromSeconds(20), $"the preview through {silo.HttpPort}");
+            await Eventually.WaitAsync(
+                async () => await Cluster.TryAsync(() => Cluster.Client(silo).ExecuteAsync(sandbox.Id, "echo alive", cancellationToken: Ct)),
+                result => result?.Result.Trim() == "alive",
+                TimeSpan.FromSeconds(20),
+                $"the toolbox through {silo.HttpPort}");
+        }
+
+        var recovered = clock.Elapsed;
+
+        // The API answers a retryable 503 while the cluster re-forms, then the grain is back from Redis on a survivor.
+        var again = (await Eventually.WaitAsync(
+            () => Cluster.TryAsync(() => Cluster.Client(survivors[0]).GetSandboxAsync(sandbox.Id, Ct)),
+            found => found is not null,
+            TimeSpan.FromSeconds(30),
+            "the sandbox readable again through a survivor"))!;
+        var reactivated = clock.Elapsed;
+        Assert.Equal("started", again.State);
+        Assert.Equal(sandbox.RunnerId, again.RunnerId);
+        Assert.Equal(sandbox.ContainerId, again.ContainerId);
+        Assert.Single(await Cluster.Client(survivors[0]).ListPreviewsAsync(sandbox.Id, Ct), p => p.Port == 8080);
+        Assert.Equal("true", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", sandbox.ContainerId!));
+        Assert.NotEqual(host, await cluster.GrainHostAsync(sandbox.Id));
+        TestContext.Current.SendDiagnosticMessage(
+            $"SIGKILL of the grain's silo → preview and toolbox through every survivor: {recovered.TotalMilliseconds:0} ms; grain back from Redis: {reactivated.TotalMilliseconds:0} ms");
+    }
+
+    private static CreateSandboxRequest Busybox => new() { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 };
+
+    /// <summary>Three silos in one cluster of their own (cluster and service ids unique to the test), and an Orleans client.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        private readonly Dictionary<int, SiloProcess> _bySiloPort;
+        private readonly IHost _client;
+
+        private Cluster(SiloProcess a, SiloProcess b, SiloProcess c, Dictionary<int, SiloProcess> bySiloPort, IHost client)
+        {
+            (A, B, C) = (a, b, c);
+            _bySiloPort = bySiloPort;
+            _client = client;
+        }
+
+        public SiloProcess A { get; }
+
+        public SiloProcess B { get; }
+
+        public SiloProcess C { get; }
+
+        public IReadOnlyList<SiloProcess> All => [A, B, C];
+
+        public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+        public static async Task<Cluster> StartAsync()
+        {
+            await Requirements.RedisAsync();
+            await Requirements.DockerAsync();
+            var clusterId = $"test-{Guid.NewGuid():N}"[..20];
+            var bySiloPort = new Dictionary<int, SiloProcess>();
+            SiloProcess Start(bool runner)
+            {
+                var siloPort = FreePort.Next();
+                var silo = SiloProcess.Start(new Dictionary<string, string>
+                {
+                    ["ConnectionStrings:redis"] = Requirements.RedisEndpoint,
+                    ["Orleans:ClusterId"] = clusterId,
+                    ["Orleans:ServiceId"] = clusterId,
+                    ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
+                    ["Orleans:Endpoints:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+                    ["Runner:Enabled"] = runner ? "true" : "false",
+                });
+                bySiloPort[siloPort] = silo;
+                return silo;
+            }
+
+            var (a, b, c) = (Start(runner: true), Start(runner: true), Start(runner: false));
+            await Task.WhenAll(new[] { a, b, c }.Select(s => s.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(90), Ct)));
+
+            var builder = Host.CreateApplicationBuilder();
+            builder.UseOrleansClient(client =>
+            {
+                client.UseRedisClustering(Requirements.RedisEndpoint);
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId));
+            });
+            var host = builder.Build();
+            await host.StartAsync(Ct);
+            var cluster = new Cluster(a, b, c, bySiloPort, host);
+
+            // Both runners are placeable from every silo before a test creates anything.
+            foreach (var silo in cluster.All)
+            {
+                await Eventually.WaitAsync(
+                    () => Cluster.Client(silo).ListRunnersAsync(Ct),
+                    runners => new[] { a.RunnerId, b.RunnerId }.All(id => runners.Any(r => r.Id == id && r.Status == "healthy")),
+                    TimeSpan.FromSeconds(30),
+                    $"both runners healthy as seen from {silo.HttpPort}");
+            }
+
+            return cluster;
+        }
+
+        public static SandboxGrainsHttpClient Client(SiloProcess silo) => SandboxGrainsHttpClient.Create(silo.BaseAddress, silo.ApiKey);
+
+        public static string PreviewUrl(SiloProcess silo, string token) => $"{silo.BaseAddress}preview/{token}/";
+
+        /// <summary>busybox httpd on port 8080 in the sandbox, and a link to it made through <paramref name="via"/>.</summary>
+        public static async Task<Preview> StartAppAsync(SiloProcess via, string sandboxId)
+        {
+            var started = await Client(via).ExecuteAsync(sandboxId, "mkdir -p /www && echo hello > /www/index.html && httpd -p 8080 -h /www", cancellationToken: Ct);
+            Assert.Equal(0, started.ExitCode);
+            return await Client(via).CreatePreviewAsync(sandboxId, 8080, cancellationToken: Ct);
+        }
+
+        public async Task<string> GetPreviewAsync(SiloProcess silo, string token) => (await Http.GetStringAsync(PreviewUrl(silo, token), Ct)).Trim();
+
+        public async Task<bool> TryPreviewAsync(SiloProcess silo, string token) =>
+            await TryAsync(async () => await GetPreviewAsync(silo, token)) == "hello";
+
+        public static async Task<T?> TryAsync<T>(Func<Task<T>> call)
+            where T : class
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (e is HttpRequestException or SandboxGrainsException or TaskCanceledException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>The silo process that holds the sandbox's grain activation, asked of Orleans itself.</summary>
+        public async Task<SiloProcess> GrainHostAsync(string sandboxId)
+        {
+            var grains = _client.Services.GetRequiredService<IClusterClient>();
+            var address = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<ISandboxGrain>(sandboxId))
+                ?? throw new InvalidOperationException($"sandbox {sandboxId} has no activation");
+            return _bySiloPort[address.Endpoint.Port];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await _client.StopAsync(CancellationToken.None);
+            _client.Dispose();
+            foreach (var silo in All)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+}
