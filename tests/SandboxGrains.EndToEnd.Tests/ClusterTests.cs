@@ -102,26 +102,56 @@ public sealed class ClusterTests
             $"SIGKILL of the grain's silo → preview and toolbox through every survivor: {recovered.TotalMilliseconds:0} ms; grain back from Redis: {reactivated.TotalMilliseconds:0} ms");
     }
 
+    [Fact]
+    public async Task RunnerSiloKilledAndRestarted_ItsSandboxesComeBackStartedWithWorkingPreviews_NoDuplicatesNoOrphans()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var sandbox = await Cluster.Client(cluster.C).CreateSandboxAsync(Busybox, Ct);
+        var preview = await Cluster.StartAppAsync(cluster.C, sandbox.Id);
+        var owner = cluster.All.Single(s => s.RunnerId == sandbox.RunnerId);
+
+        // The machine's silo dies; its containers live on (SIGKILL stops the process, not Docker).
+        owner.KeepContainers = true;
+        await owner.KillAsync();
+        Assert.Equal("true", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", sandbox.ContainerId!));
+
+        var restarted = await cluster.RestartAsync(owner);
+        foreach (var silo in new[] { restarted, cluster.C })
+        {
+            await Eventually.WaitAsync(
+                () => Cluster.TryAsync(() => Cluster.Client(silo).GetSandboxAsync(sandbox.Id, Ct)),
+                found => found?.State == "started",
+                TimeSpan.FromSeconds(30),
+                $"the sandbox started again as seen from {silo.HttpPort}");
+            await Eventually.WaitAsync(() => cluster.TryPreviewAsync(silo, preview.Token!), ok => ok, TimeSpan.FromSeconds(30), $"the preview through {silo.HttpPort}");
+        }
+
+        // One sandbox, one container, the same one: nothing was created twice and nothing was left behind.
+        var listed = (await Cluster.Client(cluster.C).ListSandboxesAsync(cancellationToken: Ct)).Where(s => s.Id == sandbox.Id).ToList();
+        Assert.Single(listed);
+        Assert.Equal(sandbox.ContainerId, listed[0].ContainerId);
+        var labelled = (await ProcessRunner.DockerAsync("ps", "-aq", "--no-trunc", "--filter", $"label=sandboxgrains.runner-id={sandbox.RunnerId}"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([sandbox.ContainerId!], labelled);
+        Assert.Equal($"after restart", (await Cluster.Client(cluster.C).ExecuteAsync(sandbox.Id, "echo after restart", cancellationToken: Ct)).Result.Trim());
+    }
+
     private static CreateSandboxRequest Busybox => new() { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 };
 
     /// <summary>Three silos in one cluster of their own (cluster and service ids unique to the test), and an Orleans client.</summary>
     private sealed class Cluster : IAsyncDisposable
     {
-        private readonly Dictionary<int, SiloProcess> _bySiloPort;
-        private readonly IHost _client;
+        private readonly Dictionary<int, SiloProcess> _bySiloPort = [];
+        private readonly string _clusterId;
+        private IHost _client = null!;
 
-        private Cluster(SiloProcess a, SiloProcess b, SiloProcess c, Dictionary<int, SiloProcess> bySiloPort, IHost client)
-        {
-            (A, B, C) = (a, b, c);
-            _bySiloPort = bySiloPort;
-            _client = client;
-        }
+        private Cluster(string clusterId) => _clusterId = clusterId;
 
-        public SiloProcess A { get; }
+        public SiloProcess A { get; private set; } = null!;
 
-        public SiloProcess B { get; }
+        public SiloProcess B { get; private set; } = null!;
 
-        public SiloProcess C { get; }
+        public SiloProcess C { get; private set; } = null!;
 
         public IReadOnlyList<SiloProcess> All => [A, B, C];
 
@@ -131,48 +161,82 @@ public sealed class ClusterTests
         {
             await Requirements.RedisAsync();
             await Requirements.DockerAsync();
-            var clusterId = $"test-{Guid.NewGuid():N}"[..20];
-            var bySiloPort = new Dictionary<int, SiloProcess>();
-            SiloProcess Start(bool runner)
-            {
-                var siloPort = FreePort.Next();
-                var silo = SiloProcess.Start(new Dictionary<string, string>
-                {
-                    ["ConnectionStrings:redis"] = Requirements.RedisEndpoint,
-                    ["Orleans:ClusterId"] = clusterId,
-                    ["Orleans:ServiceId"] = clusterId,
-                    ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
-                    ["Orleans:Endpoints:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-                    ["Runner:Enabled"] = runner ? "true" : "false",
-                });
-                bySiloPort[siloPort] = silo;
-                return silo;
-            }
-
-            var (a, b, c) = (Start(runner: true), Start(runner: true), Start(runner: false));
-            await Task.WhenAll(new[] { a, b, c }.Select(s => s.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(90), Ct)));
+            var cluster = new Cluster($"test-{Guid.NewGuid():N}"[..20]);
+            cluster.A = cluster.StartSilo(runnerId: null, runner: true);
+            cluster.B = cluster.StartSilo(runnerId: null, runner: true);
+            cluster.C = cluster.StartSilo(runnerId: null, runner: false);
+            await Task.WhenAll(cluster.All.Select(s => s.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(90), Ct)));
 
             var builder = Host.CreateApplicationBuilder();
             builder.UseOrleansClient(client =>
             {
                 client.UseRedisClustering(Requirements.RedisEndpoint);
-                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId));
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster._clusterId, cluster._clusterId));
             });
-            var host = builder.Build();
-            await host.StartAsync(Ct);
-            var cluster = new Cluster(a, b, c, bySiloPort, host);
+            cluster._client = builder.Build();
+            await cluster._client.StartAsync(Ct);
+            await cluster.WaitForRunnersAsync();
+            return cluster;
+        }
 
-            // Both runners are placeable from every silo before a test creates anything.
-            foreach (var silo in cluster.All)
+        /// <summary>
+        /// Starts <paramref name="dead"/>'s runner again in a new silo process (same runner id, new ports), as an operator
+        /// restarting a crashed machine's silo would; returns it once it serves and both runners are healthy again.
+        /// </summary>
+        public async Task<SiloProcess> RestartAsync(SiloProcess dead)
+        {
+            var again = StartSilo(dead.RunnerId, runner: true);
+            if (dead == A)
+            {
+                A = again;
+            }
+            else if (dead == B)
+            {
+                B = again;
+            }
+            else
+            {
+                throw new ArgumentException("only runner silos are restarted here", nameof(dead));
+            }
+
+            await again.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(90), Ct);
+            await WaitForRunnersAsync();
+            return again;
+        }
+
+        private SiloProcess StartSilo(string? runnerId, bool runner)
+        {
+            var siloPort = FreePort.Next();
+            var settings = new Dictionary<string, string>
+            {
+                ["ConnectionStrings:redis"] = Requirements.RedisEndpoint,
+                ["Orleans:ClusterId"] = _clusterId,
+                ["Orleans:ServiceId"] = _clusterId,
+                ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
+                ["Orleans:Endpoints:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+                ["Runner:Enabled"] = runner ? "true" : "false",
+            };
+            if (runnerId is not null)
+            {
+                settings["Runner:Id"] = runnerId;
+            }
+
+            var silo = SiloProcess.Start(settings);
+            _bySiloPort[siloPort] = silo;
+            return silo;
+        }
+
+        /// <summary>Both runners are placeable from every silo before a test goes on.</summary>
+        private async Task WaitForRunnersAsync()
+        {
+            foreach (var silo in All)
             {
                 await Eventually.WaitAsync(
-                    () => Cluster.Client(silo).ListRunnersAsync(Ct),
-                    runners => new[] { a.RunnerId, b.RunnerId }.All(id => runners.Any(r => r.Id == id && r.Status == "healthy")),
+                    () => Client(silo).ListRunnersAsync(Ct),
+                    runners => new[] { A.RunnerId, B.RunnerId }.All(id => runners.Any(r => r.Id == id && r.Status == "healthy")),
                     TimeSpan.FromSeconds(30),
                     $"both runners healthy as seen from {silo.HttpPort}");
             }
-
-            return cluster;
         }
 
         public static SandboxGrainsHttpClient Client(SiloProcess silo) => SandboxGrainsHttpClient.Create(silo.BaseAddress, silo.ApiKey);
@@ -219,7 +283,7 @@ public sealed class ClusterTests
             Http.Dispose();
             await _client.StopAsync(CancellationToken.None);
             _client.Dispose();
-            foreach (var silo in All)
+            foreach (var silo in _bySiloPort.Values)
             {
                 await silo.DisposeAsync();
             }
