@@ -25,7 +25,13 @@ if (background)
 
 Directory.CreateDirectory(options.WorkDir);
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+// No configuration file is watched: every sandbox's daemon runs as root in the same user namespace, and the kernel allows
+// 128 inotify instances per user (fs.inotify.max_user_instances), so watching made the 128th sandbox's daemon crash.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+{
+    Args = ["--hostBuilder:reloadConfigOnChange=false"],
+    ContentRootPath = AppContext.BaseDirectory,
+});
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.ListenAnyIP(options.Port);

@@ -70,6 +70,20 @@ public sealed class DaemonContainerTests
     }
 
     [Fact]
+    public async Task Daemon_HoldsNoInotifyInstance_SoHundredsOfSandboxesFitTheKernelsPerUserLimit()
+    {
+        // Every sandbox's daemon runs as root in the same user namespace; the kernel allows 128 inotify instances per
+        // user by default, and a daemon that watched its configuration made the 128th sandbox crash at start.
+        await using var container = await DaemonContainer.StartAsync("sandboxgrains/busybox:latest", "sleep", "600");
+        var pid = await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Pid}}", container.Name);
+
+        var descriptors = Directory.GetFiles($"/proc/{pid}/fd").Select(fd => new FileInfo(fd).LinkTarget).ToList();
+
+        Assert.NotEmpty(descriptors);
+        Assert.DoesNotContain(descriptors, target => target?.Contains("inotify", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task Sigterm_EndsTheContainerCleanly_NotByKill()
     {
         await using var container = await DaemonContainer.StartAsync("sandboxgrains/busybox:latest", "sleep", "600");
