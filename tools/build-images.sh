@@ -6,7 +6,9 @@
 #   sandboxgrains/bench:latest    base + nginx-light, the fast in-sandbox app of the benchmarks (bench/ only)
 #   sandboxgrains/musl:latest     Alpine's shape: busybox with musl as the only libc and a program linked against it
 #   sandboxgrains/distroless:latest  distroless's shape: users, groups, /tmp and one static program; no shell, no libc
-# Usage: tools/build-images.sh [--force] [busybox|base|bench|musl|distroless ...] (default: busybox base)
+#   sandboxgrains/silo:latest     the silo itself, self-contained, on the base image (deploy/silo.Dockerfile; compose.yaml)
+#   sandboxgrains/redis:latest    base + Debian's redis-server (deploy/redis.Dockerfile; compose.yaml)
+# Usage: tools/build-images.sh [--force] [busybox|base|bench|musl|distroless|silo|redis ...] (default: busybox base)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 force=0
@@ -14,8 +16,8 @@ wanted=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    busybox|base|bench|musl|distroless) wanted+=("$arg") ;;
-    *) die "unknown argument $arg (expected --force, busybox, base, bench, musl, distroless)" ;;
+    busybox|base|bench|musl|distroless|silo|redis) wanted+=("$arg") ;;
+    *) die "unknown argument $arg (expected --force, busybox, base, bench, musl, distroless, silo, redis)" ;;
   esac
 done
 [ ${#wanted[@]} -gt 0 ] || wanted=(busybox base)
@@ -137,6 +139,29 @@ FROM sandboxgrains/base:latest
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
+}
+
+# The silo, published self-contained for linux-x64, on the base image. Always rebuilt when asked for: it is our code.
+build_silo() {
+  local image=sandboxgrains/silo:latest
+  build_base
+  need_dotnet
+  local context
+  context="$(mktemp -d)"
+  trap 'rm -rf "$context"' RETURN
+  say "publishing the silo (self-contained) for $image"
+  dotnet publish "$SG_ROOT/src/SandboxGrains.Silo" -c Release -r linux-x64 --self-contained -o "$context/silo" \
+    -nologo -v quiet -clp:ErrorsOnly >/dev/null
+  say "building $image"
+  docker build -q -t $image -f "$SG_ROOT/deploy/silo.Dockerfile" "$context" >/dev/null
+}
+
+build_redis() {
+  local image=sandboxgrains/redis:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  build_base
+  say "building $image"
+  docker build -q -t $image -f "$SG_ROOT/deploy/redis.Dockerfile" "$SG_ROOT/deploy" >/dev/null
 }
 
 for name in "${wanted[@]}"; do "build_$name"; done

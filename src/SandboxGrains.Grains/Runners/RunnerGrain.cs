@@ -154,6 +154,12 @@ internal sealed class RunnerGrain(
         {
             throw new SandboxException(SandboxErrorCodes.Failed, $"runner {runnerId}: {e.Message}");
         }
+        catch (Exception e) when (e is not SandboxException)
+        {
+            // Anything else the engine's client throws (Docker.DotNet's own exceptions) has no Orleans codec: sent as it
+            // is to a grain on another silo it would fail the response itself, and the caller would see a bare 500.
+            throw new SandboxException(SandboxErrorCodes.Failed, $"runner {runnerId}: {e.Message}");
+        }
     }
 
     private RunnerInfo Describe()
