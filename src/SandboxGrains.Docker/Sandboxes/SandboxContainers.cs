@@ -111,8 +111,26 @@ internal sealed partial class SandboxContainers(
     public Task StopAsync(string containerId, CancellationToken cancellationToken) =>
         docker.StopContainerAsync(containerId, Options.StopGracePeriod, cancellationToken);
 
-    public Task RemoveAsync(string containerId, CancellationToken cancellationToken) =>
-        docker.RemoveContainerAsync(containerId, cancellationToken);
+    public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    {
+        Remember(containerId, null);
+        return docker.RemoveContainerAsync(containerId, cancellationToken);
+    }
+
+    /// <summary>Where each container's daemon last answered (by container id), so health checks can skip Docker.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _addresses = new(StringComparer.Ordinal);
+
+    private void Remember(string containerId, string? address)
+    {
+        if (address is null)
+        {
+            _addresses.TryRemove(containerId, out _);
+        }
+        else
+        {
+            _addresses[containerId] = address;
+        }
+    }
 
     public async Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken)
     {
@@ -126,11 +144,21 @@ internal sealed partial class SandboxContainers(
         var version = details.Running && address is not null && daemonToken is not null
             ? await ProbeAsync(address, daemonToken, cancellationToken).ConfigureAwait(false)
             : null;
+        Remember(containerId, version is null ? null : address);
         return new SandboxContainer(details.Id, true, details.Running, details.Running ? null : ExitReason(details), address, version);
     }
 
     public async Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
     {
+        // Every started sandbox is checked every few seconds. A daemon that answers with the sandbox's secret at its
+        // last address proves the container runs, and costs no Docker call: hundreds of sandboxes each asking the
+        // engine to inspect their container every few seconds kept a two-core host's Docker too busy to create more.
+        if (_addresses.TryGetValue(containerId, out var known)
+            && await ProbeAsync(known, daemon.Token, cancellationToken).ConfigureAwait(false) is { } answered)
+        {
+            return new SandboxContainer(containerId, true, true, null, known, answered);
+        }
+
         var current = await InspectAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
         if (current.IsServing || !current.Running || daemon.Mode == InjectionMode.Mount)
         {
@@ -332,6 +360,7 @@ internal sealed partial class SandboxContainers(
 
             if (await ProbeAsync(address, token, cancellationToken).ConfigureAwait(false) is { } version)
             {
+                Remember(containerId, address);
                 return new SandboxContainer(containerId, true, true, null, address, version);
             }
 
