@@ -35,6 +35,16 @@ static_busybox() {
   echo "$bb"
 }
 
+# Imports the root filesystem in $1 as image $2, described as $3; each further argument is one `docker import --change`.
+import_rootfs() {
+  local root="$1" image="$2" message="$3" change
+  shift 3
+  local changes=()
+  for change in "$@"; do changes+=(--change "$change"); done
+  say "building $image"
+  tar -C "$root" -c . | docker import "${changes[@]}" --message "$message" - "$image" >/dev/null
+}
+
 # Fills $1 with a busybox root filesystem: the static binary, one link per applet, root and nobody.
 busybox_rootfs() {
   local root="$1" bb
@@ -58,9 +68,7 @@ build_busybox() {
   root="$(mktemp -d)"
   trap 'rm -rf "$root"' RETURN
   busybox_rootfs "$root"
-  say "building $image"
-  tar -C "$root" -c . | docker import --change 'CMD ["sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
-    --message "sandboxgrains busybox" - $image >/dev/null
+  import_rootfs "$root" $image "sandboxgrains busybox" 'CMD ["sh"]' 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
 # Alpine cannot be pulled here, so this is its shape: busybox, musl's loader and libc (Debian's musl package) as the
@@ -80,9 +88,7 @@ build_musl() {
   musl-gcc -o "$root/usr/bin/hello-musl" "$root/hello.c"
   rm "$root/hello.c"
   printf 'ID=sandboxgrains-musl\nNAME="busybox on musl (Alpine-shaped)"\n' >"$root/etc/os-release"
-  say "building $image"
-  tar -C "$root" -c . | docker import --change 'CMD ["sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
-    --message "sandboxgrains musl" - $image >/dev/null
+  import_rootfs "$root" $image "sandboxgrains musl" 'CMD ["sh"]' 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
 # Distroless's shape: no shell, no package manager, no libc; users and groups, /tmp, and one static program as the
@@ -99,9 +105,7 @@ build_distroless() {
   cp "$bb" "$root/app/sleep"
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
-  say "building $image"
-  tar -C "$root" -c . | docker import --change 'ENTRYPOINT ["/app/sleep"]' --change 'CMD ["2147483647"]' \
-    --message "sandboxgrains distroless" - $image >/dev/null
+  import_rootfs "$root" $image "sandboxgrains distroless" 'ENTRYPOINT ["/app/sleep"]' 'CMD ["2147483647"]'
 }
 
 build_base() {
