@@ -136,6 +136,41 @@ public sealed class ClusterTests
         Assert.Equal($"after restart", (await Cluster.Client(cluster.C).ExecuteAsync(sandbox.Id, "echo after restart", cancellationToken: Ct)).Result.Trim());
     }
 
+    [Fact]
+    public async Task RedisRestarted_TheClusterRecoversWithoutHelp_StateAndLinksSurvive()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await Cluster.StartAsync(redis.Endpoint);
+        var sandbox = await Cluster.Client(cluster.C).CreateSandboxAsync(Busybox, Ct);
+        var preview = await Cluster.StartAppAsync(cluster.C, sandbox.Id);
+
+        await redis.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct); // the silos notice: membership and storage calls fail meanwhile
+        await redis.StartAgainAsync();
+
+        // Nobody restarts a silo: every silo serves the old sandbox and its link, and a new sandbox can be made.
+        foreach (var silo in cluster.All)
+        {
+            await Eventually.WaitAsync(
+                () => Cluster.TryAsync(() => Cluster.Client(silo).GetSandboxAsync(sandbox.Id, Ct)),
+                found => found?.State == "started",
+                TimeSpan.FromSeconds(30),
+                $"the sandbox through {silo.HttpPort} after Redis came back");
+            await Eventually.WaitAsync(() => cluster.TryPreviewAsync(silo, preview.Token!), ok => ok, TimeSpan.FromSeconds(30), $"the preview through {silo.HttpPort}");
+        }
+
+        var after = await Eventually.WaitAsync(
+            () => Cluster.TryAsync(() => Cluster.Client(cluster.A).CreateSandboxAsync(Busybox, Ct)),
+            created => created is not null,
+            TimeSpan.FromSeconds(30),
+            "a new sandbox after Redis came back");
+        Assert.Equal("started", after!.State);
+        var listed = await Cluster.Client(cluster.B).ListSandboxesAsync(cancellationToken: Ct);
+        Assert.Contains(listed, s => s.Id == sandbox.Id);
+        Assert.Contains(listed, s => s.Id == after.Id);
+        Assert.All(cluster.All, silo => Assert.False(silo.HasExited, $"the silo on {silo.HttpPort} exited:\n{silo.Output}"));
+    }
+
     private static CreateSandboxRequest Busybox => new() { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 };
 
     /// <summary>Three silos in one cluster of their own (cluster and service ids unique to the test), and an Orleans client.</summary>
@@ -143,9 +178,10 @@ public sealed class ClusterTests
     {
         private readonly Dictionary<int, SiloProcess> _bySiloPort = [];
         private readonly string _clusterId;
+        private readonly string _redis;
         private IHost _client = null!;
 
-        private Cluster(string clusterId) => _clusterId = clusterId;
+        private Cluster(string clusterId, string redis) => (_clusterId, _redis) = (clusterId, redis);
 
         public SiloProcess A { get; private set; } = null!;
 
@@ -157,11 +193,16 @@ public sealed class ClusterTests
 
         public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-        public static async Task<Cluster> StartAsync()
+        /// <summary>Starts the three silos on <paramref name="redis"/>, by default the Redis the test script runs.</summary>
+        public static async Task<Cluster> StartAsync(string? redis = null)
         {
-            await Requirements.RedisAsync();
+            if (redis is null)
+            {
+                await Requirements.RedisAsync();
+            }
+
             await Requirements.DockerAsync();
-            var cluster = new Cluster($"test-{Guid.NewGuid():N}"[..20]);
+            var cluster = new Cluster($"test-{Guid.NewGuid():N}"[..20], redis ?? Requirements.RedisEndpoint);
             cluster.A = cluster.StartSilo(runnerId: null, runner: true);
             cluster.B = cluster.StartSilo(runnerId: null, runner: true);
             cluster.C = cluster.StartSilo(runnerId: null, runner: false);
@@ -170,7 +211,7 @@ public sealed class ClusterTests
             var builder = Host.CreateApplicationBuilder();
             builder.UseOrleansClient(client =>
             {
-                client.UseRedisClustering(Requirements.RedisEndpoint);
+                client.UseRedisClustering(cluster._redis);
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster._clusterId, cluster._clusterId));
             });
             cluster._client = builder.Build();
@@ -209,7 +250,7 @@ public sealed class ClusterTests
             var siloPort = FreePort.Next();
             var settings = new Dictionary<string, string>
             {
-                ["ConnectionStrings:redis"] = Requirements.RedisEndpoint,
+                ["ConnectionStrings:redis"] = _redis,
                 ["Orleans:ClusterId"] = _clusterId,
                 ["Orleans:ServiceId"] = _clusterId,
                 ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
