@@ -21,6 +21,13 @@ internal sealed record Measurement(string Section, string Name, string Unit, IRe
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
+    /// <summary>The value below which <paramref name="fraction"/> of the samples fall (nearest rank).</summary>
+    public static double Percentile(IReadOnlyList<double> values, double fraction)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
     public static string Format(double value) => value switch
     {
         >= 1000 => value.ToString("N0", CultureInfo.InvariantCulture),

@@ -44,7 +44,7 @@ internal sealed class PreviewBench(BenchOptions options)
         // Warm every path (JIT, pools) before measuring.
         foreach (var (_, url, headers) in cases)
         {
-            await Wrk.RunAsync(url, TimeSpan.FromSeconds(2), options.Connections, headers);
+            await Wrk.RunAsync(url, options.Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2), options.Connections, headers);
         }
 
         var results = cases.ToDictionary(c => c.Name, _ => new List<Wrk.Result>());

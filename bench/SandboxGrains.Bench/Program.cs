@@ -3,20 +3,29 @@ using System.Text;
 using SandboxGrains.Bench;
 using SandboxGrains.Testing;
 
-// dotnet run -c Release --project bench/SandboxGrains.Bench -- [--quick] [--only preview,daemon] [--out FILE]
+// dotnet run -c Release --project bench/SandboxGrains.Bench -- [--all] [--quick] [--only create,preview,...] [--out FILE]
 // Starts what it needs (embedded silos, containers, nginx), measures each figure against its baseline in the same run,
-// and writes a markdown report (default docs/benchmarks.md). Needs Docker, wrk and nginx (docs/benchmarks.md says how).
+// and writes a markdown report (default docs/benchmarks.md). Needs Docker, wrk and nginx (bench/README.md says how).
+// --smoke measures one tiny case (toolbox execute vs docker exec) into --out FILE: CI's proof that the harness works.
 var options = BenchOptions.Parse(args);
-foreach (var tool in new[] { "wrk", "nginx", "docker" })
+var tools = options.Wants("preview") ? new[] { "docker", "wrk", "nginx" } : ["docker"];
+foreach (var tool in tools)
 {
     if ((await ProcessRunner.RunAsync("sh", ["-c", $"command -v {tool}"])).ExitCode != 0)
     {
-        Console.Error.WriteLine($"{tool} is missing: apt-get install wrk nginx-light docker.io (see docs/benchmarks.md)");
+        Console.Error.WriteLine($"{tool} is missing: apt-get install wrk nginx-light docker.io (see bench/README.md)");
         return 2;
     }
 }
 
-await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryPaths.Root, "tools", "build-images.sh"), "busybox", "base", "bench"], TimeSpan.FromMinutes(15));
+string[] images = options.Wants("preview") ? ["busybox", "base", "bench"] : ["busybox"];
+var built = await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryPaths.Root, "tools", "build-images.sh"), .. images], TimeSpan.FromMinutes(15));
+if (built.ExitCode != 0)
+{
+    Console.Error.WriteLine($"building the images failed: {built.Stderr}");
+    return 1;
+}
+
 var started = DateTimeOffset.UtcNow;
 var measurements = new List<Measurement>();
 if (options.Wants("daemon"))
@@ -25,10 +34,40 @@ if (options.Wants("daemon"))
     measurements.AddRange(await new DaemonBench(options).RunAsync());
 }
 
+// Create to ready, toolbox execute and file transfer share one embedded silo; preview and scale start their own.
+if (options.Wants("create") || options.Wants("toolbox") || options.Wants("files"))
+{
+    await using var silo = await BenchSilo.StartAsync(new Dictionary<string, string>());
+    if (options.Wants("create"))
+    {
+        Console.WriteLine($"create: API call to ready vs docker run + exec, {options.CreateCount} each");
+        measurements.AddRange(await new CreateBench(options, silo).RunAsync());
+    }
+
+    var toolbox = new ToolboxBench(options, silo);
+    if (options.Wants("toolbox"))
+    {
+        Console.WriteLine("toolbox: execute round trips vs docker exec");
+        measurements.AddRange(await toolbox.ExecuteAsync());
+    }
+
+    if (options.Wants("files"))
+    {
+        Console.WriteLine($"files: {options.TransferMb} MB up and down through the toolbox vs docker cp");
+        measurements.AddRange(await toolbox.FilesAsync());
+    }
+}
+
 if (options.Wants("preview"))
 {
     Console.WriteLine("preview: throughput and latency against direct, daemon hop and nginx");
     measurements.AddRange(await new PreviewBench(options).RunAsync());
+}
+
+if (options.Wants("scale"))
+{
+    Console.WriteLine($"scale: {options.ScaleCount} sandboxes");
+    measurements.AddRange(await new ScaleBench(options).RunAsync());
 }
 
 var report = await Report.WriteAsync(measurements, options, started);

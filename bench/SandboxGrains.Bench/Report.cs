@@ -12,15 +12,21 @@ internal static class Report
         var text = new StringBuilder();
         text.AppendLine("# Benchmarks");
         text.AppendLine();
-        text.AppendLine("Written by `dotnet run -c Release --project bench/SandboxGrains.Bench" + (options.Quick ? " -- --quick" : "") + "`; do not edit by hand.");
+        var flags = options.Smoke ? " -- --smoke" : options.Quick ? " -- --quick" : "";
+        text.AppendLine($"Written by `dotnet run -c Release --project bench/SandboxGrains.Bench{flags}`; do not edit by hand.");
         text.AppendLine("Every figure is measured against its baseline in the same run (this machine is shared and noisy, so only the");
-        text.AppendLine($"pairs and ratios mean much). Each value is the median of its rounds with min–max in brackets; load runs last {options.LoadDuration.TotalSeconds:0} s");
-        text.AppendLine($"each with {options.Connections} connections (`wrk -t2`), rounds interleaved across the paths. How to run it and what each");
-        text.AppendLine("figure means: `bench/README.md`.");
+        text.AppendLine("pairs and ratios mean much). Each value is the median of its rounds with min–max in brackets, rounds interleaved");
+        text.AppendLine("between ours and the baseline. How to run it and what each figure means: `bench/README.md`.");
         text.AppendLine();
         text.AppendLine($"- date: {started:yyyy-MM-dd HH:mm} UTC");
         text.AppendLine($"- machine: {Environment.ProcessorCount} cores, {await MemoryGiBAsync():0.0} GiB, kernel {(await ProcessRunner.RunAsync("uname", ["-r"])).Stdout.Trim()}");
-        text.AppendLine($"- Docker {await ProcessRunner.DockerAsync("version", "--format", "{{.Server.Version}}")}, wrk 4.1 (Debian), nginx {await NginxVersionAsync()}, .NET {Environment.Version}");
+        var versions = $"Docker {await ProcessRunner.DockerAsync("version", "--format", "{{.Server.Version}}")}, .NET {Environment.Version}";
+        if (options.Wants("preview"))
+        {
+            versions += $", wrk 4.1 (Debian), nginx {await NginxVersionAsync()}; load runs last {options.LoadDuration.TotalSeconds:0} s each with {options.Connections} connections (`wrk -t2`)";
+        }
+
+        text.AppendLine($"- {versions}");
         foreach (var section in measurements.GroupBy(m => m.Section))
         {
             text.AppendLine();
@@ -44,8 +50,6 @@ internal static class Report
         var line = (await File.ReadAllLinesAsync("/proc/meminfo")).First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
         return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / (1024 * 1024);
     }
-
-
 
     private static async Task<string> NginxVersionAsync() =>
         (await ProcessRunner.RunAsync("nginx", ["-v"])).Stderr.Trim().Replace("nginx version: nginx/", "", StringComparison.Ordinal);

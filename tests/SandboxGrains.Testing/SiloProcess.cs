@@ -29,6 +29,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int HttpPort { get; }
 
+    /// <summary>The silo's operating-system process id (for reading its memory from <c>/proc</c>).</summary>
+    public int ProcessId => _process.Id;
+
     public Uri BaseAddress { get; }
 
     public string DataDirectory { get; }
@@ -165,9 +168,10 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var ids = (await ProcessRunner.DockerAsync("ps", "-aq", "--filter", $"label=sandboxgrains.runner-id={RunnerId}"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (ids.Length > 0)
+        // In batches: a benchmark may leave hundreds, and one docker rm of them all can outlast a minute.
+        foreach (var batch in ids.Chunk(50))
         {
-            await ProcessRunner.DockerAsync(["rm", "-f", .. ids]);
+            await ProcessRunner.DockerAsync(["rm", "-f", .. batch]);
         }
     }
 

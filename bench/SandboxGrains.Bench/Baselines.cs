@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using SandboxGrains.Testing;
+
+namespace SandboxGrains.Bench;
+
+/// <summary>
+/// The plain-Docker baselines the suites compare with: what a user would do without us, using the same image and
+/// limits. Every container made here is named <c>sandboxgrains-bench-…</c> and removed by the caller.
+/// </summary>
+internal static class Baselines
+{
+    public const string Prefix = "sandboxgrains-bench-";
+
+    public static string NewName() => $"{Prefix}{Guid.NewGuid():N}"[..32];
+
+    /// <summary><c>docker run -d</c> of busybox with the limits our sandboxes get, then <c>docker exec true</c> until it works.</summary>
+    public static async Task<(string Name, TimeSpan Elapsed)> RunUntilExecWorksAsync(double cpus, int memoryMb)
+    {
+        var name = NewName();
+        var clock = Stopwatch.StartNew();
+        await ProcessRunner.DockerAsync(
+            "run", "-d", "--name", name, "--cpus", cpus.ToString(System.Globalization.CultureInfo.InvariantCulture), "--memory", $"{memoryMb}m",
+            "sandboxgrains/busybox:latest", "sleep", "3600");
+        while ((await ProcessRunner.RunAsync("docker", ["exec", name, "true"])).ExitCode != 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"docker exec into {name} did not work within 30 s");
+            }
+        }
+
+        return (name, clock.Elapsed);
+    }
+
+    /// <summary>Removes containers this harness made (by name), a batch at a time.</summary>
+    public static async Task RemoveAsync(IEnumerable<string> names)
+    {
+        foreach (var batch in names.Chunk(50))
+        {
+            await ProcessRunner.RunAsync("docker", ["rm", "-f", .. batch], TimeSpan.FromMinutes(2));
+        }
+    }
+}
