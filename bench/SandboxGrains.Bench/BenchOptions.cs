@@ -11,7 +11,7 @@ internal sealed record BenchOptions(bool Quick, bool Smoke, IReadOnlySet<string>
 
     public int Rounds { get; init; } = 3;
 
-    public TimeSpan LoadDuration => Smoke ? TimeSpan.FromSeconds(1) : Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(6);
+    public TimeSpan LoadDuration => Smoke ? TimeSpan.FromSeconds(1) : Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(6);
 
     public int Connections { get; init; } = 32;
 

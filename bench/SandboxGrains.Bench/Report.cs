@@ -23,7 +23,7 @@ internal static class Report
         var versions = $"Docker {await ProcessRunner.DockerAsync("version", "--format", "{{.Server.Version}}")}, .NET {Environment.Version}";
         if (options.Wants("preview"))
         {
-            versions += $", wrk 4.1 (Debian), nginx {await NginxVersionAsync()}; load runs last {options.LoadDuration.TotalSeconds:0} s each with {options.Connections} connections (`wrk -t2`)";
+            versions += $", wrk 4.1 (Debian), nginx {await NginxVersionAsync()}; load runs last {options.LoadDuration.TotalSeconds:0.#} s each with {options.Connections} connections (`wrk -t2`)";
         }
 
         text.AppendLine($"- {versions}");

@@ -42,7 +42,7 @@ internal sealed class ScaleBench(BenchOptions options)
         // Plain containers the same way, first, while the engine is as empty as it was for the first sandbox: the rate
         // settles within 20–50 (the engine on this host limits both), and creating all N twice would double the longest step.
         var names = new ConcurrentBag<string>();
-        var baselineCount = Math.Min(count - 1, options.Quick ? 20 : 50);
+        var baselineCount = Math.Min(count - 1, options.Quick ? 12 : 50);
         double dockerRate;
         var clock = Stopwatch.StartNew();
         try
