@@ -117,7 +117,7 @@ internal sealed partial class SandboxContainers(
         return docker.RemoveContainerAsync(containerId, cancellationToken);
     }
 
-    /// <summary>Where each container's daemon last answered (by container id), so health checks can skip Docker.</summary>
+    /// <summary>Where each container's daemon last answered, keyed as callers name the container (its id; a name for adoptions), so health checks can skip Docker.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _addresses = new(StringComparer.Ordinal);
 
     private void Remember(string containerId, string? address)
