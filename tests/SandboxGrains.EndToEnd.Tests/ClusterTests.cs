@@ -115,14 +115,25 @@ public sealed class ClusterTests
         await owner.KillAsync();
         Assert.Equal("true", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", sandbox.ContainerId!));
 
+        // While it is away the sandbox is still there, started, on a runner the API calls unreachable; so is the runner.
+        var away = await Eventually.WaitAsync(
+            () => Cluster.TryAsync(() => Cluster.Client(cluster.C).GetSandboxAsync(sandbox.Id, Ct)),
+            found => found?.RunnerStatus == "unreachable",
+            TimeSpan.FromSeconds(20),
+            "the sandbox's runner reported unreachable");
+        Assert.Equal("started", away!.State);
+        Assert.Equal(sandbox.ContainerId, away.ContainerId);
+        Assert.Contains(await Cluster.Client(cluster.C).ListSandboxesAsync(cancellationToken: Ct), s => s.Id == sandbox.Id && s.RunnerStatus == "unreachable");
+        Assert.Contains(await Cluster.Client(cluster.C).ListRunnersAsync(Ct), r => r.Id == owner.RunnerId && r.Status == "unreachable");
+
         var restarted = await cluster.RestartAsync(owner);
         foreach (var silo in new[] { restarted, cluster.C })
         {
             await Eventually.WaitAsync(
                 () => Cluster.TryAsync(() => Cluster.Client(silo).GetSandboxAsync(sandbox.Id, Ct)),
-                found => found?.State == "started",
+                found => found is { State: "started", RunnerStatus: "healthy" },
                 TimeSpan.FromSeconds(30),
-                $"the sandbox started again as seen from {silo.HttpPort}");
+                $"the sandbox started again on a healthy runner as seen from {silo.HttpPort}");
             await Eventually.WaitAsync(() => cluster.TryPreviewAsync(silo, preview.Token!), ok => ok, TimeSpan.FromSeconds(30), $"the preview through {silo.HttpPort}");
         }
 

@@ -1,3 +1,5 @@
+using SandboxGrains.Runners;
+
 namespace SandboxGrains.Sandboxes;
 
 /// <summary>A sandbox as the API and the clients show it.</summary>
@@ -23,4 +25,7 @@ public sealed record SandboxInfo
     [Id(16)] public DateTimeOffset UpdatedAt { get; init; }
     [Id(17)] public string? User { get; init; }
     [Id(18)] public DateTimeOffset? LastActivityAt { get; init; }
+
+    /// <summary>How the sandbox's runner looks from the answering silo when the sandbox was read; never stored.</summary>
+    [Id(19)] public RunnerStatus? RunnerStatus { get; init; }
 }

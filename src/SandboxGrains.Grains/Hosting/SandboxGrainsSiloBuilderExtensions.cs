@@ -24,6 +24,7 @@ public static class SandboxGrainsSiloBuilderExtensions
 
         silo.UseSiloMetadata(metadata);
         silo.AddPlacementDirector<RunnerPlacement, RunnerPlacementDirector>();
+        silo.Services.AddSingleton<RunnerLiveness>();
 
         // Every silo's front end caches routes; grains tell every silo's cache when a route changes.
         silo.Services.AddSingleton<RouteCache>();

@@ -1,5 +1,3 @@
-using Orleans.Runtime.MembershipService.SiloMetadata;
-
 namespace SandboxGrains.Grains.Runners;
 
 /// <summary>
@@ -11,8 +9,7 @@ internal sealed class RunnerGrain(
     [PersistentState("runner", StorageNames.Runners)] IPersistentState<RunnerState> state,
     TimeProvider time,
     LocalRunner local,
-    ISiloMetadataCache siloMetadata,
-    IClusterMembershipService membership,
+    RunnerLiveness liveness,
     IServiceProvider services) : Grain, IRunnerGrain
 {
     /// <summary>Without a heartbeat for this long a runner counts as unreachable (three missed beats at the default).</summary>
@@ -112,10 +109,7 @@ internal sealed class RunnerGrain(
 
     private bool IsOnOwnSilo => local.RunnerId == this.GetPrimaryKeyString();
 
-    private bool HomeIsUp() => RunnerPlacementDirector.FindOwner(
-        siloMetadata,
-        this.GetPrimaryKeyString(),
-        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)) is not null;
+    private bool HomeIsUp() => liveness.HasLiveSilo(this.GetPrimaryKeyString());
 
     /// <summary>
     /// Runs a container operation on this silo's engine, turning the engine's exceptions into <see cref="SandboxException"/>s
@@ -181,6 +175,11 @@ internal sealed class RunnerGrain(
 
     private (RunnerStatus Status, string? Reason) Health()
     {
+        if (!IsOnOwnSilo && !HomeIsUp())
+        {
+            return (RunnerStatus.Unreachable, "no silo in the cluster owns this runner right now");
+        }
+
         if (_lastHeartbeat is null || _lastHeartbeatAt is null)
         {
             return (RunnerStatus.Unreachable, "no heartbeat received from the silo that owns this runner");

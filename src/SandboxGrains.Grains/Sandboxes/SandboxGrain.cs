@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SandboxGrains.Grains.Routing;
+using SandboxGrains.Grains.Runners;
 using SandboxGrains.Previews;
 
 namespace SandboxGrains.Grains.Sandboxes;
@@ -15,6 +16,7 @@ internal sealed partial class SandboxGrain(
     [PersistentState("sandbox", StorageNames.Sandboxes)] IPersistentState<SandboxRecord> state,
     TimeProvider time,
     RouteInvalidation routes,
+    RunnerLiveness runners,
     IOptions<DaemonInjectionOptions> daemonOptions,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
 {
@@ -37,6 +39,9 @@ internal sealed partial class SandboxGrain(
 
     private DateTimeOffset? _writtenActivity;
 
+    // The last health check found the runner's silo alive but its Docker engine silent.
+    private bool _engineUnavailable;
+
     private string Id => this.GetPrimaryKeyString();
 
     private SandboxInfo Info => state.State.Info ?? throw NotFound();
@@ -49,7 +54,29 @@ internal sealed partial class SandboxGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait)
+    public async Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait) => Shown(await CreateCoreAsync(spec, wait));
+
+    public Task<SandboxInfo> GetAsync() => Task.FromResult(Shown(Info));
+
+    public async Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection) => Shown(await AdoptCoreAsync(container, injection));
+
+    public async Task<SandboxInfo> StopAsync() => Shown(await StopCoreAsync());
+
+    public async Task<SandboxInfo> StartAsync() => Shown(await StartCoreAsync());
+
+    /// <summary>
+    /// The sandbox as callers see it: with its runner's status as this silo sees it now, so a sandbox whose runner's silo
+    /// is gone reads as started-on-an-unreachable-runner, not as lost.
+    /// </summary>
+    private SandboxInfo Shown(SandboxInfo info) => info with
+    {
+        RunnerStatus = info.RunnerId is not { } runnerId ? null
+            : !runners.HasLiveSilo(runnerId) ? RunnerStatus.Unreachable
+            : _engineUnavailable ? RunnerStatus.Unhealthy
+            : RunnerStatus.Healthy,
+    };
+
+    private async Task<SandboxInfo> CreateCoreAsync(SandboxSpec spec, bool wait)
     {
         if (state.State.Info is { } existing)
         {
@@ -131,7 +158,7 @@ internal sealed partial class SandboxGrain(
         }
     }
 
-    public async Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection)
+    private async Task<SandboxInfo> AdoptCoreAsync(string container, InjectionMode injection)
     {
         if (state.State.Info is { } existing)
         {
@@ -185,9 +212,8 @@ internal sealed partial class SandboxGrain(
         return Info;
     }
 
-    public Task<SandboxInfo> GetAsync() => Task.FromResult(Info);
 
-    public async Task<SandboxInfo> StopAsync()
+    private async Task<SandboxInfo> StopCoreAsync()
     {
         var info = Info;
         if (info.State == SandboxState.Stopped)
@@ -216,7 +242,7 @@ internal sealed partial class SandboxGrain(
         return await UpdateAsync(Info with { State = SandboxState.Stopped, ErrorReason = null });
     }
 
-    public async Task<SandboxInfo> StartAsync()
+    private async Task<SandboxInfo> StartCoreAsync()
     {
         var info = Info;
         if (info.State == SandboxState.Started)
@@ -441,8 +467,11 @@ internal sealed partial class SandboxGrain(
         catch (SandboxException e) when (e.Code is SandboxErrorCodes.RunnerUnreachable or SandboxErrorCodes.DockerUnavailable)
         {
             // Not knowing is not the same as gone: keep the last known state until the runner answers again.
+            _engineUnavailable = e.Code == SandboxErrorCodes.DockerUnavailable;
             return info;
         }
+
+        _engineUnavailable = false;
 
         if (!seen.Exists)
         {
