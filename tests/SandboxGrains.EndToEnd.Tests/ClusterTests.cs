@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -148,6 +149,72 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task RunnerSiloStoppedWithSigterm_FinishesItsRequestsInFlight_LeavesTheClusterAtOnce_ItsSandboxKeepsRunning()
+    {
+        // Requests get 6 s to finish: enough for the 4 s download, not for a WebSocket nobody closes.
+        await using var cluster = await Cluster.StartAsync(settings: new Dictionary<string, string> { ["Silo:DrainTimeout"] = "00:00:06" });
+        var sandbox = await Cluster.Client(cluster.C).CreateSandboxAsync(new() { Image = "sandboxgrains/base:latest", Cpu = 0.5, MemoryMb = 256 }, Ct);
+        await PreviewApp.StartAsync(cluster.C, Cluster.Client(cluster.C), sandbox.Id, Ct);
+        var token = (await Cluster.Client(cluster.C).CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct)).Token!;
+        var owner = cluster.All.Single(s => s.RunnerId == sandbox.RunnerId);
+        var others = cluster.All.Where(s => s != owner).ToList();
+        await Eventually.WaitAsync(() => cluster.TryGetAsync(owner, token, "slow?seconds=0"), body => body == "", TimeSpan.FromSeconds(30), "the app through the runner's silo");
+
+        // A WebSocket held open, as a noVNC tab would, and a download in flight, through the silo that is about to stop:
+        // the download's headers are here, four lines are still to come.
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{owner.HttpPort}/preview/{token}/ws"), Ct);
+        await socket.SendAsync("before"u8.ToArray(), WebSocketMessageType.Text, true, Ct);
+        var echoed = new byte[64];
+        Assert.Equal(6, (await socket.ReceiveAsync(echoed, Ct)).Count);
+        using var slow = await cluster.Http.GetAsync($"{Cluster.PreviewUrl(owner, token)}slow?seconds=4", HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, slow.StatusCode);
+        var body = slow.Content.ReadAsStringAsync(Ct);
+        owner.KeepContainers = true;
+        var clock = Stopwatch.StartNew();
+        var stopping = owner.TerminateAsync(TimeSpan.FromSeconds(60));
+
+        // While it drains it takes no new connection, and the download still finishes whole.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        using (var fresh = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+        {
+            await Assert.ThrowsAsync<HttpRequestException>(() => fresh.GetAsync(new Uri(owner.BaseAddress, "/healthz"), Ct));
+        }
+
+        Assert.Equal("tick 0\ntick 1\ntick 2\ntick 3\n", await body);
+
+        // The WebSocket is cut when the drain time is up, and the silo still leaves gracefully (exit code 0) after it.
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            var last = await socket.ReceiveAsync(echoed, Ct);
+            Assert.NotEqual(WebSocketMessageType.Close, last.MessageType); // a close frame would also end it; any way is an end
+        });
+        Assert.Equal(0, await stopping);
+        var exited = clock.Elapsed;
+        Assert.InRange(exited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(25));
+        Assert.Contains("Requests drained; leaving the cluster", owner.Output, StringComparison.Ordinal);
+
+        // It said goodbye, so nobody waits for the failure detector: the others report its runner unreachable and serve
+        // the sandbox's record, link and toolbox right away; its container was left running.
+        foreach (var silo in others)
+        {
+            var seen = await Eventually.WaitAsync(
+                () => Cluster.TryAsync(() => Cluster.Client(silo).GetSandboxAsync(sandbox.Id, Ct)),
+                found => found?.RunnerStatus == "unreachable",
+                TimeSpan.FromSeconds(2),
+                $"the sandbox with an unreachable runner through {silo.HttpPort}");
+            Assert.Equal("started", seen!.State);
+            Assert.Equal("", await cluster.TryGetAsync(silo, token, "slow?seconds=0"));
+            Assert.Equal("alive", (await Cluster.Client(silo).ExecuteAsync(sandbox.Id, "echo alive", cancellationToken: Ct)).Result.Trim());
+        }
+
+        var served = clock.Elapsed;
+        Assert.Equal("true", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", sandbox.ContainerId!));
+        TestContext.Current.SendDiagnosticMessage(
+            $"SIGTERM → exit after the drain: {exited.TotalMilliseconds:0} ms; → the others serve everything: {served.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public async Task RedisRestarted_TheClusterRecoversWithoutHelp_StateAndLinksSurvive()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -190,9 +257,11 @@ public sealed class ClusterTests
         private readonly Dictionary<int, SiloProcess> _bySiloPort = [];
         private readonly string _clusterId;
         private readonly string _redis;
+        private readonly IReadOnlyDictionary<string, string> _settings;
         private IHost _client = null!;
 
-        private Cluster(string clusterId, string redis) => (_clusterId, _redis) = (clusterId, redis);
+        private Cluster(string clusterId, string redis, IReadOnlyDictionary<string, string>? settings) =>
+            (_clusterId, _redis, _settings) = (clusterId, redis, settings ?? new Dictionary<string, string>());
 
         public SiloProcess A { get; private set; } = null!;
 
@@ -205,7 +274,7 @@ public sealed class ClusterTests
         public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
         /// <summary>Starts the three silos on <paramref name="redis"/>, by default the Redis the test script runs.</summary>
-        public static async Task<Cluster> StartAsync(string? redis = null)
+        public static async Task<Cluster> StartAsync(string? redis = null, IReadOnlyDictionary<string, string>? settings = null)
         {
             if (redis is null)
             {
@@ -213,7 +282,7 @@ public sealed class ClusterTests
             }
 
             await Requirements.DockerAsync();
-            var cluster = new Cluster($"test-{Guid.NewGuid():N}"[..20], redis ?? Requirements.RedisEndpoint);
+            var cluster = new Cluster($"test-{Guid.NewGuid():N}"[..20], redis ?? Requirements.RedisEndpoint, settings);
             cluster.A = cluster.StartSilo(runnerId: null, runner: true);
             cluster.B = cluster.StartSilo(runnerId: null, runner: true);
             cluster.C = cluster.StartSilo(runnerId: null, runner: false);
@@ -273,6 +342,11 @@ public sealed class ClusterTests
                 settings["Runner:Id"] = runnerId;
             }
 
+            foreach (var (key, value) in _settings)
+            {
+                settings[key] = value;
+            }
+
             var silo = SiloProcess.Start(settings);
             _bySiloPort[siloPort] = silo;
             return silo;
@@ -304,6 +378,10 @@ public sealed class ClusterTests
         }
 
         public async Task<string> GetPreviewAsync(SiloProcess silo, string token) => (await Http.GetStringAsync(PreviewUrl(silo, token), Ct)).Trim();
+
+        /// <summary>The body of <paramref name="path"/> through <paramref name="silo"/>'s preview link, or null if it failed.</summary>
+        public Task<string?> TryGetAsync(SiloProcess silo, string token, string path) =>
+            TryAsync(() => Http.GetStringAsync($"{PreviewUrl(silo, token)}{path}", Ct));
 
         public async Task<bool> TryPreviewAsync(SiloProcess silo, string token) =>
             await TryAsync(async () => await GetPreviewAsync(silo, token)) == "hello";

@@ -7,7 +7,8 @@ namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>
 /// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 (and on 127.0.0.1:8081) that answers GET with what
-/// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/page</c>
+/// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/slow?seconds=N</c> sends
+/// its headers at once and then one line a second; <c>/page</c>
 /// is an HTML page whose script opens a WebSocket back to its own origin and shows the echo (the browser test). Python's
 /// standard library only, so it runs in <c>sandboxgrains/base:latest</c> with nothing installed.
 /// </summary>
@@ -19,7 +20,7 @@ internal static class PreviewApp
     public const int LoopbackOnlyPort = 8081;
 
     private const string Script = """"
-        import base64, hashlib, http.server, json, struct
+        import base64, hashlib, http.server, json, struct, time
 
         PAGE = b"""<!doctype html>
         <title>preview page</title>
@@ -44,6 +45,8 @@ internal static class PreviewApp
                     return self.websocket()
                 if self.path == "/page":
                     return self.answer(200, PAGE, "text/html; charset=utf-8")
+                if self.path.startswith("/slow?seconds="):
+                    return self.slow(int(self.path.split("=", 1)[1]))
                 body = json.dumps({"target": self.path, "headers": [[k, v] for k, v in self.headers.items()]}).encode()
                 self.answer(200, body, "application/json")
 
@@ -57,6 +60,19 @@ internal static class PreviewApp
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def slow(self, seconds):
+                # A download that stays in flight: the headers now, then one line a second.
+                lines = [f"tick {i}\n".encode() for i in range(seconds)]
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(sum(len(line) for line in lines)))
+                self.end_headers()
+                self.wfile.flush()
+                for line in lines:
+                    time.sleep(1)
+                    self.wfile.write(line)
+                    self.wfile.flush()
 
             def websocket(self):
                 key = self.headers["Sec-WebSocket-Key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

@@ -153,6 +153,20 @@ public sealed class SiloProcess : IAsyncDisposable
         throw new TimeoutException($"{path} did not answer 200 within {deadline} (last: {last}):\n{Output}");
     }
 
+    /// <summary>Sends SIGTERM, as Docker, systemd or Kubernetes would, and waits for the process to end; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan deadline)
+    {
+        var sent = await ProcessRunner.RunAsync("kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (sent.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {ProcessId} failed: {sent.Stderr}");
+        }
+
+        using var timeout = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Sends SIGKILL and waits for the process to go.</summary>
     public async Task KillAsync()
     {

@@ -23,6 +23,11 @@ internal static class HealthEndpoints
         CancellationToken cancellationToken)
     {
         var problems = new List<string>();
+        if (services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+        {
+            problems.Add("the silo is shutting down");
+        }
+
         var siloStatus = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
         if (siloStatus != SiloStatus.Active)
         {

@@ -138,6 +138,9 @@ internal static class OrleansHosting
         var services = builder.Services;
         services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+        services.AddOptions<HostOptions>().Configure<IOptions<SiloOptions>>(
+            (host, silo) => host.ShutdownTimeout = silo.Value.DrainTimeout + GracefulShutdown.OrleansStopBudget);
+        services.AddHostedService<GracefulShutdown>();
         services.AddOptions<Api.ApiOptions>().BindConfiguration(Api.ApiOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Api.ApiOptions>, Api.ApiOptionsValidator>();
         services.AddOptions<RunnerOptions>().BindConfiguration(RunnerOptions.SectionName).ValidateOnStart();

@@ -8,6 +8,12 @@ public sealed class SiloOptions
     /// <summary>Folder for the generated API key and other local state; default <c>$XDG_DATA_HOME/sandboxgrains</c>.</summary>
     public string DataDirectory { get; set; } = DefaultDataDirectory();
 
+    /// <summary>
+    /// On SIGTERM, how long requests in flight (a preview download, a WebSocket) may take to finish before the silo leaves
+    /// the cluster anyway; the whole stop may take this plus Orleans' own graceful stop.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     private static string DefaultDataDirectory()
     {
         var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
@@ -24,6 +30,11 @@ internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
 {
     public ValidateOptionsResult Validate(string? name, SiloOptions options)
     {
+        if (options.DrainTimeout < TimeSpan.Zero || options.DrainTimeout > TimeSpan.FromMinutes(10))
+        {
+            return ValidateOptionsResult.Fail($"Silo:DrainTimeout {options.DrainTimeout} must be between 00:00:00 and 00:10:00.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
             return ValidateOptionsResult.Fail("Silo:DataDirectory is empty; set it to a folder this process may write to.");
