@@ -175,7 +175,10 @@ public sealed class SandboxGrainsGrainClient(
         return response;
     }
 
-    /// <summary>Grain failures become the same exception the HTTP client throws, with the same status and code.</summary>
+    /// <summary>
+    /// Grain failures become the same exception the HTTP client throws, with the same status and code; so does a cluster
+    /// re-forming after a silo died (503 <c>cluster_unavailable</c>: retry), which the Orleans client survives by itself.
+    /// </summary>
     private static async Task<T> CallAsync<T>(Func<Task<T>> call)
     {
         try
@@ -185,6 +188,10 @@ public sealed class SandboxGrainsGrainClient(
         catch (SandboxException e)
         {
             throw new SandboxGrainsException(SandboxErrorCodes.HttpStatus(e.Code), e.Code, e.Message, e);
+        }
+        catch (Exception e) when (SandboxErrorCodes.IsClusterChurn(e))
+        {
+            throw new SandboxGrainsException(503, SandboxErrorCodes.ClusterUnavailable, $"{SandboxErrorCodes.ClusterUnavailableMessage} ({e.GetType().Name})", e);
         }
     }
 }

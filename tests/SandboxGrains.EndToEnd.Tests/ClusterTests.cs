@@ -215,6 +215,67 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task GrainClientOnRedisClustering_OutlivesTheSilosItWasTalkingTo()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        using var sandboxes = new SandboxGrainsGrainClient(cluster.Grains);
+        var sandbox = await sandboxes.CreateSandboxAsync(Busybox, Ct);
+        Assert.Equal("started", sandbox.State);
+
+        // Talk to every silo's gateway for a while (the client spreads calls over all of them), then kill every silo but
+        // the one whose runner holds the sandbox: two of the client's three gateways die under it.
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(sandbox.Id, (await sandboxes.GetSandboxAsync(sandbox.Id, Ct)).Id);
+        }
+
+        var survivor = cluster.All.Single(s => s.RunnerId == sandbox.RunnerId);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(cluster.All.Where(s => s != survivor).Select(s => s.KillAsync()));
+
+        // The same client object, never rebuilt: while the cluster re-forms it answers a retryable 503, then it works.
+        var churn = new List<string>();
+        async Task<T?> RetryableAsync<T>(Func<Task<T>> call)
+            where T : class
+        {
+            try
+            {
+                return await call();
+            }
+            catch (SandboxGrainsException e)
+            {
+                churn.Add($"{e.Status} {e.Code}: {e.Message}");
+                return null;
+            }
+        }
+
+        var again = await Eventually.WaitAsync(
+            () => RetryableAsync(() => sandboxes.GetSandboxAsync(sandbox.Id, Ct)),
+            found => found is not null,
+            TimeSpan.FromSeconds(30),
+            "the sandbox through the grain client after two silos died");
+        var readable = clock.Elapsed;
+        Assert.Equal("started", again!.State);
+        Assert.Equal("alive", (await sandboxes.ExecuteAsync(sandbox.Id, "echo alive", cancellationToken: Ct)).Result.Trim());
+
+        // A new grain needs the dead silos out of the grain directory: the survivor evicts them on its own once they
+        // have missed their "I am alive" writes (6 s), since it cannot gather two votes alone.
+        var another = await Eventually.WaitAsync(
+            () => RetryableAsync(() => sandboxes.CreateSandboxAsync(Busybox, Ct)),
+            created => created is not null,
+            TimeSpan.FromSeconds(30),
+            "a new sandbox through the grain client after two silos died");
+        var settled = clock.Elapsed;
+        Assert.Equal(survivor.RunnerId, another!.RunnerId);
+        Assert.Contains(await sandboxes.ListSandboxesAsync(cancellationToken: Ct), s => s.Id == another.Id);
+        // Retryable answers only: mostly cluster_unavailable, at times no_capacity while the runner's grain comes back.
+        Assert.All(churn, seen => Assert.StartsWith("503 ", seen, StringComparison.Ordinal));
+        TestContext.Current.SendDiagnosticMessage(
+            $"two of three silos SIGKILLed → grain client reads the sandbox after {readable.TotalMilliseconds:0} ms, creates one after " +
+            $"{settled.TotalMilliseconds:0} ms ({churn.Count} retryable 503s meanwhile)");
+    }
+
+    [Fact]
     public async Task RedisRestarted_TheClusterRecoversWithoutHelp_StateAndLinksSurvive()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -272,6 +333,9 @@ public sealed class ClusterTests
         public IReadOnlyList<SiloProcess> All => [A, B, C];
 
         public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+        /// <summary>An Orleans client of this cluster, connected through Redis clustering as a backend beside it would be.</summary>
+        public IClusterClient Grains => _client.Services.GetRequiredService<IClusterClient>();
 
         /// <summary>Starts the three silos on <paramref name="redis"/>, by default the Redis the test script runs.</summary>
         public static async Task<Cluster> StartAsync(string? redis = null, IReadOnlyDictionary<string, string>? settings = null)
@@ -402,8 +466,7 @@ public sealed class ClusterTests
         /// <summary>The silo process that holds the sandbox's grain activation, asked of Orleans itself.</summary>
         public async Task<SiloProcess> GrainHostAsync(string sandboxId)
         {
-            var grains = _client.Services.GetRequiredService<IClusterClient>();
-            var address = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<ISandboxGrain>(sandboxId))
+            var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(Grains.GetGrain<ISandboxGrain>(sandboxId))
                 ?? throw new InvalidOperationException($"sandbox {sandboxId} has no activation");
             return _bySiloPort[address.Endpoint.Port];
         }

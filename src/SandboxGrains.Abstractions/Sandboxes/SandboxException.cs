@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace SandboxGrains.Sandboxes;
 
 /// <summary>
@@ -40,6 +42,10 @@ public static class SandboxErrorCodes
     public const string SandboxNotStarted = "sandbox_not_started";
     public const string SandboxStarting = "sandbox_starting";
     public const string PortUnreachable = "port_unreachable";
+    public const string ClusterUnavailable = "cluster_unavailable";
+
+    /// <summary>What callers are told while <see cref="IsClusterChurn"/> failures last.</summary>
+    public const string ClusterUnavailableMessage = "the cluster is re-forming after a silo change; retry shortly";
 
     /// <summary>The HTTP status each code stands for (400, 404, 409, 410, 502, 503).</summary>
     public static int HttpStatus(string code) => code switch
@@ -48,7 +54,15 @@ public static class SandboxErrorCodes
         InvalidRequest or ImageNotFound => 400,
         InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted => 409,
         PreviewExpired => 410,
-        NoCapacity or RunnerUnreachable or DockerUnavailable or SandboxStarting => 503,
+        NoCapacity or RunnerUnreachable or DockerUnavailable or SandboxStarting or ClusterUnavailable => 503,
         _ => 502,
     };
+
+    /// <summary>
+    /// Grain-call failures that mean the cluster is re-forming (a silo just died or left, a connection to it broke) and go
+    /// away once membership settles: the API and both clients answer them with a retryable <see cref="ClusterUnavailable"/>.
+    /// </summary>
+    public static bool IsClusterChurn(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+            or Orleans.Runtime.Messaging.ConnectionFailedException;
 }

@@ -25,6 +25,7 @@ public static class SandboxGrainsSiloBuilderExtensions
         silo.UseSiloMetadata(metadata);
         silo.AddPlacementDirector<RunnerPlacement, RunnerPlacementDirector>();
         silo.Services.AddSingleton<RunnerLiveness>();
+        silo.Services.AddSingleton<LocalRunnerHeartbeat>();
 
         // Every silo's front end caches routes; grains tell every silo's cache when a route changes.
         silo.Services.AddSingleton<RouteCache>();

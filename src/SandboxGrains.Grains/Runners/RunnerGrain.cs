@@ -10,6 +10,7 @@ internal sealed class RunnerGrain(
     TimeProvider time,
     LocalRunner local,
     RunnerLiveness liveness,
+    LocalRunnerHeartbeat localHeartbeat,
     IServiceProvider services) : Grain, IRunnerGrain
 {
     /// <summary>Without a heartbeat for this long a runner counts as unreachable (three missed beats at the default).</summary>
@@ -17,10 +18,23 @@ internal sealed class RunnerGrain(
 
     private RunnerHeartbeat? _lastHeartbeat;
     private DateTimeOffset? _lastHeartbeatAt;
+    private bool _registered;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (IsOnOwnSilo && localHeartbeat.Latest is { } latest)
+        {
+            (_lastHeartbeat, _lastHeartbeatAt) = latest;
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task HeartbeatAsync(RunnerHeartbeat heartbeat)
     {
-        var first = _lastHeartbeat is null;
+        // Each activation tells the registry once (it may be a new runner); a heartbeat taken over on activation does not count.
+        var first = !_registered;
+        _registered = true;
         if (!IsOnOwnSilo && HomeIsUp())
         {
             // Placed elsewhere while the runner's silo was away; it is back, so move there on the next call.
@@ -175,11 +189,6 @@ internal sealed class RunnerGrain(
 
     private (RunnerStatus Status, string? Reason) Health()
     {
-        if (!IsOnOwnSilo && !HomeIsUp())
-        {
-            return (RunnerStatus.Unreachable, "no silo in the cluster owns this runner right now");
-        }
-
         if (_lastHeartbeat is null || _lastHeartbeatAt is null)
         {
             return (RunnerStatus.Unreachable, "no heartbeat received from the silo that owns this runner");

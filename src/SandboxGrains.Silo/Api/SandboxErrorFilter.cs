@@ -1,5 +1,3 @@
-using Orleans.Runtime;
-
 namespace SandboxGrains.Silo.Api;
 
 /// <summary>
@@ -18,17 +16,12 @@ internal sealed class SandboxErrorFilter : IEndpointFilter
         {
             return WithRetryAfter(context.HttpContext, Problems.From(e));
         }
-        catch (Exception e) when (IsTransient(e))
+        catch (Exception e) when (SandboxErrorCodes.IsClusterChurn(e))
         {
             return WithRetryAfter(context.HttpContext, Problems.ServiceUnavailable(
-                "cluster_unavailable", $"the cluster is re-forming after a silo change; retry shortly ({e.GetType().Name})"));
+                SandboxErrorCodes.ClusterUnavailable, $"{SandboxErrorCodes.ClusterUnavailableMessage} ({e.GetType().Name})"));
         }
     }
-
-    /// <summary>Failures that go away once membership settles.</summary>
-    public static bool IsTransient(Exception e) =>
-        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-            or Orleans.Runtime.Messaging.ConnectionFailedException;
 
     private static ProblemHttpResult WithRetryAfter(HttpContext context, ProblemHttpResult problem)
     {

@@ -58,10 +58,10 @@ internal sealed class PreviewForwarder(
             // The sandbox is gone; so is every link to it.
             return NotFound();
         }
-        catch (Exception e) when (SandboxErrorFilter.IsTransient(e))
+        catch (Exception e) when (SandboxErrorCodes.IsClusterChurn(e))
         {
             context.Response.Headers.RetryAfter = "1";
-            return Problems.ServiceUnavailable("cluster_unavailable", "the cluster is re-forming after a silo change; retry shortly");
+            return Problems.ServiceUnavailable(SandboxErrorCodes.ClusterUnavailable, SandboxErrorCodes.ClusterUnavailableMessage);
         }
 
         if (daemon.State != SandboxState.Started || daemon.Address is null || daemon.Token is null)

@@ -11,6 +11,7 @@ internal sealed partial class RunnerHeartbeatService(
     IContainerRuntime docker,
     IOptions<RunnerOptions> options,
     Orleans.Runtime.ILocalSiloDetails silo,
+    SandboxGrains.Grains.Runners.LocalRunnerHeartbeat latest,
     TimeProvider time,
     ILogger<RunnerHeartbeatService> logger) : BackgroundService
 {
@@ -78,10 +79,11 @@ internal sealed partial class RunnerHeartbeatService(
             _lastError = dockerError;
         }
 
+        var heartbeat = new RunnerHeartbeat(docker.Endpoint, silo.SiloAddress.ToString(), _lastCapacity, dockerError, version);
+        latest.Record(heartbeat, time.GetUtcNow());
         try
         {
-            await grains.GetGrain<IRunnerGrain>(runner.Id).HeartbeatAsync(
-                new RunnerHeartbeat(docker.Endpoint, silo.SiloAddress.ToString(), _lastCapacity, dockerError, version));
+            await grains.GetGrain<IRunnerGrain>(runner.Id).HeartbeatAsync(heartbeat);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
