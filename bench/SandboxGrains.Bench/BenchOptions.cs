@@ -7,7 +7,7 @@ namespace SandboxGrains.Bench;
 internal sealed record BenchOptions(bool Quick, bool Smoke, IReadOnlySet<string>? Only, string? OutFile)
 {
     /// <summary>Every suite, in the order they run.</summary>
-    public static readonly string[] Suites = ["daemon", "create", "toolbox", "files", "preview", "scale"];
+    public static readonly string[] Suites = ["daemon", "create", "toolbox", "files", "preview", "scale", "cluster"];
 
     public int Rounds { get; init; } = 3;
 

@@ -87,11 +87,14 @@ internal sealed class PreviewBench(BenchOptions options)
         ];
     }
 
-    private static async Task<App> StartAppAsync(BenchSilo silo)
+    private static Task<App> StartAppAsync(BenchSilo silo) => StartAppAsync(silo.Client);
+
+    /// <summary>nginx answering a fixed body on port 8080 in a <c>sandboxgrains/bench</c> sandbox, and a preview link to it.</summary>
+    internal static async Task<App> StartAppAsync(SandboxGrainsHttpClient client)
     {
-        var sandbox = await silo.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/bench:latest", Cpu = 2, MemoryMb = 512 });
-        await silo.Client.UploadFileAsync(sandbox.Id, "/opt/bench/nginx.conf", new MemoryStream(Encoding.UTF8.GetBytes(AppConfig)));
-        var started = await silo.Client.ExecuteAsync(sandbox.Id, "nginx -c /opt/bench/nginx.conf");
+        var sandbox = await client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/bench:latest", Cpu = 2, MemoryMb = 512 });
+        await client.UploadFileAsync(sandbox.Id, "/opt/bench/nginx.conf", new MemoryStream(Encoding.UTF8.GetBytes(AppConfig)));
+        var started = await client.ExecuteAsync(sandbox.Id, "nginx -c /opt/bench/nginx.conf");
         if (started.ExitCode != 0)
         {
             throw new InvalidOperationException($"nginx did not start in the sandbox: {started.Result}");
@@ -99,11 +102,11 @@ internal sealed class PreviewBench(BenchOptions options)
 
         var ip = await ProcessRunner.DockerAsync("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", sandbox.ContainerId!);
         var token = await ProcessRunner.DockerAsync("exec", sandbox.ContainerId!, "cat", "/run/sandboxgrains/daemon-token");
-        var preview = await silo.Client.CreatePreviewAsync(sandbox.Id, 8080);
-        return new App($"{ip}:8080", $"{ip}:2280", token, preview.Url!);
+        var preview = await client.CreatePreviewAsync(sandbox.Id, 8080);
+        return new App($"{ip}:8080", $"{ip}:2280", token, preview.Url!, preview.Token!);
     }
 
-    private sealed record App(string Address, string DaemonAddress, string DaemonToken, string PreviewUrl);
+    internal sealed record App(string Address, string DaemonAddress, string DaemonToken, string PreviewUrl, string PreviewToken);
 }
 
 /// <summary>An embedded silo built in this configuration, with room for the bench's sandboxes; removed with its containers.</summary>
@@ -115,12 +118,24 @@ internal sealed class BenchSilo : IAsyncDisposable
 
     public SandboxGrainsHttpClient Client => SandboxGrainsHttpClient.Create(Process.BaseAddress, Process.ApiKey);
 
+    /// <summary>Room for the bench's sandboxes, and quiet logs.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Settings = new Dictionary<string, string>
+    {
+        ["Runner:CpuOvercommit"] = "64",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    /// <summary>Run the silo as it is deployed: the test helper forces workstation GC to keep test machines light.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> DeployedEnvironment = new Dictionary<string, string?> { ["DOTNET_gcServer"] = null };
+
     public static async Task<BenchSilo> StartAsync(Dictionary<string, string> settings)
     {
-        settings["Runner:CpuOvercommit"] = "64";
-        settings["Logging:LogLevel:Default"] = "Warning";
-        // Run the silo as it is deployed: the test helper forces workstation GC to keep test machines light.
-        var process = SiloProcess.Start(settings, new Dictionary<string, string?> { ["DOTNET_gcServer"] = null });
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        var process = SiloProcess.Start(settings, DeployedEnvironment);
         await process.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(90));
         return new BenchSilo(process);
     }

@@ -8,17 +8,27 @@ using SandboxGrains.Testing;
 // and writes a markdown report (default docs/benchmarks.md). Needs Docker, wrk and nginx (bench/README.md says how).
 // --smoke measures one tiny case (toolbox execute vs docker exec) into --out FILE: CI's proof that the harness works.
 var options = BenchOptions.Parse(args);
-var tools = options.Wants("preview") ? new[] { "docker", "wrk", "nginx" } : ["docker"];
-foreach (var tool in tools)
+var tools = new List<string> { "docker" };
+if (options.Wants("preview"))
+{
+    tools.AddRange(["wrk", "nginx"]);
+}
+
+if (options.Wants("cluster"))
+{
+    tools.AddRange(["wrk", "redis-server"]);
+}
+
+foreach (var tool in tools.Distinct())
 {
     if ((await ProcessRunner.RunAsync("sh", ["-c", $"command -v {tool}"])).ExitCode != 0)
     {
-        Console.Error.WriteLine($"{tool} is missing: apt-get install wrk nginx-light docker.io (see bench/README.md)");
+        Console.Error.WriteLine($"{tool} is missing: apt-get install wrk nginx-light redis-server docker.io (see bench/README.md)");
         return 2;
     }
 }
 
-string[] images = options.Wants("preview") ? ["busybox", "base", "bench"] : ["busybox"];
+string[] images = options.Wants("preview") || options.Wants("cluster") ? ["busybox", "base", "bench"] : ["busybox"];
 var built = await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryPaths.Root, "tools", "build-images.sh"), .. images], TimeSpan.FromMinutes(15));
 if (built.ExitCode != 0)
 {
@@ -68,6 +78,12 @@ if (options.Wants("scale"))
 {
     Console.WriteLine($"scale: {options.ScaleCount} sandboxes");
     measurements.AddRange(await new ScaleBench(options).RunAsync());
+}
+
+if (options.Wants("cluster"))
+{
+    Console.WriteLine("cluster: one runner silo and two front-end silos on a private Redis");
+    measurements.AddRange(await new ClusterBench(options).RunAsync());
 }
 
 var report = await Report.WriteAsync(measurements, options, started);

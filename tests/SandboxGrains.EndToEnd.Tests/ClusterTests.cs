@@ -2,10 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
-using Orleans.Runtime;
 using SandboxGrains.Previews;
 
 namespace SandboxGrains.EndToEnd.Tests;
@@ -315,14 +311,9 @@ public sealed class ClusterTests
     /// <summary>Three silos in one cluster of their own (cluster and service ids unique to the test), and an Orleans client.</summary>
     private sealed class Cluster : IAsyncDisposable
     {
-        private readonly Dictionary<int, SiloProcess> _bySiloPort = [];
-        private readonly string _clusterId;
-        private readonly string _redis;
-        private readonly IReadOnlyDictionary<string, string> _settings;
-        private IHost _client = null!;
+        private readonly SiloCluster _silos;
 
-        private Cluster(string clusterId, string redis, IReadOnlyDictionary<string, string>? settings) =>
-            (_clusterId, _redis, _settings) = (clusterId, redis, settings ?? new Dictionary<string, string>());
+        private Cluster(SiloCluster silos) => _silos = silos;
 
         public SiloProcess A { get; private set; } = null!;
 
@@ -335,7 +326,7 @@ public sealed class ClusterTests
         public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
         /// <summary>An Orleans client of this cluster, connected through Redis clustering as a backend beside it would be.</summary>
-        public IClusterClient Grains => _client.Services.GetRequiredService<IClusterClient>();
+        public IClusterClient Grains => _silos.Grains;
 
         /// <summary>Starts the three silos on <paramref name="redis"/>, by default the Redis the test script runs.</summary>
         public static async Task<Cluster> StartAsync(string? redis = null, IReadOnlyDictionary<string, string>? settings = null)
@@ -346,20 +337,12 @@ public sealed class ClusterTests
             }
 
             await Requirements.DockerAsync();
-            var cluster = new Cluster($"test-{Guid.NewGuid():N}"[..20], redis ?? Requirements.RedisEndpoint, settings);
-            cluster.A = cluster.StartSilo(runnerId: null, runner: true);
-            cluster.B = cluster.StartSilo(runnerId: null, runner: true);
-            cluster.C = cluster.StartSilo(runnerId: null, runner: false);
+            var cluster = new Cluster(new SiloCluster(redis ?? Requirements.RedisEndpoint, settings));
+            cluster.A = cluster._silos.StartSilo(runner: true);
+            cluster.B = cluster._silos.StartSilo(runner: true);
+            cluster.C = cluster._silos.StartSilo(runner: false);
             await Task.WhenAll(cluster.All.Select(s => s.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(90), Ct)));
-
-            var builder = Host.CreateApplicationBuilder();
-            builder.UseOrleansClient(client =>
-            {
-                client.UseRedisClustering(cluster._redis);
-                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster._clusterId, cluster._clusterId));
-            });
-            cluster._client = builder.Build();
-            await cluster._client.StartAsync(Ct);
+            await cluster._silos.ConnectAsync(Ct);
             await cluster.WaitForRunnersAsync();
             return cluster;
         }
@@ -370,7 +353,7 @@ public sealed class ClusterTests
         /// </summary>
         public async Task<SiloProcess> RestartAsync(SiloProcess dead)
         {
-            var again = StartSilo(dead.RunnerId, runner: true);
+            var again = _silos.StartSilo(runner: true, dead.RunnerId);
             if (dead == A)
             {
                 A = again;
@@ -389,32 +372,7 @@ public sealed class ClusterTests
             return again;
         }
 
-        private SiloProcess StartSilo(string? runnerId, bool runner)
-        {
-            var siloPort = FreePort.Next();
-            var settings = new Dictionary<string, string>
-            {
-                ["ConnectionStrings:redis"] = _redis,
-                ["Orleans:ClusterId"] = _clusterId,
-                ["Orleans:ServiceId"] = _clusterId,
-                ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
-                ["Orleans:Endpoints:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-                ["Runner:Enabled"] = runner ? "true" : "false",
-            };
-            if (runnerId is not null)
-            {
-                settings["Runner:Id"] = runnerId;
-            }
-
-            foreach (var (key, value) in _settings)
-            {
-                settings[key] = value;
-            }
-
-            var silo = SiloProcess.Start(settings);
-            _bySiloPort[siloPort] = silo;
-            return silo;
-        }
+        public Task<SiloProcess> GrainHostAsync(string sandboxId) => _silos.GrainHostAsync(sandboxId);
 
         /// <summary>Both runners are placeable from every silo before a test goes on.</summary>
         private async Task WaitForRunnersAsync()
@@ -463,23 +421,10 @@ public sealed class ClusterTests
             }
         }
 
-        /// <summary>The silo process that holds the sandbox's grain activation, asked of Orleans itself.</summary>
-        public async Task<SiloProcess> GrainHostAsync(string sandboxId)
-        {
-            var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(Grains.GetGrain<ISandboxGrain>(sandboxId))
-                ?? throw new InvalidOperationException($"sandbox {sandboxId} has no activation");
-            return _bySiloPort[address.Endpoint.Port];
-        }
-
         public async ValueTask DisposeAsync()
         {
             Http.Dispose();
-            await _client.StopAsync(CancellationToken.None);
-            _client.Dispose();
-            foreach (var silo in _bySiloPort.Values)
-            {
-                await silo.DisposeAsync();
-            }
+            await _silos.DisposeAsync();
         }
     }
 }
