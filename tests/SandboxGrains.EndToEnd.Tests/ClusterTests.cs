@@ -166,7 +166,6 @@ public sealed class ClusterTests
         using var slow = await cluster.Http.GetAsync($"{Cluster.PreviewUrl(owner, token)}slow?seconds=4", HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(HttpStatusCode.OK, slow.StatusCode);
         var body = slow.Content.ReadAsStringAsync(Ct);
-        owner.KeepContainers = true;
         var clock = Stopwatch.StartNew();
         var stopping = owner.TerminateAsync(TimeSpan.FromSeconds(60));
 
