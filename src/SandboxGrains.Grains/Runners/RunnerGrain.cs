@@ -35,12 +35,7 @@ internal sealed class RunnerGrain(
         // Each activation tells the registry once (it may be a new runner); a heartbeat taken over on activation does not count.
         var first = !_registered;
         _registered = true;
-        if (!IsOnOwnSilo && HomeIsUp())
-        {
-            // Placed elsewhere while the runner's silo was away; it is back, so move there on the next call.
-            this.DeactivateOnIdle();
-        }
-
+        MoveHomeWhenItIsBack();
         _lastHeartbeat = heartbeat;
         _lastHeartbeatAt = time.GetUtcNow();
         return first
@@ -48,11 +43,16 @@ internal sealed class RunnerGrain(
             : Task.CompletedTask;
     }
 
-    public Task<RunnerInfo> GetInfoAsync() => Task.FromResult(Describe());
+    public Task<RunnerInfo> GetInfoAsync()
+    {
+        MoveHomeWhenItIsBack();
+        return Task.FromResult(Describe());
+    }
 
     public async Task<bool> TryReserveAsync(string sandboxId, RunnerResources resources)
     {
         ArgumentException.ThrowIfNullOrEmpty(sandboxId);
+        MoveHomeWhenItIsBack();
         var info = Describe();
         if (info.Status != RunnerStatus.Healthy)
         {
@@ -124,6 +124,19 @@ internal sealed class RunnerGrain(
     private bool IsOnOwnSilo => local.RunnerId == this.GetPrimaryKeyString();
 
     private bool HomeIsUp() => liveness.HasLiveSilo(this.GetPrimaryKeyString());
+
+    /// <summary>
+    /// An activation made on another silo while the runner's silo was away answers from whatever heartbeats reach it;
+    /// once that silo is back it leaves after the current call, whichever call it is, so the next one is placed at home
+    /// and no caller keeps reading a heartbeat-less stand-in.
+    /// </summary>
+    private void MoveHomeWhenItIsBack()
+    {
+        if (!IsOnOwnSilo && HomeIsUp())
+        {
+            this.DeactivateOnIdle();
+        }
+    }
 
     /// <summary>
     /// Runs a container operation on this silo's engine, turning the engine's exceptions into <see cref="SandboxException"/>s
