@@ -147,11 +147,7 @@ internal sealed class RunnerGrain(
         var runnerId = this.GetPrimaryKeyString();
         if (!IsOnOwnSilo)
         {
-            if (HomeIsUp())
-            {
-                this.DeactivateOnIdle();
-            }
-
+            MoveHomeWhenItIsBack();
             throw new SandboxException(SandboxErrorCodes.RunnerUnreachable, $"runner {runnerId} has no silo in the cluster right now");
         }
 

@@ -32,6 +32,9 @@ internal sealed partial class SandboxGrain(
     /// <summary>How often a started sandbox checks that its container runs and its daemon answers.</summary>
     internal static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(3);
 
+    /// <summary>Checks in a row a running container's daemon may stay silent before the sandbox is put in error.</summary>
+    internal const int SilentChecksBeforeError = 3;
+
     private IGrainTimer? _healthCheck;
 
     // The daemon address lives beside the info, so a changed address alone must still be written.
@@ -41,6 +44,9 @@ internal sealed partial class SandboxGrain(
 
     // The last health check found the runner's silo alive but its Docker engine silent.
     private bool _engineUnavailable;
+
+    // Health checks in a row that found the container running and its daemon silent.
+    private int _silentChecks;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -493,11 +499,20 @@ internal sealed partial class SandboxGrain(
             return await OnServingAsync(seen);
         }
 
+        // A daemon that misses one probe on a host under load (hundreds of sandboxes starting at once) is busy, not
+        // broken; calling the sandbox broken would refuse its previews and toolbox on every silo. Only a daemon silent
+        // for several checks in a row, with its container running, puts the sandbox in error.
+        if (info.State == SandboxState.Started && ++_silentChecks < SilentChecksBeforeError)
+        {
+            return info;
+        }
+
         return await UpdateAsync(info with { State = SandboxState.Error, ErrorReason = "the container runs but its daemon does not answer" });
     }
 
     private async Task<SandboxInfo> OnServingAsync(SandboxContainer container)
     {
+        _silentChecks = 0;
         state.State.DaemonAddress = container.DaemonAddress;
         var info = await UpdateAsync(Info with
         {
