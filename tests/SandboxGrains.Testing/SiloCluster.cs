@@ -70,12 +70,26 @@ public sealed class SiloCluster(
         await _client.StartAsync(cancellationToken);
     }
 
-    /// <summary>The silo process that holds the sandbox's grain activation, asked of Orleans itself.</summary>
+    /// <summary>
+    /// The silo process that holds the sandbox's grain activation, asked of Orleans itself; retried for a while when the
+    /// client's call meets a silo that was just killed (its gateway list still names it until the cluster says otherwise).
+    /// </summary>
     public async Task<SiloProcess> GrainHostAsync(string sandboxId)
     {
-        var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(Grains.GetGrain<ISandboxGrain>(sandboxId))
-            ?? throw new InvalidOperationException($"sandbox {sandboxId} has no activation");
-        return _bySiloPort[address.Endpoint.Port];
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(Grains.GetGrain<ISandboxGrain>(sandboxId))
+                    ?? throw new InvalidOperationException($"sandbox {sandboxId} has no activation");
+                return _bySiloPort[address.Endpoint.Port];
+            }
+            catch (Exception e) when (SandboxErrorCodes.IsClusterChurn(e) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
