@@ -21,7 +21,8 @@ internal sealed class DaemonBench(BenchOptions options)
             throw new InvalidOperationException($"no daemon bundle at {bundle}: dotnet publish src/SandboxGrains.Daemon -c Release");
         }
 
-        var sizeMb = Directory.EnumerateFiles(bundle, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0);
+        var sizeBytes = Directory.EnumerateFiles(bundle, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        var sizeMib = sizeBytes / (1024.0 * 1024.0);
         var name = $"sandboxgrains-bench-{Guid.NewGuid():N}"[..32];
         await ProcessRunner.DockerAsync("run", "-d", "--name", name, "-v", $"{bundle}:/opt/sandboxgrains:ro", "sandboxgrains/busybox:latest", "sleep", "3600");
         try
@@ -100,12 +101,13 @@ internal sealed class DaemonBench(BenchOptions options)
             const string Section = "Daemon (sandboxd)";
             return
             [
-                new(Section, "bundle size", "MB", [sizeMb], "target", [16], HigherIsBetter: false, "binary + its loader and glibc libraries"),
+                new(Section, "bundle size", "MiB", [sizeMib], "target", [16], HigherIsBetter: false,
+                    $"binary + its loader and glibc libraries: {sizeBytes:N0} bytes ({sizeBytes / 1e6:F2} MB in decimal megabytes)"),
                 new(Section, "exec in the container → first /version answer, busybox", "ms", nsenterToVersion, "exec of true the same way", nsenterTrue, HigherIsBetter: false,
                     "target: ≤ 100 ms; exec through nsenter into the container's namespaces"),
                 new(Section, "docker exec → first /version answer, busybox", "ms", toVersion, "docker exec true", bareExec, HigherIsBetter: false,
                     "Docker's own exec path adds its cost to both"),
-                new(Section, "idle RSS", "MB", [rssMb], "target", [25], HigherIsBetter: false),
+                new(Section, "idle RSS", "MiB", [rssMb], "target", [25], HigherIsBetter: false),
             ];
         }
         finally

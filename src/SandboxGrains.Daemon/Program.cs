@@ -25,20 +25,20 @@ if (background)
 
 Directory.CreateDirectory(options.WorkDir);
 
-// No configuration file is watched: every sandbox's daemon runs as root in the same user namespace, and the kernel allows
-// 128 inotify instances per user (fs.inotify.max_user_instances), so watching made the 128th sandbox's daemon crash.
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-{
-    Args = ["--hostBuilder:reloadConfigOnChange=false"],
-    ContentRootPath = AppContext.BaseDirectory,
-});
+// The empty builder, not the slim one: no configuration sources (flags are the daemon's whole configuration, and a watched
+// file would cost an inotify instance, of which the kernel allows 128 per user — every sandbox's daemon is root in the
+// same user namespace) and no console logger; each of those is bundle size for nothing. Kestrel and routing without
+// HTTPS or regex constraints.
+var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+builder.WebHost.UseKestrelCore();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.ListenAnyIP(options.Port);
     kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
     kestrel.AddServerHeader = false;
 });
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddRoutingCore();
+builder.Logging.AddProvider(new StandardErrorLogger.Provider());
 // An app that is not listening is an everyday answer (502 to the caller), not a daemon problem worth a stack trace.
 builder.Logging.AddFilter("Yarp", LogLevel.Error);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
