@@ -62,12 +62,31 @@ internal sealed class ScaleBench(BenchOptions options)
         // N − 1 more through the API, 8 at a time. A failed create is counted and reported, not fatal: at this scale a
         // failure is a finding of the benchmark.
         var failures = new ConcurrentBag<string>();
+        var done = 0;
+        var lastReport = TimeSpan.Zero;
+        var progressLock = new Lock();
+        void ReportProgress(int total, TimeSpan elapsed)
+        {
+            // The rate of each 50, so a slowdown as sandboxes pile up shows while it happens.
+            if (total % 50 != 0)
+            {
+                return;
+            }
+
+            lock (progressLock)
+            {
+                Console.WriteLine($"  {total} created in {elapsed.TotalSeconds:0.0} s; the last 50 at {50 / (elapsed - lastReport).TotalSeconds:0.00} per s");
+                lastReport = elapsed;
+            }
+        }
+
         clock.Restart();
         await Parallel.ForEachAsync(Enumerable.Range(1, count - 1), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (_, cancellationToken) =>
         {
             try
             {
                 await silo.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = Cpu, MemoryMb = MemoryMb }, cancellationToken);
+                ReportProgress(Interlocked.Increment(ref done), clock.Elapsed);
             }
             catch (SandboxGrainsException e)
             {
