@@ -13,6 +13,7 @@ builder.AddLocalRunner();
 builder.Services.AddSingleton<ApiKeyStore>();
 builder.Services.AddHttpForwarder();
 builder.Services.AddSingleton<DaemonForwarding>();
+builder.Services.AddSingleton<DirectAppForwarder>();
 builder.Services.AddSingleton<PreviewForwarder>();
 builder.Services.AddSingleton<ActivitySampler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ActivitySampler>());

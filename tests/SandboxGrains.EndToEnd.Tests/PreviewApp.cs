@@ -8,7 +8,8 @@ namespace SandboxGrains.EndToEnd.Tests;
 /// <summary>
 /// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 (and on 127.0.0.1:8081) that answers GET with what
 /// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/slow?seconds=N</c> sends
-/// its headers at once and then one line a second; <c>/page</c>
+/// its headers at once and then one line a second; <c>/chunked?count=N</c>, <c>/until-close</c>, <c>/nothing</c> (204), <c>HEAD</c> and
+/// <c>/then-hang-up</c> answer in each framing HTTP/1.1 has; <c>/page</c>
 /// is an HTML page whose script opens a WebSocket back to its own origin and shows the echo (the browser test). Python's
 /// standard library only, so it runs in <c>sandboxgrains/base:latest</c> with nothing installed.
 /// </summary>
@@ -47,8 +48,44 @@ internal static class PreviewApp
                     return self.answer(200, PAGE, "text/html; charset=utf-8")
                 if self.path.startswith("/slow?seconds="):
                     return self.slow(int(self.path.split("=", 1)[1]))
+                if self.path.startswith("/chunked?count="):
+                    return self.chunked(int(self.path.split("=", 1)[1]))
+                if self.path == "/until-close":
+                    # No length, no chunks: the body ends when the connection does.
+                    self.send_response(200)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(b"all of it, then the connection closes\n" * 1000)
+                    self.close_connection = True
+                    return
+                if self.path == "/nothing":
+                    self.send_response(204)
+                    self.end_headers()
+                    return
+                if self.path == "/then-hang-up":
+                    # A kept-alive answer (no "Connection: close"), and then the app drops the connection anyway, as a
+                    # dev server does when its keep-alive timeout passes: the next request must not die on it.
+                    self.answer(200, b"bye\n", "text/plain")
+                    self.close_connection = True
+                    return
                 body = json.dumps({"target": self.path, "headers": [[k, v] for k, v in self.headers.items()]}).encode()
                 self.answer(200, body, "application/json")
+
+            def do_HEAD(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", "12345")
+                self.end_headers()
+
+            def chunked(self, count):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for i in range(count):
+                    data = f"chunk {i}\n".encode() * (i + 1)
+                    self.wfile.write(f"{len(data):x};ext=1\r\n".encode() + data + b"\r\n")
+                self.wfile.write(b"0\r\nX-Trailer: dropped\r\n\r\n")
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)

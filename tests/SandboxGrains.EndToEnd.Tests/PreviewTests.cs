@@ -100,6 +100,44 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
     }
 
     [Fact]
+    public async Task EveryResponseFraming_ChunkedUntilCloseHeadNoContent_AndAConnectionTheAppDropped_ArriveWhole()
+    {
+        var sandbox = await CreateWithAppAsync();
+        try
+        {
+            var preview = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+            var link = preview.Url!;
+
+            var chunked = await browser.GetStringAsync($"{link}chunked?count=40", Ct);
+            Assert.Equal(string.Concat(Enumerable.Range(0, 40).Select(i => string.Concat(Enumerable.Repeat($"chunk {i}\n", i + 1)))), chunked);
+
+            var untilClose = await browser.GetStringAsync($"{link}until-close", Ct);
+            Assert.Equal(string.Concat(Enumerable.Repeat("all of it, then the connection closes\n", 1000)), untilClose);
+
+            using var head = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"{link}anything"), Ct);
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal(12345, head.Content.Headers.ContentLength);
+
+            using var nothing = await browser.GetAsync($"{link}nothing", Ct);
+            Assert.Equal(HttpStatusCode.NoContent, nothing.StatusCode);
+            Assert.Empty(await nothing.Content.ReadAsByteArrayAsync(Ct));
+
+            // The app hangs up on a connection it had kept alive; every request after it still gets its answer.
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal("bye\n", await browser.GetStringAsync($"{link}then-hang-up", Ct));
+                var seen = await browser.GetFromJsonAsync<JsonElement>($"{link}after-{i}", Ct);
+                Assert.Equal($"/after-{i}", seen.GetProperty("target").GetString());
+            }
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
     public async Task TwentyMegabytePost_EchoedBackThroughTheLink_SameHash()
     {
         var sandbox = await CreateWithAppAsync();

@@ -19,6 +19,7 @@ internal sealed class PreviewForwarder(
     IGrainFactory grains,
     RouteCache routes,
     DaemonForwarding forwarding,
+    DirectAppForwarder directApps,
     ActivitySampler activity,
     IOptions<PreviewOptions> options,
     IOptions<DaemonInjectionOptions> daemonOptions,
@@ -87,8 +88,13 @@ internal sealed class PreviewForwarder(
         var known = _directRoutes.TryGetValue(route, out var seen) && time.GetUtcNow() - seen.At < DirectRouteMemory ? seen.Direct : (bool?)null;
         if (known != false && (known == true || DaemonForwarding.HasNoBody(context.Request)))
         {
-            var direct = new PreviewTransformer(appPathAndQuery, null, token, hostForm, options.Value.RewriteHost, grant);
-            if (await forwarding.TryForwardDirectAsync(context, $"{HostOf(daemon.Address)}:{grant.Port}", grant.Port, direct) is { } answered)
+            var rewriteHost = options.Value.RewriteHost;
+            var answered = DirectAppForwarder.Takes(context.Request)
+                ? await directApps.ForwardAsync(
+                    context, HostOf(daemon.Address), grant.Port, appPathAndQuery, AppHeaders(context, token, hostForm, rewriteHost, grant.Port))
+                : await forwarding.TryForwardDirectAsync(
+                    context, $"{HostOf(daemon.Address)}:{grant.Port}", grant.Port, new PreviewTransformer(appPathAndQuery, null, token, hostForm, rewriteHost, grant));
+            if (answered is not null)
             {
                 Remember(route, direct: true);
                 return answered;
@@ -141,60 +147,98 @@ internal sealed class PreviewForwarder(
         return pathAndQuery[..mark] + (kept.Count == 0 ? "" : "?" + string.Join('&', kept));
     }
 
+    private static readonly string[] ForwardedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix"];
+
     /// <summary>
-    /// The request as the app gets it. The token is the link's credential and stays out of it: out of the path and query,
-    /// and out of every header (a <c>Referer</c> from a page of the link carries it) — except, in the host form, the host
-    /// name itself (<c>Host</c>, <c>X-Forwarded-Host</c>, <c>Origin</c>), which is the app's public name unless
-    /// <c>Previews:RewriteHost</c> replaces it with <c>localhost:{port}</c>.
+    /// Whether one header of the browser's request reaches the app. The token is the link's credential and stays out of
+    /// every header (a <c>Referer</c> from a page of the link carries it) — except, in the host form, the host name itself
+    /// (<c>Origin</c>; <c>Host</c> and <c>X-Forwarded-Host</c> are set by <see cref="AddedHeaders"/>), which is the app's
+    /// public name unless <c>Previews:RewriteHost</c> replaces it with <c>localhost:{port}</c>. The caller's credentials
+    /// and any <c>X-Forwarded-*</c> it sent never pass.
     /// </summary>
+    private static bool ReachesApp(string name, string value, string previewToken, bool keepHostName) =>
+        !ForwardedHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)
+        && !DaemonHeaders.IsCredential(name)
+        && (!value.Contains(previewToken, StringComparison.Ordinal) || (keepHostName && name.Equals("Origin", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>What the app gets on top of the browser's headers: <c>Host</c> and <c>X-Forwarded-For/Proto/Host</c>.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> AddedHeaders(HttpContext context, bool hostForm, bool rewriteHost, int port)
+    {
+        var request = context.Request;
+        yield return new("Host", rewriteHost ? $"localhost:{port}" : request.Host.Value ?? "");
+        if (context.Connection.RemoteIpAddress?.ToString() is { } client)
+        {
+            var earlierFor = request.Headers["X-Forwarded-For"].ToString();
+            yield return new("X-Forwarded-For", earlierFor.Length > 0 ? $"{earlierFor}, {client}" : client);
+        }
+
+        yield return new("X-Forwarded-Proto", request.Scheme);
+        if (!hostForm || !rewriteHost)
+        {
+            yield return new("X-Forwarded-Host", request.Host.Value ?? "");
+        }
+    }
+
+    /// <summary>Every header the app gets, for <see cref="DirectAppForwarder"/>, which writes them as they are.</summary>
+    private static List<KeyValuePair<string, string>> AppHeaders(HttpContext context, string previewToken, bool hostForm, bool rewriteHost, int port)
+    {
+        var keepHostName = hostForm && !rewriteHost;
+        var headers = new List<KeyValuePair<string, string>>(context.Request.Headers.Count + 4);
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (DirectAppForwarder.IsHopByHopRequestHeader(name))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                if (value is not null && ReachesApp(name, value, previewToken, keepHostName))
+                {
+                    headers.Add(new(name, value));
+                }
+            }
+        }
+
+        headers.AddRange(AddedHeaders(context, hostForm, rewriteHost, port));
+        return headers;
+    }
+
+    /// <summary>The request as the app gets it when YARP carries it (bodies, upgrades, the hop through the daemon): the same headers as <see cref="AppHeaders"/>.</summary>
     /// <remarks>With a daemon secret the request goes to the daemon's <c>/proxy</c>; without one, straight to the app.</remarks>
     private sealed class PreviewTransformer(string pathAndQuery, string? daemonToken, string previewToken, bool hostForm, bool rewriteHost, PreviewGrant grant)
         : HttpTransformer
     {
-        private static readonly string[] ForwardedHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix"];
-
         public override async ValueTask TransformRequestAsync(
             HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
             proxyRequest.RequestUri = RawRequestTarget.Destination(destinationPrefix, pathAndQuery);
 
-            var request = httpContext.Request;
-            var earlierFor = request.Headers["X-Forwarded-For"].ToString();
-            foreach (var name in ForwardedHeaders)
-            {
-                proxyRequest.Headers.Remove(name);
-            }
-
             var keepHostName = hostForm && !rewriteHost;
             foreach (var header in proxyRequest.Headers.ToList())
             {
-                if (header.Value.Any(v => v.Contains(previewToken, StringComparison.Ordinal))
-                    && !(keepHostName && header.Key.Equals("Origin", StringComparison.OrdinalIgnoreCase)))
+                if (header.Value.Any(value => !ReachesApp(header.Key, value, previewToken, keepHostName)))
                 {
                     proxyRequest.Headers.Remove(header.Key);
                 }
             }
 
-            if (daemonToken is null)
-            {
-                DaemonHeaders.StripCredentials(proxyRequest);
-            }
-            else
+            if (daemonToken is not null)
             {
                 DaemonHeaders.Replace(proxyRequest, daemonToken);
             }
 
-            proxyRequest.Headers.Host = rewriteHost ? $"localhost:{grant.Port}" : request.Host.Value;
-            if (httpContext.Connection.RemoteIpAddress?.ToString() is { } client)
+            foreach (var (name, value) in AddedHeaders(httpContext, hostForm, rewriteHost, grant.Port))
             {
-                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", earlierFor.Length > 0 ? $"{earlierFor}, {client}" : client);
-            }
-
-            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
-            if (!hostForm || keepHostName)
-            {
-                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+                if (name == "Host")
+                {
+                    proxyRequest.Headers.Host = value;
+                }
+                else
+                {
+                    proxyRequest.Headers.TryAddWithoutValidation(name, value);
+                }
             }
         }
 

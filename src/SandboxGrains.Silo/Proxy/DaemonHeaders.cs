@@ -19,6 +19,12 @@ internal static class DaemonHeaders
         request.Headers.TryAddWithoutValidation(TokenHeader, daemonToken);
     }
 
+    /// <summary>True for the headers <see cref="StripCredentials"/> takes off: the caller's credentials and any daemon secret it sent.</summary>
+    public static bool IsCredential(string name) =>
+        name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("X-API-Key", StringComparison.OrdinalIgnoreCase)
+        || name.Equals(TokenHeader, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Takes the caller's credentials (and any daemon secret it sent) off a request that goes to an app.</summary>
     public static void StripCredentials(HttpRequestMessage request)
     {
