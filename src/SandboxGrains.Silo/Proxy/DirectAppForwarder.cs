@@ -86,6 +86,11 @@ internal sealed class DirectAppForwarder : IDisposable
                 connection.Dispose();
                 continue;
             }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+            {
+                connection.Dispose();
+                return Unreachable(port, e is OperationCanceledException ? $"no answer within {ActivityTimeout.TotalMinutes:0} minutes" : e.Message);
+            }
             catch
             {
                 connection.Dispose();
@@ -116,8 +121,14 @@ internal sealed class DirectAppForwarder : IDisposable
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
             {
-                // The answer started and broke off (or the browser left): there is no clean way to tell the browser but to cut it.
                 connection.Dispose();
+                if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+                {
+                    context.Response.Clear();
+                    return Unreachable(port, e.Message);
+                }
+
+                // The answer started and broke off (or the browser left): there is no clean way to tell the browser but to cut it.
                 context.Abort();
                 return Results.Empty;
             }
