@@ -36,6 +36,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.ListenAnyIP(options.Port);
     kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
     kestrel.AddServerHeader = false;
+    // /proxy passes the app's response headers on byte for byte, including bytes above ASCII (see the silo's Program.cs).
+    kestrel.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
 });
 builder.Services.AddRoutingCore();
 builder.Logging.AddProvider(new StandardErrorLogger.Provider());

@@ -1,3 +1,4 @@
+using System.Text;
 using SandboxGrains.Silo.Api;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
@@ -7,6 +8,9 @@ using SandboxGrains.Silo.Proxy;
 // appsettings.json sits beside the binary; without this it is looked for in whatever folder the silo was started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
+// Preview links pass an app's response headers on byte for byte, and apps do send bytes above ASCII (a raw UTF-8 file
+// name in Content-Disposition), which Kestrel refuses by default. Latin-1 maps every byte to one char and back.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1);
 builder.AddSandboxGrainsOptions();
 builder.AddSandboxGrainsSilo();
 builder.AddLocalRunner();

@@ -8,7 +8,7 @@ namespace SandboxGrains.EndToEnd.Tests;
 /// <summary>
 /// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 (and on 127.0.0.1:8081) that answers GET with what
 /// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/slow?seconds=N</c> sends
-/// its headers at once and then one line a second; <c>/chunked?count=N</c>, <c>/until-close</c>, <c>/nothing</c> (204), <c>HEAD</c> and
+/// its headers at once and then one line a second; <c>/chunked?count=N</c>, <c>/until-close</c>, <c>/nothing</c> (204), <c>HEAD</c>, <c>/odd-header</c> (a byte above ASCII in a header) and
 /// <c>/then-hang-up</c> answer in each framing HTTP/1.1 has; <c>/page</c>
 /// is an HTML page whose script opens a WebSocket back to its own origin and shows the echo (the browser test). Python's
 /// standard library only, so it runs in <c>sandboxgrains/base:latest</c> with nothing installed.
@@ -57,6 +57,13 @@ internal static class PreviewApp
                     self.end_headers()
                     self.wfile.write(b"all of it, then the connection closes\n" * 1000)
                     self.close_connection = True
+                    return
+                if self.path == "/odd-header":
+                    # Python writes header values as Latin-1: the é goes out as the single byte 0xE9.
+                    self.send_response(200)
+                    self.send_header("Content-Disposition", 'attachment; filename="caf\u00e9.txt"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 if self.path == "/nothing":
                     self.send_response(204)

@@ -100,7 +100,7 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
     }
 
     [Fact]
-    public async Task EveryResponseFraming_ChunkedUntilCloseHeadNoContent_AndAConnectionTheAppDropped_ArriveWhole()
+    public async Task EveryResponseFraming_ChunkedUntilCloseHeadNoContent_ANonAsciiHeader_AndAConnectionTheAppDropped_ArriveWhole()
     {
         var sandbox = await CreateWithAppAsync();
         try
@@ -122,6 +122,15 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
             using var nothing = await browser.GetAsync($"{link}nothing", Ct);
             Assert.Equal(HttpStatusCode.NoContent, nothing.StatusCode);
             Assert.Empty(await nothing.Content.ReadAsByteArrayAsync(Ct));
+
+            // A header byte above ASCII arrives as sent, straight from the app and through the daemon (127.0.0.1-only port).
+            var loopbackOnly = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.LoopbackOnlyPort, cancellationToken: Ct);
+            foreach (var url in new[] { link, loopbackOnly.Url! })
+            {
+                using var odd = await browser.GetAsync($"{url}odd-header", Ct);
+                Assert.Equal(HttpStatusCode.OK, odd.StatusCode);
+                Assert.Equal("attachment; filename=\"caf\u00e9.txt\"", string.Join(",", odd.Content.Headers.GetValues("Content-Disposition")));
+            }
 
             // The app hangs up on a connection it had kept alive; every request after it still gets its answer.
             for (var i = 0; i < 5; i++)

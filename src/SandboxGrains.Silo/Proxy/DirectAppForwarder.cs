@@ -119,8 +119,9 @@ internal sealed class DirectAppForwarder : IDisposable
             {
                 reusable = await CopyResponseAsync(context, connection, response, () => activity.CancelAfter(ActivityTimeout), activity.Token);
             }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException or InvalidOperationException)
             {
+                // InvalidOperationException: Kestrel refused one of the app's headers (a control character in its value).
                 connection.Dispose();
                 if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
                 {
