@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
 namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>
 /// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 (and on 127.0.0.1:8081) that answers GET with what
 /// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/slow?seconds=N</c> sends
-/// its headers at once and then one line a second; <c>/chunked?count=N</c>, <c>/until-close</c>, <c>/nothing</c> (204), <c>HEAD</c>, <c>/odd-header</c> (a byte above ASCII in a header) and
+/// its headers at once and then one line a second; <c>/chunked?count=N</c>, <c>/until-close</c>, <c>/nothing</c> (204), <c>HEAD</c>, <c>/odd-header</c> (a byte above ASCII in a header), <c>/broken/…</c> (answers no proxy can pass on) and
 /// <c>/then-hang-up</c> answer in each framing HTTP/1.1 has; <c>/page</c>
 /// is an HTML page whose script opens a WebSocket back to its own origin and shows the echo (the browser test). Python's
 /// standard library only, so it runs in <c>sandboxgrains/base:latest</c> with nothing installed.
@@ -34,6 +35,13 @@ internal static class PreviewApp
           socket.onerror = () => { out.textContent = "websocket error"; };
         </script>
         """
+
+        BROKEN = {
+            "/broken/not-http": b"hello, this is not HTTP\r\n\r\n",
+            "/broken/two-lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+            "/broken/huge-head": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"x" * 1000) for i in range(80)) + b"\r\n",
+            "/broken/cut-short": b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly ten b",
+        }
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -64,6 +72,12 @@ internal static class PreviewApp
                     self.send_header("Content-Disposition", 'attachment; filename="caf\u00e9.txt"')
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                    return
+                if self.path in BROKEN:
+                    # Answers no proxy can pass on, written as raw bytes; the connection is closed after each.
+                    self.wfile.write(BROKEN[self.path])
+                    self.wfile.flush()
+                    self.close_connection = True
                     return
                 if self.path == "/nothing":
                     self.send_response(204)
@@ -158,6 +172,16 @@ internal static class PreviewApp
         (await http.PostAsJsonAsync($"/toolbox/{sandboxId}/process/session", new { sessionId = "app" }, cancellationToken)).EnsureSuccessStatusCode().Dispose();
         (await http.PostAsJsonAsync($"/toolbox/{sandboxId}/process/session/app/exec", new { command = "python3 /opt/app.py", runAsync = true }, cancellationToken))
             .EnsureSuccessStatusCode().Dispose();
+
+        // Both ports listening, seen from inside (the daemon's /port), before any link is used: a link's first request
+        // refused on the container's address would send that port through the daemon for a while, and the tests would
+        // not exercise the direct path.
+        await Eventually.WaitAsync(
+            async () => JsonDocument.Parse(await http.GetStringAsync($"/toolbox/{sandboxId}/port", cancellationToken)).RootElement
+                .GetProperty("ports").EnumerateArray().Select(p => p.GetInt32()).ToHashSet(),
+            ports => ports.Contains(Port) && ports.Contains(LoopbackOnlyPort),
+            TimeSpan.FromSeconds(15),
+            "the app listening on both its ports");
     }
 
     /// <summary>

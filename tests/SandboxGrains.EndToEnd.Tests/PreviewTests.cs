@@ -147,6 +147,38 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
     }
 
     [Fact]
+    public async Task BrokenAnswersFromTheApp_Are502NamingThePort_OrACutConnection_AndTheLinkKeepsWorking()
+    {
+        var sandbox = await CreateWithAppAsync();
+        try
+        {
+            var preview = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+            foreach (var (path, why) in new[]
+                     {
+                         ("broken/not-http", "HTTP/1.x status line"),
+                         ("broken/two-lengths", "invalid Content-Length"),
+                         ("broken/huge-head", "headers are larger than"),
+                     })
+            {
+                var problem = await AssertProblemAsync(await browser.GetAsync($"{preview.Url}{path}", Ct), HttpStatusCode.BadGateway, "port_unreachable");
+                Assert.Equal(PreviewApp.Port, problem.GetProperty("port").GetInt32());
+                Assert.Contains(why, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+
+            // The answer started and then broke off: the browser sees its connection cut, never a short body passed as whole.
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => browser.GetByteArrayAsync($"{preview.Url}broken/cut-short", Ct));
+
+            var seen = await browser.GetFromJsonAsync<JsonElement>($"{preview.Url}still-fine", Ct);
+            Assert.Equal("/still-fine", seen.GetProperty("target").GetString());
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
     public async Task TwentyMegabytePost_EchoedBackThroughTheLink_SameHash()
     {
         var sandbox = await CreateWithAppAsync();

@@ -454,11 +454,12 @@ internal sealed class DirectAppForwarder : IDisposable
         /// <summary>Copies up to <paramref name="count"/> body bytes (all of them until the app closes, for <see cref="long.MaxValue"/>).</summary>
         public async Task CopyAsync(Stream destination, long count, Action keepAlive, CancellationToken cancellationToken)
         {
+            var untilClose = count == long.MaxValue;
             while (count > 0)
             {
                 if (_start == _end && await FillAsync(cancellationToken) == 0)
                 {
-                    if (count == long.MaxValue)
+                    if (untilClose)
                     {
                         return;
                     }
