@@ -8,7 +8,7 @@ namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>
 /// A real app inside a real sandbox for the preview tests: a Python HTTP server on port 8080 (and on 127.0.0.1:8081) that answers GET with what
-/// it received (raw request target and headers, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/slow?seconds=N</c> sends
+/// it received (raw request target, headers and the address it came from, as JSON), echoes POST bodies, and echoes WebSocket messages; <c>/slow?seconds=N</c> sends
 /// its headers at once and then one line a second; <c>/chunked?count=N</c>, <c>/until-close</c>, <c>/nothing</c> (204), <c>HEAD</c>, <c>/odd-header</c> (a byte above ASCII in a header), <c>/broken/…</c> (answers no proxy can pass on) and
 /// <c>/then-hang-up</c> answer in each framing HTTP/1.1 has; <c>/page</c>
 /// is an HTML page whose script opens a WebSocket back to its own origin and shows the echo (the browser test). Python's
@@ -89,7 +89,7 @@ internal static class PreviewApp
                     self.answer(200, b"bye\n", "text/plain")
                     self.close_connection = True
                     return
-                body = json.dumps({"target": self.path, "headers": [[k, v] for k, v in self.headers.items()]}).encode()
+                body = json.dumps({"target": self.path, "peer": self.client_address[0], "headers": [[k, v] for k, v in self.headers.items()]}).encode()
                 self.answer(200, body, "application/json")
 
             def do_HEAD(self):

@@ -179,6 +179,38 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
     }
 
     [Fact]
+    public async Task LinkUsedBeforeItsAppListens_502NamingThePort_ThenTheDirectPathOnceTheAppIsUp()
+    {
+        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/base:latest", Cpu = 0.5, MemoryMb = 256 }, Ct);
+        try
+        {
+            // A person opens the link while the dev server is still starting.
+            var preview = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+            await AssertProblemAsync(await browser.GetAsync(preview.Url, Ct), HttpStatusCode.BadGateway, "port_unreachable");
+
+            await PreviewApp.StartAsync(fixture.Silo, Client, sandbox.Id, Ct);
+
+            // Straight from the silo (the bridge's address), not from the daemon inside (127.0.0.1): the early refusal
+            // was not remembered as "this port listens only inside".
+            var seen = await browser.GetFromJsonAsync<JsonElement>(preview.Url, Ct);
+            Assert.NotEqual("127.0.0.1", seen.GetProperty("peer").GetString());
+
+            // The loopback-only port is the other way round: through the daemon, every time.
+            var loopbackOnly = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.LoopbackOnlyPort, cancellationToken: Ct);
+            for (var i = 0; i < 2; i++)
+            {
+                var inside = await browser.GetFromJsonAsync<JsonElement>(loopbackOnly.Url, Ct);
+                Assert.Equal("127.0.0.1", inside.GetProperty("peer").GetString());
+            }
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
     public async Task TwentyMegabytePost_EchoedBackThroughTheLink_SameHash()
     {
         var sandbox = await CreateWithAppAsync();

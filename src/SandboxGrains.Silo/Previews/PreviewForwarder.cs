@@ -81,11 +81,13 @@ internal sealed class PreviewForwarder(
         var hostForm = hostPort is not null;
 
         // Fast path: straight to the app on the container's address, one proxy hop fewer. An app that listens only on
-        // 127.0.0.1 refuses that connection; then (and for a while after, remembered per port) the daemon's /proxy
-        // reaches it from inside. Requests with a body go direct only once the port is known to take direct traffic,
-        // because a refused attempt must be repeatable.
+        // 127.0.0.1 refuses that connection; then (and for a while after, remembered per port, once the daemon reached
+        // it) the daemon's /proxy reaches it from inside. A port nothing listens on yet is not remembered: the app may be
+        // starting, and should get the fast path once it is up. Requests with a body go direct only once the port is
+        // known to take direct traffic, because a refused attempt must be repeatable.
         var route = (grant.SandboxId, grant.Port);
         var known = _directRoutes.TryGetValue(route, out var seen) && time.GetUtcNow() - seen.At < DirectRouteMemory ? seen.Direct : (bool?)null;
+        var directRefused = false;
         if (known != false && (known == true || DaemonForwarding.HasNoBody(context.Request)))
         {
             var rewriteHost = options.Value.RewriteHost;
@@ -100,11 +102,17 @@ internal sealed class PreviewForwarder(
                 return answered;
             }
 
-            Remember(route, direct: false);
+            directRefused = true;
         }
 
         var viaDaemon = new PreviewTransformer($"/proxy/{grant.Port}{appPathAndQuery}", daemon.Token, token, hostForm, options.Value.RewriteHost, grant);
-        return await forwarding.ForwardAsync(context, grant.SandboxId, daemon.Address, viaDaemon);
+        var result = await forwarding.ForwardAsync(context, grant.SandboxId, daemon.Address, viaDaemon);
+        if (directRefused && result is EmptyHttpResult && !viaDaemon.DaemonRefused)
+        {
+            Remember(route, direct: false);
+        }
+
+        return result;
     }
 
     /// <summary>How long a port's way in (direct or through the daemon) is trusted before it is tried afresh.</summary>
@@ -242,6 +250,9 @@ internal sealed class PreviewForwarder(
             }
         }
 
+        /// <summary>Set when the daemon answered for itself instead of passing on the app's answer.</summary>
+        public bool DaemonRefused { get; private set; }
+
         public override async ValueTask<bool> TransformResponseAsync(
             HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
         {
@@ -251,6 +262,7 @@ internal sealed class PreviewForwarder(
             }
 
             // The daemon itself refused (nothing listens on the port, or the port is not allowed): answer in our words.
+            DaemonRefused = true;
             var code = codes!.FirstOrDefault();
             var problem = code == "PORT_UNREACHABLE"
                 ? Problems.Create(
