@@ -166,6 +166,12 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
                 Assert.Contains(why, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             }
 
+            // The same through the daemon (the app's 127.0.0.1-only port): still the app's fault, not "nothing listening".
+            var loopbackOnly = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.LoopbackOnlyPort, cancellationToken: Ct);
+            var inside = await AssertProblemAsync(await browser.GetAsync($"{loopbackOnly.Url}broken/not-http", Ct), HttpStatusCode.BadGateway, "port_unreachable");
+            Assert.Equal(PreviewApp.LoopbackOnlyPort, inside.GetProperty("port").GetInt32());
+            Assert.Contains($"the app on port {PreviewApp.LoopbackOnlyPort} failed the request", inside.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
             // The answer started and then broke off: the browser sees its connection cut, never a short body passed as whole.
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => browser.GetByteArrayAsync($"{preview.Url}broken/cut-short", Ct));
 

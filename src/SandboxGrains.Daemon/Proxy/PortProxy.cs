@@ -54,11 +54,14 @@ internal static class PortProxy
         var error = await forwarder.SendAsync(context, $"http://127.0.0.1:{number}", Invoker, RequestConfig, new PathTransformer(rest));
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
-            var cause = context.GetForwarderErrorFeature()?.Exception?.Message;
-            var message = error is ForwarderError.Request or ForwarderError.RequestTimedOut
-                ? $"nothing is listening on port {number} in this sandbox ({cause})"
-                : $"proxying to port {number} failed: {error} ({cause})";
-            await DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status502BadGateway, "PORT_UNREACHABLE", message);
+            // Only a refused or timed-out connection means nothing listens; an app that took the request and answered
+            // with something that is not HTTP must not be reported as absent.
+            var failure = context.GetForwarderErrorFeature()?.Exception;
+            var notListening = failure is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || error == ForwarderError.RequestTimedOut;
+            var (code, message) = notListening
+                ? ("PORT_UNREACHABLE", $"nothing is listening on port {number} in this sandbox ({failure?.Message})")
+                : ("APP_FAILED", $"the app on port {number} failed the request: {failure?.InnerException?.Message ?? failure?.Message ?? error.ToString()}");
+            await DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status502BadGateway, code, message);
         }
     }
 

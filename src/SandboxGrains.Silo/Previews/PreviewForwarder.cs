@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text.Json;
 using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Routing;
 using SandboxGrains.Http;
@@ -250,6 +251,20 @@ internal sealed class PreviewForwarder(
             }
         }
 
+        /// <summary>The <c>message</c> of an error the daemon answered itself (a few hundred bytes of JSON); null if unreadable.</summary>
+        private static async Task<string?> DaemonMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        {
+            try
+            {
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                return body.RootElement.TryGetProperty("message", out var message) ? message.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>Set when the daemon answered for itself instead of passing on the app's answer.</summary>
         public bool DaemonRefused { get; private set; }
 
@@ -275,7 +290,9 @@ internal sealed class PreviewForwarder(
                     StatusCodes.Status502BadGateway,
                     SandboxErrorCodes.PortUnreachable,
                     "Bad gateway",
-                    $"the sandbox daemon refused to forward to port {grant.Port} ({code})",
+                    code == "APP_FAILED"
+                        ? $"{await DaemonMessageAsync(proxyResponse, cancellationToken) ?? $"the app on port {grant.Port} failed the request"} (in sandbox {grant.SandboxId}, through its daemon)"
+                        : $"the sandbox daemon refused to forward to port {grant.Port} ({code})",
                     new Dictionary<string, object?> { ["port"] = grant.Port });
             await problem.ExecuteAsync(httpContext);
             return false;
