@@ -7,7 +7,10 @@ namespace SandboxGrains.Bench;
 internal sealed record BenchOptions(bool Quick, bool Smoke, IReadOnlySet<string>? Only, string? OutFile)
 {
     /// <summary>Every suite, in the order they run.</summary>
-    public static readonly string[] Suites = ["daemon", "create", "toolbox", "files", "preview", "scale", "cluster"];
+    public static readonly string[] Suites = ["daemon", "create", "toolbox", "files", "preview", "scale", "cluster", "ceiling"];
+
+    /// <summary>Suites that run only when named: diagnoses, not targets.</summary>
+    private static readonly string[] OnlyWhenNamed = ["ceiling"];
 
     public int Rounds { get; init; } = 3;
 
@@ -24,7 +27,7 @@ internal sealed record BenchOptions(bool Quick, bool Smoke, IReadOnlySet<string>
     /// <summary>Size of the file moved by the file-transfer suite.</summary>
     public int TransferMb { get; init; } = 100;
 
-    public bool Wants(string suite) => Smoke ? suite == "toolbox" : Only is null || Only.Contains(suite);
+    public bool Wants(string suite) => Smoke ? suite == "toolbox" : Only?.Contains(suite) ?? !OnlyWhenNamed.Contains(suite);
 
     public static BenchOptions Parse(string[] args)
     {

@@ -9,7 +9,7 @@ using SandboxGrains.Testing;
 // --smoke measures one tiny case (toolbox execute vs docker exec) into --out FILE: CI's proof that the harness works.
 var options = BenchOptions.Parse(args);
 var tools = new List<string> { "docker" };
-if (options.Wants("preview"))
+if (options.Wants("preview") || options.Wants("ceiling"))
 {
     tools.AddRange(["wrk", "nginx"]);
 }
@@ -28,7 +28,7 @@ foreach (var tool in tools.Distinct())
     }
 }
 
-string[] images = options.Wants("preview") || options.Wants("cluster") ? ["busybox", "base", "bench"] : ["busybox"];
+string[] images = options.Wants("preview") || options.Wants("cluster") || options.Wants("ceiling") ? ["busybox", "base", "bench"] : ["busybox"];
 var built = await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryPaths.Root, "tools", "build-images.sh"), .. images], TimeSpan.FromMinutes(15));
 if (built.ExitCode != 0)
 {
@@ -84,6 +84,12 @@ if (options.Wants("cluster"))
 {
     Console.WriteLine("cluster: one runner silo and two front-end silos on a private Redis");
     measurements.AddRange(await new ClusterBench(options).RunAsync());
+}
+
+if (options.Wants("ceiling"))
+{
+    Console.WriteLine("ceiling: a preview link, nginx and minimal .NET forwarders with none of the product's code, on the same app");
+    measurements.AddRange(await new CeilingBench(options).RunAsync());
 }
 
 var report = await Report.WriteAsync(measurements, options, started);
