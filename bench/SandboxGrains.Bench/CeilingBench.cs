@@ -94,21 +94,9 @@ internal sealed class CeilingBench(BenchOptions options)
             info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = inline ? "1" : "0";
             var server = new CeilingServer(
                 Process.Start(info) ?? throw new InvalidOperationException($"{Assembly} did not start"), $"http://127.0.0.1:{port}/");
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            for (var attempt = 0; attempt < 100; attempt++)
+            if (await HostNginx.AnswersAsync(server.BaseUrl, TimeSpan.FromSeconds(10)))
             {
-                try
-                {
-                    if ((await http.GetAsync(server.BaseUrl)).IsSuccessStatusCode)
-                    {
-                        return server;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-
-                await Task.Delay(100);
+                return server;
             }
 
             await server.DisposeAsync();

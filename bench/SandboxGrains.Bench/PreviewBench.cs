@@ -183,14 +183,27 @@ internal sealed class HostNginx : IAsyncDisposable
 
         var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("nginx did not start");
         var nginx = new HostNginx(process, folder, $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        if (await AnswersAsync(nginx.BaseUrl, TimeSpan.FromSeconds(5)))
+        {
+            return nginx;
+        }
+
+        await nginx.DisposeAsync();
+        throw new InvalidOperationException($"nginx on {nginx.BaseUrl} did not answer: {File.ReadAllText(Path.Combine(folder, "error.log"))}");
+    }
+
+    /// <summary>Whether a server just started on loopback answers a GET of <paramref name="url"/> with a success within <paramref name="within"/>.</summary>
+    internal static async Task<bool> AnswersAsync(string url, TimeSpan within)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var attempt = 0; attempt < 50; attempt++)
+        var deadline = DateTimeOffset.UtcNow + within;
+        while (DateTimeOffset.UtcNow < deadline)
         {
             try
             {
-                if ((await http.GetAsync(nginx.BaseUrl)).IsSuccessStatusCode)
+                if ((await http.GetAsync(url)).IsSuccessStatusCode)
                 {
-                    return nginx;
+                    return true;
                 }
             }
             catch (HttpRequestException)
@@ -200,8 +213,7 @@ internal sealed class HostNginx : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        await nginx.DisposeAsync();
-        throw new InvalidOperationException($"nginx on {nginx.BaseUrl} did not answer: {File.ReadAllText(Path.Combine(folder, "error.log"))}");
+        return false;
     }
 
     public async ValueTask DisposeAsync()
