@@ -21,7 +21,6 @@ public sealed class SandboxGrainsGrainClient(
     /// <summary>The service and cluster id every SandboxGrains silo uses unless configured otherwise.</summary>
     public const string ClusterId = "sandboxgrains";
 
-    private const string DaemonTokenHeader = "X-Sandbox-Daemon-Token";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly SandboxOptions _defaults = defaults ?? new SandboxOptions();
@@ -160,7 +159,7 @@ public sealed class SandboxGrainsGrainClient(
         }
 
         using var request = new HttpRequestMessage(method, $"http://{daemon.Address}{pathAndQuery}") { Content = body };
-        request.Headers.Add(DaemonTokenHeader, daemon.Token);
+        request.Headers.Add(DaemonProtocol.SecretHeader, daemon.Token);
         var response = await _daemon.SendAsync(
             request, streamBody ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

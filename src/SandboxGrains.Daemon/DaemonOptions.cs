@@ -8,16 +8,14 @@ internal sealed record DaemonOptions(
     IReadOnlyList<string> EntrypointCommand,
     long MaxBodyBytes)
 {
-    public const int DefaultPort = 2280;
     public const string TokenEnvironmentVariable = "SANDBOXD_TOKEN";
-    public const string TokenHeader = "X-Sandbox-Daemon-Token";
 
     /// <summary>Parses the command line; returns null and an error in words when it is not usable.</summary>
     public static (DaemonOptions? Options, string? Error) Parse(string[] args)
     {
         string? workDir = null;
         string? tokenFile = null;
-        var port = DefaultPort;
+        var port = DaemonProtocol.DefaultPort;
         long maxBodyMb = 4096;
         var command = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -74,7 +72,7 @@ internal sealed record DaemonOptions(
 
         if (string.IsNullOrWhiteSpace(token))
         {
-            return (null, $"no daemon secret: set {TokenEnvironmentVariable} or pass --token-file (every request must carry it in {TokenHeader})");
+            return (null, $"no daemon secret: set {TokenEnvironmentVariable} or pass --token-file (every request must carry it in {DaemonProtocol.SecretHeader})");
         }
 
         workDir ??= Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : "/";

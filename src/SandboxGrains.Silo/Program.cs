@@ -1,9 +1,10 @@
 using System.Text;
 using SandboxGrains.Silo.Api;
+using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
 using SandboxGrains.Silo.Previews;
-using SandboxGrains.Silo.Proxy;
+using SandboxGrains.Silo.Toolbox;
 
 // appsettings.json sits beside the binary; without this it is looked for in whatever folder the silo was started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -15,12 +16,7 @@ builder.AddSandboxGrainsOptions();
 builder.AddSandboxGrainsSilo();
 builder.AddLocalRunner();
 builder.Services.AddSingleton<ApiKeyStore>();
-builder.Services.AddHttpForwarder();
-builder.Services.AddSingleton<DaemonForwarding>();
-builder.Services.AddSingleton<DirectAppForwarder>();
-builder.Services.AddSingleton<PreviewForwarder>();
-builder.Services.AddSingleton<ActivitySampler>();
-builder.Services.AddHostedService(services => services.GetRequiredService<ActivitySampler>());
+builder.AddFrontEnd();
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

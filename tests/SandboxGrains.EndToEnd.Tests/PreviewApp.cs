@@ -22,7 +22,7 @@ internal static class PreviewApp
     public const int LoopbackOnlyPort = 8081;
 
     private const string Script = """"
-        import base64, hashlib, http.server, json, struct, time
+        import base64, hashlib, http.server, json, struct, threading, time
 
         PAGE = b"""<!doctype html>
         <title>preview page</title>
@@ -42,6 +42,17 @@ internal static class PreviewApp
             "/broken/huge-head": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"x" * 1000) for i in range(80)) + b"\r\n",
             "/broken/cut-short": b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly ten b",
         }
+
+        # Echo requests in progress, finished whole, and cut off (by the client or a proxy) before their body ended.
+        ECHOES = {"active": 0, "whole": 0, "cut": 0}
+        ECHOES_LOCK = threading.Lock()
+
+        def count_echo(key, step):
+            with ECHOES_LOCK:
+                ECHOES[key] += step
+
+        class Cut(Exception):
+            pass
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -79,6 +90,8 @@ internal static class PreviewApp
                     self.wfile.flush()
                     self.close_connection = True
                     return
+                if self.path == "/echo-stats":
+                    return self.answer(200, json.dumps(ECHOES).encode(), "application/json")
                 if self.path == "/nothing":
                     self.send_response(204)
                     self.end_headers()
@@ -109,8 +122,75 @@ internal static class PreviewApp
                 self.wfile.write(b"0\r\nX-Trailer: dropped\r\n\r\n")
 
             def do_POST(self):
+                if self.path.endswith("/echo-stream"):
+                    return self.echo_stream()
+                if self.path.endswith("/reject-early"):
+                    return self.reject_early()
                 length = int(self.headers.get("Content-Length") or 0)
                 self.answer(200, self.rfile.read(length), "application/octet-stream")
+
+            def pieces(self, left):
+                # Up to `left` bytes of the body, a piece at a time as they arrive; a body that stops short is a cut.
+                while left > 0:
+                    piece = self.rfile.read1(min(left, 65536))
+                    if not piece:
+                        raise Cut()
+                    left -= len(piece)
+                    yield piece
+
+            def body_pieces(self):
+                # The request body as it arrives (Content-Length or chunked).
+                length = self.headers.get("Content-Length")
+                if length is not None:
+                    yield from self.pieces(int(length))
+                    return
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0], 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b""):
+                            pass
+                        return
+                    yield from self.pieces(size)
+                    self.rfile.readline()
+
+            def echo_stream(self):
+                # Each piece goes back as soon as it is read: the answer flows while the upload still arrives.
+                length = self.headers.get("Content-Length")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                if length is not None:
+                    self.send_header("Content-Length", length)
+                else:
+                    self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.flush()
+                count_echo("active", 1)
+                try:
+                    for piece in self.body_pieces():
+                        self.wfile.write(piece if length is not None else b"%x\r\n%s\r\n" % (len(piece), piece))
+                    if length is None:
+                        self.wfile.write(b"0\r\n\r\n")
+                    count_echo("whole", 1)
+                except (Cut, OSError):
+                    count_echo("cut", 1)
+                    self.close_connection = True
+                finally:
+                    count_echo("active", -1)
+
+            def reject_early(self):
+                # An upload endpoint that refuses after 1 KB and then stops reading, holding the connection open: only a
+                # proxy that passes the answer on before the upload ends gets the 413 to the client in time.
+                self.rfile.read(1024)
+                self.send_response(413)
+                body = b'{"error":"too large"}'
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                time.sleep(60)
+                self.close_connection = True
 
             def answer(self, status, body, kind):
                 self.send_response(status)
@@ -158,11 +238,22 @@ internal static class PreviewApp
                     self.wfile.write(header + data)
                     self.wfile.flush()
 
-        import threading
         # The same app on a second port, reachable only from inside the sandbox (as many dev servers bind by default).
         threading.Thread(target=http.server.ThreadingHTTPServer(("127.0.0.1", 8081), Handler).serve_forever, daemon=True).start()
         http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
         """";
+
+    /// <summary>A new sandbox (Debian base image) with the app running and answering on <see cref="Port"/>.</summary>
+    public static async Task<Sandbox> CreateSandboxWithAppAsync(SiloProcess silo, SandboxGrainsHttpClient client, CancellationToken cancellationToken)
+    {
+        var sandbox = await client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/base:latest", Cpu = 0.5, MemoryMb = 256 }, cancellationToken);
+        await StartAsync(silo, client, sandbox.Id, cancellationToken);
+        var probe = await client.CreatePreviewAsync(sandbox.Id, Port, cancellationToken: cancellationToken);
+        using var browser = new HttpClient(LoopbackHandler(silo));
+        await Eventually.WaitAsync(async () => (await browser.GetAsync(probe.Url, cancellationToken)).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "the app answering");
+        await client.RevokePreviewAsync(probe.Token!, cancellationToken);
+        return sandbox;
+    }
 
     /// <summary>Uploads the app through the toolbox and starts it as an async session command.</summary>
     public static async Task StartAsync(SiloProcess silo, SandboxGrainsHttpClient client, string sandboxId, CancellationToken cancellationToken)

@@ -342,16 +342,7 @@ public sealed class PreviewTests(SandboxSiloFixture fixture) : IClassFixture<San
         }
     }
 
-    private async Task<Sandbox> CreateWithAppAsync()
-    {
-        var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/base:latest", Cpu = 0.5, MemoryMb = 256 }, Ct);
-        await PreviewApp.StartAsync(fixture.Silo, Client, sandbox.Id, Ct);
-        var probe = await Client.CreatePreviewAsync(sandbox.Id, PreviewApp.Port, cancellationToken: Ct);
-        using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
-        await Eventually.WaitAsync(async () => (await browser.GetAsync(probe.Url, Ct)).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "the app answering");
-        await Client.RevokePreviewAsync(probe.Token!, Ct);
-        return sandbox;
-    }
+    private Task<Sandbox> CreateWithAppAsync() => PreviewApp.CreateSandboxWithAppAsync(fixture.Silo, Client, Ct);
 
     private static string Header(IEnumerable<(string Name, string Value)> headers, string name) =>
         headers.Single(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;

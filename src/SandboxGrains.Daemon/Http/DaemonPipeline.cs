@@ -17,11 +17,11 @@ internal static class DaemonPipeline
             {
                 if (!HasToken(context.Request, expected))
                 {
-                    throw new DaemonError(401, "UNAUTHORIZED", $"missing or wrong {DaemonOptions.TokenHeader}");
+                    throw new DaemonError(401, DaemonProtocol.Errors.Unauthorized, $"missing or wrong {DaemonProtocol.SecretHeader}");
                 }
 
                 // The secret is for us alone: nothing we forward (proxy) or run may see it.
-                context.Request.Headers.Remove(DaemonOptions.TokenHeader);
+                context.Request.Headers.Remove(DaemonProtocol.SecretHeader);
                 await next(context);
             }
             catch (DaemonError e)
@@ -44,9 +44,6 @@ internal static class DaemonPipeline
         });
     }
 
-    /// <summary>Set on every error the daemon itself answers, with its code.</summary>
-    public const string ErrorHeader = "X-Sandboxd-Error";
-
     public static async Task WriteErrorAsync(HttpContext context, int status, string code, string message)
     {
         if (context.Response.HasStarted)
@@ -59,14 +56,14 @@ internal static class DaemonPipeline
         context.Response.StatusCode = status;
 
         // Marks the answer as the daemon's own, so a front end can tell it from an app's error passed through /proxy.
-        context.Response.Headers[ErrorHeader] = code;
+        context.Response.Headers[DaemonProtocol.ErrorHeader] = code;
         var body = new ErrorBody(status, message, code, DateTimeOffset.UtcNow, context.Request.Path, context.Request.Method);
         await context.Response.WriteAsJsonAsync(body, DaemonJson.Default.ErrorBody);
     }
 
     private static bool HasToken(HttpRequest request, byte[] expected)
     {
-        var presented = request.Headers[DaemonOptions.TokenHeader].ToString();
+        var presented = request.Headers[DaemonProtocol.SecretHeader].ToString();
         if (presented.Length == 0)
         {
             return false;

@@ -22,7 +22,7 @@ public sealed class DaemonInjectionOptions
     public string ImageDaemonPath { get; set; } = BundleMountPath + "/sandboxd";
 
     /// <summary>The port the daemon listens on inside the container.</summary>
-    public int Port { get; set; } = 2280;
+    public int Port { get; set; } = DaemonProtocol.DefaultPort;
 
     /// <summary>How long a daemon may take to answer <c>/version</c> after its container starts.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -16,7 +16,6 @@ internal sealed partial class SandboxContainers(
     TimeProvider time,
     ILogger<SandboxContainers> logger) : ISandboxContainers, IDisposable
 {
-    private const string TokenHeader = "X-Sandbox-Daemon-Token";
     private const string TokenFolder = "/run/sandboxgrains";
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -382,7 +381,7 @@ internal sealed partial class SandboxContainers(
         timeout.CancelAfter(ProbeTimeout);
         try
         {
-            using var request = DaemonRequest(HttpMethod.Get, address, token, "/version");
+            using var request = DaemonRequest(HttpMethod.Get, address, token, DaemonProtocol.VersionPath);
             using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -401,7 +400,7 @@ internal sealed partial class SandboxContainers(
     private static HttpRequestMessage DaemonRequest(HttpMethod method, string address, string token, string pathAndQuery)
     {
         var request = new HttpRequestMessage(method, $"http://{address}{pathAndQuery}");
-        request.Headers.Add(TokenHeader, token);
+        request.Headers.Add(DaemonProtocol.SecretHeader, token);
         return request;
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace SandboxGrains.Silo.Proxy;
+namespace SandboxGrains.Silo.Forwarding;
 
 /// <summary>
 /// Notes which sandboxes had toolbox or preview traffic through this silo and tells their grains once per

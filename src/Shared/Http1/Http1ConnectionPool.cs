@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+
+namespace SandboxGrains.Http.Http1;
+
+/// <summary>
+/// Kept-alive connections per endpoint (<c>host:port</c>), most recently used first. An idle connection is dropped after
+/// <see cref="IdleLifetime"/> and checked before it is reused, so a request rarely meets a connection the server has
+/// just closed.
+/// </summary>
+internal sealed class Http1ConnectionPool : IDisposable
+{
+    /// <summary>Below the 5 s keep-alive of Node's HTTP server (Vite, Next.js): we drop a pooled connection before the app does.</summary>
+    public static readonly TimeSpan IdleLifetime = TimeSpan.FromSeconds(4);
+
+    /// <summary>How long a connect may take; a sandbox on this host or the next answers in well under a millisecond.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    private const int MaxIdlePerEndpoint = 64;
+
+    private readonly ConcurrentDictionary<string, ConcurrentStack<Http1Connection>> _idle = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweep;
+
+    public Http1ConnectionPool(TimeProvider time)
+    {
+        _time = time;
+        _sweep = time.CreateTimer(_ => Sweep(), null, IdleLifetime, IdleLifetime);
+    }
+
+    /// <summary>
+    /// A kept-alive connection to <paramref name="host"/>:<paramref name="port"/>, or a new one. A refused or failed
+    /// connect is an <see cref="HttpRequestException"/> with <see cref="HttpRequestError.ConnectionError"/> and the
+    /// <see cref="SocketException"/> inside, before anything of the request was sent.
+    /// </summary>
+    public async ValueTask<Http1Connection> RentAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var endpoint = $"{host}:{port}";
+        if (_idle.TryGetValue(endpoint, out var stack))
+        {
+            var now = _time.GetUtcNow();
+            while (stack.TryPop(out var idle))
+            {
+                if (now - idle.IdleSince < IdleLifetime && idle.LooksOpen())
+                {
+                    return idle;
+                }
+
+                idle.Abort();
+            }
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ConnectTimeout);
+            await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+            return new Http1Connection(socket, this, endpoint);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not connect to {endpoint}: {e.Message}", e);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not connect to {endpoint} within {ConnectTimeout.TotalSeconds:0} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes back a connection that finished an exchange cleanly.</summary>
+    public void Return(Http1Connection connection)
+    {
+        var stack = _idle.GetOrAdd(connection.Endpoint, _ => new ConcurrentStack<Http1Connection>());
+        if (stack.Count >= MaxIdlePerEndpoint)
+        {
+            connection.Abort();
+            return;
+        }
+
+        connection.Reused = true;
+        connection.IdleSince = _time.GetUtcNow();
+        stack.Push(connection);
+    }
+
+    /// <summary>Closes connections nobody used within their lifetime, and forgets endpoints with none left (deleted sandboxes).</summary>
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var (endpoint, stack) in _idle)
+        {
+            var kept = new List<Http1Connection>();
+            while (stack.TryPop(out var connection))
+            {
+                if (now - connection.IdleSince < IdleLifetime)
+                {
+                    kept.Add(connection);
+                }
+                else
+                {
+                    connection.Abort();
+                }
+            }
+
+            if (kept.Count == 0 && _idle.TryRemove(new KeyValuePair<string, ConcurrentStack<Http1Connection>>(endpoint, stack)))
+            {
+                // A connection returned while the endpoint was being forgotten would never be found again.
+                while (stack.TryPop(out var late))
+                {
+                    late.Abort();
+                }
+            }
+
+            // Oldest first back in, so the most recently used stays on top.
+            for (var i = kept.Count - 1; i >= 0; i--)
+            {
+                stack.Push(kept[i]);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        foreach (var stack in _idle.Values)
+        {
+            while (stack.TryPop(out var connection))
+            {
+                connection.Abort();
+            }
+        }
+    }
+}
