@@ -13,6 +13,8 @@ internal sealed class DaemonBench(BenchOptions options)
 {
     private const string Token = "bench-daemon-token-0123456789";
 
+    private static readonly string DaemonPort = DaemonProtocol.DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public async Task<IReadOnlyList<Measurement>> RunAsync()
     {
         var bundle = Path.Combine(RepositoryPaths.Root, "artifacts", "sandboxd");
@@ -41,7 +43,7 @@ internal sealed class DaemonBench(BenchOptions options)
                 bareExec.Add(clock.Elapsed.TotalMilliseconds);
 
                 clock.Restart();
-                await ProcessRunner.DockerAsync("exec", "-d", "-e", $"SANDBOXD_TOKEN={Token}", name, "/opt/sandboxgrains/sandboxd", "--work-dir", "/", "--port", "2280");
+                await ProcessRunner.DockerAsync("exec", "-d", "-e", $"SANDBOXD_TOKEN={Token}", name, "/opt/sandboxgrains/sandboxd", "--work-dir", "/", "--port", DaemonPort);
                 while (!await AnswersAsync(http, ip))
                 {
                     if (clock.Elapsed > TimeSpan.FromSeconds(10))
@@ -92,7 +94,7 @@ internal sealed class DaemonBench(BenchOptions options)
                 await ProcessRunner.DockerAsync("exec", name, "sh", "-c", "while pidof sandboxd >/dev/null; do sleep 0.05; done");
             }
 
-            await ProcessRunner.DockerAsync("exec", "-d", "-e", $"SANDBOXD_TOKEN={Token}", name, "/opt/sandboxgrains/sandboxd", "--work-dir", "/", "--port", "2280");
+            await ProcessRunner.DockerAsync("exec", "-d", "-e", $"SANDBOXD_TOKEN={Token}", name, "/opt/sandboxgrains/sandboxd", "--work-dir", "/", "--port", DaemonPort);
             await Eventually(() => AnswersAsync(http, ip));
 
             // Idle: answered once, then left alone for a few seconds, as it is in a sandbox nobody uses.
@@ -120,7 +122,7 @@ internal sealed class DaemonBench(BenchOptions options)
     private static Process StartInContainer(string pid)
     {
         var info = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-t", pid, "-m", "-u", "-i", "-n", "-p", "--", "/opt/sandboxgrains/sandboxd", "--work-dir", "/", "--port", "2280" })
+        foreach (var argument in new[] { "-t", pid, "-m", "-u", "-i", "-n", "-p", "--", "/opt/sandboxgrains/sandboxd", "--work-dir", "/", "--port", DaemonPort })
         {
             info.ArgumentList.Add(argument);
         }
@@ -152,8 +154,8 @@ internal sealed class DaemonBench(BenchOptions options)
     {
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ip}:2280/version");
-            request.Headers.Add("X-Sandbox-Daemon-Token", Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ip}:{DaemonPort}{DaemonProtocol.VersionPath}");
+            request.Headers.Add(DaemonProtocol.SecretHeader, Token);
             using var response = await http.SendAsync(request);
             return response.IsSuccessStatusCode;
         }

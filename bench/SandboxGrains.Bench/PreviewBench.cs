@@ -30,12 +30,14 @@ internal sealed class PreviewBench(BenchOptions options)
         var app = await StartAppAsync(cached);
         var uncachedApp = await StartAppAsync(uncached);
         await using var nginx = await HostNginx.StartAsync(app.Address);
+        await using var go = await GoReverseProxy.StartAsync(app.Address);
 
         var cases = new (string Name, string Url, Dictionary<string, string>? Headers)[]
         {
             ("direct", $"http://{app.Address}/", null),
             ("nginx", $"{nginx.BaseUrl}/", null),
-            ("daemon", $"http://{app.DaemonAddress}/proxy/8080/", new() { ["X-Sandbox-Daemon-Token"] = app.DaemonToken }),
+            ("go", $"{go.BaseUrl}/", null),
+            ("daemon", $"http://{app.DaemonAddress}{DaemonProtocol.ProxyPath(8080)}/", new() { [DaemonProtocol.SecretHeader] = app.DaemonToken }),
             ("preview", app.PreviewUrl, null),
             ("preview-uncached", uncachedApp.PreviewUrl, null),
             ("silo-healthz", $"{cached.Process.BaseAddress}healthz", null),
@@ -69,9 +71,15 @@ internal sealed class PreviewBench(BenchOptions options)
         IReadOnlyList<double> PerRequestUs(string name) => [.. results[name].Select(r => 1e6 / r.RequestsPerSecond)];
         const string Section = "Preview links";
         var resolutionUs = PerRequestUs("preview-uncached").Zip(PerRequestUs("preview"), (u, c) => (u - c) * options.Connections).ToList();
+        var (echoThroughLink, echoDirect) = await EchoAsync(cached.Client, app);
         return
         [
             new(Section, "requests/s through a preview link vs through nginx", "req/s", Rps("preview"), "nginx reverse proxy", Rps("nginx"), HigherIsBetter: true, "target: ratio ≥ 0.9"),
+            new(Section, "requests/s through a preview link vs through Go's httputil.ReverseProxy", "req/s", Rps("preview"), "Go reverse proxy", Rps("go"), HigherIsBetter: true,
+                "the forwarder Go sandbox proxies are built on (bench/goproxy)"),
+            new(Section, "requests/s through Go's httputil.ReverseProxy vs nginx", "req/s", Rps("go"), "nginx reverse proxy", Rps("nginx"), HigherIsBetter: true, "the two references side by side"),
+            new(Section, $"{EchoBytes / (1024 * 1024)} MB echoed while it is sent, through a preview link vs straight to the container", "MB/s", echoThroughLink, "straight to the container", echoDirect,
+                HigherIsBetter: true, "the app writes each piece back as it reads it; both bodies stream at once"),
             new(Section, "requests/s through a preview link vs the app directly", "req/s", Rps("preview"), "app directly", Rps("direct"), HigherIsBetter: true),
             new(Section, "requests/s through nginx vs the app directly", "req/s", Rps("nginx"), "app directly", Rps("direct"), HigherIsBetter: true, "the reference proxy's own cost"),
             new(Section, "requests/s through the daemon's /proxy vs the app directly", "req/s", Rps("daemon"), "app directly", Rps("direct"), HigherIsBetter: true, "the in-sandbox hop alone"),
@@ -86,6 +94,103 @@ internal sealed class PreviewBench(BenchOptions options)
                 $"derived: (1/rps uncached − 1/rps cached) × {options.Connections} connections"),
         ];
     }
+
+    private const long EchoBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// A streaming echo (Python, in the same sandbox) timed straight to the container and through a preview link, rounds
+    /// interleaved; MB/s of the echo, each way, with both bodies in flight at once.
+    /// </summary>
+    private async Task<(List<double> ThroughLink, List<double> Direct)> EchoAsync(SandboxGrainsHttpClient client, App app)
+    {
+        var sandboxId = app.SandboxId;
+        await client.UploadFileAsync(sandboxId, "/opt/bench/echo.py", new MemoryStream(Encoding.UTF8.GetBytes(EchoApp)));
+        var started = await client.ExecuteAsync(sandboxId, "sh -c 'python3 /opt/bench/echo.py >/tmp/echo.log 2>&1 &'");
+        if (started.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the echo app did not start: {started.Result}");
+        }
+
+        var host = app.Address[..app.Address.LastIndexOf(':')];
+        var direct = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(host), EchoPort);
+        await ListensAsync(direct, TimeSpan.FromSeconds(15));
+        var link = await client.CreatePreviewAsync(sandboxId, EchoPort);
+        var silo = new Uri(link.Url!);
+        var throughSilo = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, silo.Port);
+        var cases = new (System.Net.IPEndPoint Server, string Target, string Host, List<double> MbPerSecond)[]
+        {
+            (direct, "/echo", $"{host}:{EchoPort}", []),
+            (throughSilo, $"/preview/{link.Token}/echo", silo.Authority, []),
+        };
+
+        for (var round = 0; round <= options.Rounds; round++)
+        {
+            foreach (var (server, target, hostHeader, rates) in cases)
+            {
+                var result = await RawHttpExchange.RunAsync(
+                    server, "POST", target, [new("Host", hostHeader)], new RawExchangeOptions { BodyBytes = EchoBytes, Deadline = TimeSpan.FromMinutes(2) }, CancellationToken.None);
+                if (result.Status != 200 || !result.BodyComplete || result.ReceivedSha256 != result.SentSha256)
+                {
+                    throw new InvalidOperationException($"echo through {target}: status {result.Status}, {result.ReceivedBodyBytes} bytes back, hashes {(result.ReceivedSha256 == result.SentSha256 ? "equal" : "differ")}");
+                }
+
+                // Round 0 warms both paths up.
+                if (round > 0)
+                {
+                    rates.Add(EchoBytes / (1024.0 * 1024) / result.Elapsed.TotalSeconds);
+                    Console.WriteLine($"  round {round} echo {(server == direct ? "direct" : "preview")}: {rates[^1]:0} MB/s");
+                }
+            }
+        }
+
+        return (cases[1].MbPerSecond, cases[0].MbPerSecond);
+    }
+
+    private const int EchoPort = 8090;
+
+    /// <summary>Waits until something accepts connections at <paramref name="endpoint"/> (an app just started in a sandbox).</summary>
+    private static async Task ListensAsync(System.Net.IPEndPoint endpoint, TimeSpan within)
+    {
+        var deadline = DateTimeOffset.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await probe.ConnectAsync(endpoint);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>Writes each piece of a request body back as soon as it has read it (Content-Length bodies only).</summary>
+    private const string EchoApp = """
+        import http.server
+
+        class Echo(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                left = int(self.headers["Content-Length"])
+                self.send_response(200)
+                self.send_header("Content-Length", str(left))
+                self.end_headers()
+                while left > 0:
+                    piece = self.rfile.read1(min(left, 262144))
+                    if not piece:
+                        break
+                    left -= len(piece)
+                    self.wfile.write(piece)
+
+        http.server.ThreadingHTTPServer(("0.0.0.0", 8090), Echo).serve_forever()
+        """;
 
     private static Task<App> StartAppAsync(BenchSilo silo) => StartAppAsync(silo.Client);
 
@@ -103,10 +208,10 @@ internal sealed class PreviewBench(BenchOptions options)
         var ip = await ProcessRunner.DockerAsync("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", sandbox.ContainerId!);
         var token = await ProcessRunner.DockerAsync("exec", sandbox.ContainerId!, "cat", "/run/sandboxgrains/daemon-token");
         var preview = await client.CreatePreviewAsync(sandbox.Id, 8080);
-        return new App($"{ip}:8080", $"{ip}:2280", token, preview.Url!, preview.Token!);
+        return new App(sandbox.Id, $"{ip}:8080", $"{ip}:{DaemonProtocol.DefaultPort}", token, preview.Url!, preview.Token!);
     }
 
-    internal sealed record App(string Address, string DaemonAddress, string DaemonToken, string PreviewUrl, string PreviewToken);
+    internal sealed record App(string SandboxId, string Address, string DaemonAddress, string DaemonToken, string PreviewUrl, string PreviewToken);
 }
 
 /// <summary>An embedded silo built in this configuration, with room for the bench's sandboxes; removed with its containers.</summary>
