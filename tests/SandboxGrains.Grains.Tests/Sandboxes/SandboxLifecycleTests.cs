@@ -1,0 +1,155 @@
+using SandboxGrains.Docker;
+using SandboxGrains.Previews;
+using SandboxGrains.Sandboxes;
+using Xunit;
+
+namespace SandboxGrains.Grains.Tests.Sandboxes;
+
+/// <summary>
+/// The sandbox grain's life on a real in-process cluster: create, stop, start, delete. Container work is faked at
+/// <c>ISandboxContainers</c>, the interface the runner grain resolves on its own silo and hands every container operation
+/// to, rather than at <c>IContainerRuntime</c> under it: below that seam sit the daemon probes over real HTTP to the
+/// container's address and waits on the clock, which an in-memory Docker cannot answer and a fake clock would stall. The
+/// seam keeps everything above it real: the sandbox grain, the runner grain (reservations, the engine's exceptions turned
+/// into sandbox errors), placement on the runner's silo, the registries and the preview grains.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SandboxLifecycleTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task CreateAsync_Waiting_StartsWithTheDaemonsAddressAndReservation()
+    {
+        var reservations = await fixture.ReservationsAsync();
+
+        var (grain, info) = await fixture.CreateStartedAsync();
+
+        var container = fixture.Containers.Find(info.ContainerId!);
+        Assert.NotNull(container);
+        Assert.Equal(FakeSandboxContainers.DaemonVersion, info.DaemonVersion);
+        Assert.Equal(ClusterFixture.RunnerId, info.RunnerId);
+        Assert.Equal("blue", info.Labels["team"]);
+        var endpoint = await grain.GetDaemonEndpointAsync();
+        Assert.Equal(container.Address, endpoint.Address);
+        Assert.Equal(container.Token, endpoint.Token);
+        Assert.True(await fixture.IsListedAsync(info.Id));
+        Assert.Equal(reservations + 1, await fixture.ReservationsAsync());
+    }
+
+    [Fact]
+    public async Task CreateAsync_ContainerCannotBeMade_LeavesNothingBehind()
+    {
+        await fixture.BeatAsync();
+        var id = SandboxIds.New();
+        var grain = fixture.Sandbox(id);
+        fixture.Containers.BeforeCreate(id, () => throw new ImageNotFoundException("sandboxgrains/busybox:latest", null));
+        var reservations = await fixture.ReservationsAsync();
+
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreateAsync(SandboxTestKit.Spec(), wait: true));
+
+        Assert.Equal(SandboxErrorCodes.ImageNotFound, error.Code);
+        Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
+        Assert.False(await fixture.IsListedAsync(id));
+        Assert.Equal(reservations, await fixture.ReservationsAsync());
+    }
+
+    [Fact]
+    public async Task CreateAsync_NotWaiting_ReturnsCreatingAndFailsIntoErrorInTheBackground()
+    {
+        await fixture.BeatAsync();
+        var id = SandboxIds.New();
+        var grain = fixture.Sandbox(id);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Containers.BeforeCreate(id, () => release.Task);
+        var reservations = await fixture.ReservationsAsync();
+
+        var created = await grain.CreateAsync(SandboxTestKit.Spec(), wait: false);
+
+        Assert.Equal(SandboxState.Creating, created.State);
+        Assert.Equal(SandboxState.Creating, (await grain.GetAsync()).State);
+        Assert.Equal(reservations + 1, await fixture.ReservationsAsync());
+
+        release.SetException(new ContainerRuntimeException("the daemon could not be started with /opt/sandboxgrains/sandboxd (exit code 126)"));
+        await Poll.UntilAsync(async () => (await grain.GetAsync()).State == SandboxState.Error, "the sandbox in error");
+
+        var failed = await grain.GetAsync();
+        Assert.Contains("the daemon could not be started", failed.ErrorReason, StringComparison.Ordinal);
+        Assert.True(await fixture.IsListedAsync(id));
+        Assert.Equal(reservations, await fixture.ReservationsAsync());
+    }
+
+    [Fact]
+    public async Task CreateAsync_NotWaiting_FinishesInTheBackground()
+    {
+        await fixture.BeatAsync();
+        var grain = fixture.Sandbox(SandboxIds.New());
+
+        await grain.CreateAsync(SandboxTestKit.Spec(), wait: false);
+
+        await Poll.UntilAsync(async () => (await grain.GetAsync()).State == SandboxState.Started, "the sandbox started");
+        Assert.NotNull((await grain.GetDaemonEndpointAsync()).Address);
+    }
+
+    [Fact]
+    public async Task CreateAsync_AlreadyExists_IsRefused()
+    {
+        var (grain, _) = await fixture.CreateStartedAsync();
+
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreateAsync(SandboxTestKit.Spec(), wait: true));
+
+        Assert.Equal(SandboxErrorCodes.InvalidState, error.Code);
+    }
+
+    [Fact]
+    public async Task StopAsync_ThenStartAsync_StopsAndStartsTheContainer()
+    {
+        var (grain, info) = await fixture.CreateStartedAsync();
+        var containerId = info.ContainerId!;
+
+        var stopped = await grain.StopAsync();
+
+        Assert.Equal(SandboxState.Stopped, stopped.State);
+        Assert.False(fixture.Containers.Find(containerId)!.Running);
+        Assert.Null((await grain.GetDaemonEndpointAsync()).Address);
+        Assert.Equal(SandboxState.Stopped, (await grain.StopAsync()).State);
+
+        var started = await grain.StartAsync();
+
+        Assert.Equal(SandboxState.Started, started.State);
+        Assert.Equal(containerId, started.ContainerId);
+        Assert.True(fixture.Containers.Find(containerId)!.Running);
+        Assert.Equal(fixture.Containers.Find(containerId)!.Address, (await grain.GetDaemonEndpointAsync()).Address);
+    }
+
+    [Fact]
+    public async Task StopAsync_ContainerRemovedOutside_ErrorWithReason()
+    {
+        var (grain, info) = await fixture.CreateStartedAsync();
+        fixture.Containers.RemoveOutside(info.ContainerId!);
+
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.StopAsync());
+
+        Assert.Equal(SandboxErrorCodes.ContainerNotFound, error.Code);
+        var after = await grain.GetAsync();
+        Assert.Equal(SandboxState.Error, after.State);
+        Assert.Equal("the container was removed outside SandboxGrains", after.ErrorReason);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_WithPreviews_RevokesThemAndForgetsTheSandbox()
+    {
+        var (grain, info) = await fixture.CreateStartedAsync();
+        var reservations = await fixture.ReservationsAsync();
+        var forever = await grain.CreatePreviewAsync(8080, null);
+        var hour = await grain.CreatePreviewAsync(3000, TimeSpan.FromHours(1));
+        Assert.NotNull(await fixture.Grains.GetGrain<IPreviewGrain>(forever.Record.TokenHash).GetAsync());
+
+        await grain.DeleteAsync(removeAdoptedContainer: false);
+
+        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(forever.Record.TokenHash).GetAsync());
+        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(hour.Record.TokenHash).GetAsync());
+        Assert.Null(fixture.Containers.Find(info.ContainerId!));
+        Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
+        Assert.False(await fixture.IsListedAsync(info.Id));
+        Assert.Equal(reservations - 1, await fixture.ReservationsAsync());
+    }
+}
