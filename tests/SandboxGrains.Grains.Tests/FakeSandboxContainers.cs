@@ -1,4 +1,3 @@
-using System.Globalization;
 using SandboxGrains.Docker;
 using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Runners;
@@ -80,7 +79,7 @@ public sealed class FakeSandboxContainers : ISandboxContainers
     {
         lock (_lock)
         {
-            var found = _containers.Values.FirstOrDefault(c => c.Labels.GetValueOrDefault(ContainerLabels.SandboxId) == sandboxId);
+            var found = _containers.Values.FirstOrDefault(c => SandboxLabels.SandboxIdOf(c.Labels) == sandboxId);
             return found is null ? null : Copy(found);
         }
     }
@@ -99,24 +98,7 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         }
 
         var spec = request.Spec;
-        var workDir = spec.WorkDir ?? "/";
-        var labels = new Dictionary<string, string>
-        {
-            [ContainerLabels.Managed] = "true",
-            [ContainerLabels.SandboxId] = request.SandboxId,
-            [ContainerLabels.RunnerId] = runnerId,
-            [ContainerLabels.Name] = request.Name,
-            [ContainerLabels.Injection] = spec.Injection.Name(),
-            [ContainerLabels.WorkDir] = workDir,
-            [ContainerLabels.CreatedAt] = request.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-            [ContainerLabels.Cpu] = spec.Cpu.ToString(CultureInfo.InvariantCulture),
-            [ContainerLabels.MemoryMb] = spec.MemoryMb.ToString(CultureInfo.InvariantCulture),
-        };
-        foreach (var (key, value) in spec.Labels)
-        {
-            labels[ContainerLabels.UserLabelPrefix + key] = value;
-        }
-
+        var labels = SandboxLabels.For(request, spec.WorkDir ?? "/").Write(request.SandboxId, runnerId);
         lock (_lock)
         {
             var container = new FakeContainer
@@ -192,7 +174,7 @@ public sealed class FakeSandboxContainers : ISandboxContainers
             found.Token,
             found.Name,
             found.WorkingDir,
-            found.Labels.ContainsKey(ContainerLabels.Managed) ? null : found.Adoption)));
+            SandboxLabels.IsManaged(found.Labels) ? null : found.Adoption)));
 
     public Task<SandboxContainer> AdoptAsync(string containerId, AdoptionMarker adoption, string daemonToken, CancellationToken cancellationToken) =>
         Task.FromResult(WithContainer(containerId, container =>
@@ -217,7 +199,7 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         lock (_lock)
         {
             IReadOnlyList<ManagedContainer> found = [.. _containers.Values
-                .Select(c => (Container: c, SandboxId: c.Labels.GetValueOrDefault(ContainerLabels.SandboxId) ?? c.Adoption?.SandboxId))
+                .Select(c => (Container: c, SandboxId: SandboxLabels.SandboxIdOf(c.Labels) ?? c.Adoption?.SandboxId))
                 .Where(c => c.SandboxId is not null)
                 .Select(c => new ManagedContainer(c.SandboxId!, c.Container.Id, c.Container.Running ? "running" : "exited"))];
             return Task.FromResult(found);

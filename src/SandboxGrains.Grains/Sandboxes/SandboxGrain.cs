@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -172,9 +171,9 @@ internal sealed partial class SandboxGrain(
         }
 
         var (runnerId, found) = await FindContainerAsync(container);
-        if (found.Labels.ContainsKey(ContainerLabels.Managed) || found.Adoption is not null)
+        if (SandboxLabels.IsManaged(found.Labels) || found.Adoption is not null)
         {
-            var owner = found.Adoption?.SandboxId ?? found.Labels.GetValueOrDefault(ContainerLabels.SandboxId, "?");
+            var owner = found.Adoption?.SandboxId ?? SandboxLabels.SandboxIdOf(found.Labels) ?? "?";
             throw new SandboxException(SandboxErrorCodes.AlreadyManaged, $"container {found.Name} already is sandbox {owner}");
         }
 
@@ -634,26 +633,23 @@ internal sealed partial class SandboxGrain(
             };
         }
 
-        var labels = found.Labels;
-        InjectionModes.TryParse(labels.GetValueOrDefault(ContainerLabels.Injection), InjectionMode.Mount, out var injection);
+        var labels = SandboxLabels.Read(found.Labels);
         return new SandboxInfo
         {
             Id = Id,
-            Name = labels.GetValueOrDefault(ContainerLabels.Name) ?? Id,
+            Name = labels.Name ?? Id,
             State = SandboxState.Starting,
             Image = found.Image,
             RunnerId = runnerId,
             ContainerId = found.Container.ContainerId,
-            Labels = labels
-                .Where(l => l.Key.StartsWith(ContainerLabels.UserLabelPrefix, StringComparison.Ordinal))
-                .ToDictionary(l => l.Key[ContainerLabels.UserLabelPrefix.Length..], l => l.Value),
+            Labels = labels.UserLabels,
             Env = ParseEnv(found.Env),
-            Cpu = double.TryParse(labels.GetValueOrDefault(ContainerLabels.Cpu), CultureInfo.InvariantCulture, out var cpu) ? cpu : 0,
-            MemoryMb = long.TryParse(labels.GetValueOrDefault(ContainerLabels.MemoryMb), CultureInfo.InvariantCulture, out var memory) ? memory : 0,
-            WorkDir = labels.GetValueOrDefault(ContainerLabels.WorkDir) ?? found.WorkingDir,
+            Cpu = labels.Cpu,
+            MemoryMb = labels.MemoryMb,
+            WorkDir = labels.WorkDir ?? found.WorkingDir,
             User = found.User,
-            Injection = injection,
-            CreatedAt = DateTimeOffset.TryParse(labels.GetValueOrDefault(ContainerLabels.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var created) ? created : now,
+            Injection = labels.Injection,
+            CreatedAt = labels.CreatedAt ?? now,
             UpdatedAt = now,
         };
     }
