@@ -94,23 +94,7 @@ internal sealed partial class SandboxGrain(
         {
             DaemonToken = RandomNumberGenerator.GetHexString(64, lowercase: true),
             PendingSpec = wait ? null : spec,
-            Info = new SandboxInfo
-            {
-                Id = Id,
-                Name = spec.Name ?? Id,
-                State = SandboxState.Creating,
-                Image = spec.Image,
-                RunnerId = runnerId,
-                Labels = spec.Labels,
-                Env = spec.Env,
-                Cpu = spec.Cpu,
-                MemoryMb = spec.MemoryMb,
-                WorkDir = spec.WorkDir,
-                User = spec.User,
-                Injection = spec.Injection,
-                CreatedAt = now,
-                UpdatedAt = now,
-            },
+            Info = SandboxInfoFactory.FromSpec(Id, runnerId, spec, now),
         };
         await state.WriteStateAsync();
         await Registry.AddAsync(Id);
@@ -192,23 +176,7 @@ internal sealed partial class SandboxGrain(
         {
             DaemonToken = token,
             DaemonAddress = launched.DaemonAddress,
-            Info = new SandboxInfo
-            {
-                Id = Id,
-                Name = found.Name,
-                State = SandboxState.Started,
-                Image = found.Image,
-                RunnerId = runnerId,
-                ContainerId = launched.ContainerId,
-                Env = ParseEnv(found.Env),
-                WorkDir = workDir,
-                User = found.User,
-                DaemonVersion = launched.DaemonVersion,
-                Injection = injection,
-                Adopted = true,
-                CreatedAt = now,
-                UpdatedAt = now,
-            },
+            Info = SandboxInfoFactory.FromAdoption(Id, runnerId, found, launched, injection, workDir, now),
         };
         await state.WriteStateAsync();
         await Registry.AddAsync(Id);
@@ -421,7 +389,7 @@ internal sealed partial class SandboxGrain(
         }
 
         var found = await Runner(runnerId).ReadContainerAsync(containerId);
-        var rebuilt = Rebuild(runnerId, found);
+        var rebuilt = SandboxInfoFactory.FromContainer(Id, runnerId, found, time.GetUtcNow());
         state.State = new SandboxRecord { Info = rebuilt, DaemonToken = found.DaemonToken };
         await Runner(runnerId).RecordAsync(Id, new RunnerResources(rebuilt.Cpu, rebuilt.MemoryMb, 1));
         await Registry.AddAsync(Id);
@@ -610,50 +578,6 @@ internal sealed partial class SandboxGrain(
             reasons.Count == 0 ? $"container {container} not found: no runner has joined the cluster" : $"container {container} not found ({string.Join("; ", reasons)})");
     }
 
-    private SandboxInfo Rebuild(string runnerId, RecoveredContainer found)
-    {
-        var now = time.GetUtcNow();
-        if (found.Adoption is { } adoption)
-        {
-            return new SandboxInfo
-            {
-                Id = Id,
-                Name = found.Name,
-                State = SandboxState.Starting,
-                Image = found.Image,
-                RunnerId = runnerId,
-                ContainerId = found.Container.ContainerId,
-                Env = ParseEnv(found.Env),
-                WorkDir = adoption.WorkDir,
-                User = found.User,
-                Injection = adoption.Injection,
-                Adopted = true,
-                CreatedAt = adoption.AdoptedAt,
-                UpdatedAt = now,
-            };
-        }
-
-        var labels = SandboxLabels.Read(found.Labels);
-        return new SandboxInfo
-        {
-            Id = Id,
-            Name = labels.Name ?? Id,
-            State = SandboxState.Starting,
-            Image = found.Image,
-            RunnerId = runnerId,
-            ContainerId = found.Container.ContainerId,
-            Labels = labels.UserLabels,
-            Env = ParseEnv(found.Env),
-            Cpu = labels.Cpu,
-            MemoryMb = labels.MemoryMb,
-            WorkDir = labels.WorkDir ?? found.WorkingDir,
-            User = found.User,
-            Injection = labels.Injection,
-            CreatedAt = labels.CreatedAt ?? now,
-            UpdatedAt = now,
-        };
-    }
-
     private DaemonLaunch Launch(SandboxInfo info) => new(info.Injection, info.WorkDir ?? "/", state.State.DaemonToken ?? "");
 
     private IRunnerGrain Runner(string? runnerId) => GrainFactory.GetGrain<IRunnerGrain>(
@@ -671,12 +595,6 @@ internal sealed partial class SandboxGrain(
     private const string ContainerGone = "the container was removed outside SandboxGrains";
 
     private static string Name(SandboxState state) => state.ToString().ToLowerInvariant();
-
-    private static Dictionary<string, string> ParseEnv(IEnumerable<string> env) => env
-        .Select(e => e.Split('=', 2))
-        .Where(p => p.Length == 2)
-        .GroupBy(p => p[0], StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
 
     [LoggerMessage(1, LogLevel.Information, "Sandbox {SandboxId} started on runner {RunnerId}, daemon at {Address}")]
     private static partial void LogStarted(ILogger logger, string sandboxId, string runnerId, string address);
