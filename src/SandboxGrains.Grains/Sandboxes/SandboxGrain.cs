@@ -14,17 +14,12 @@ namespace SandboxGrains.Grains.Sandboxes;
 internal sealed partial class SandboxGrain(
     [PersistentState("sandbox", StorageNames.Sandboxes)] IPersistentState<SandboxRecord> state,
     TimeProvider time,
+    IGrainFactory grains,
     RouteInvalidation routes,
     RunnerLiveness runners,
     IOptions<DaemonInjectionOptions> daemonOptions,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
 {
-    /// <summary>More live links than this on one sandbox is a leak in the caller, not a use.</summary>
-    internal const int MaxPreviews = 100;
-
-    /// <summary>Expired links answer 410 for this long, then are dropped.</summary>
-    internal static readonly TimeSpan ExpiredPreviewRetention = TimeSpan.FromDays(1);
-
     /// <summary>Activity is kept in memory on every report but written at most this often.</summary>
     internal static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromMinutes(1);
 
@@ -33,6 +28,8 @@ internal sealed partial class SandboxGrain(
 
     /// <summary>Checks in a row a running container's daemon may stay silent before the sandbox is put in error.</summary>
     internal const int SilentChecksBeforeError = 3;
+
+    private readonly SandboxPreviews _previews = new(state, grains, time, daemonOptions.Value.Port);
 
     private IGrainTimer? _healthCheck;
 
@@ -263,77 +260,31 @@ internal sealed partial class SandboxGrain(
             throw;
         }
 
-        await Task.WhenAll(state.State.Previews.Select(p => PreviewGrain(p.TokenHash).RevokeAsync()));
+        await _previews.RevokeAllAsync();
         await ForgetAsync();
         LogDeleted(logger, Id);
     }
 
     public async Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn)
     {
-        var info = Info;
-        if (info.State == SandboxState.Destroying)
+        if (Info.State == SandboxState.Destroying)
         {
             throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is being deleted");
         }
 
-        if (port is < 1 or > 65535)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"port: {port} is not a port; it must be from 1 to 65535");
-        }
-
-        if (port == daemonOptions.Value.Port)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"port: {port} is the sandbox daemon's own port and cannot be previewed");
-        }
-
-        if (expiresIn is { } lifetime && lifetime <= TimeSpan.Zero)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidRequest, "expiresInSeconds: must be positive");
-        }
-
-        var now = time.GetUtcNow();
-        foreach (var stale in state.State.Previews.Where(p => p.Grant.ExpiresAt is { } expires && now - expires > ExpiredPreviewRetention).ToList())
-        {
-            await PreviewGrain(stale.TokenHash).RevokeAsync();
-            state.State.Previews.Remove(stale);
-        }
-
-        if (state.State.Previews.Count >= MaxPreviews)
-        {
-            throw new SandboxException(
-                SandboxErrorCodes.PreviewLimitReached, $"sandbox {Id} already has {MaxPreviews} preview links; revoke some first");
-        }
-
-        var token = PreviewTokens.New();
-        var record = new PreviewRecord(PreviewTokens.Hash(token), new PreviewGrant(Id, port, now, now + expiresIn));
-
-        // The sandbox records the link before the link exists, so a failure in between leaves a record to revoke, never
-        // a working link the sandbox does not know about.
-        state.State.Previews.Add(record);
-        await state.WriteStateAsync();
-        await PreviewGrain(record.TokenHash).GrantAsync(record.Grant);
-        return new IssuedPreview(token, record);
+        return await _previews.CreateAsync(Id, port, expiresIn);
     }
 
     public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync()
     {
         _ = Info;
-        return Task.FromResult<IReadOnlyList<PreviewRecord>>([.. state.State.Previews]);
+        return Task.FromResult(_previews.List());
     }
 
-    public async Task<bool> RevokePreviewAsync(string tokenHashOrId)
+    public Task<bool> RevokePreviewAsync(string tokenHashOrId)
     {
         _ = Info;
-        var record = state.State.Previews.Find(p => p.TokenHash == tokenHashOrId || p.Id == tokenHashOrId);
-        if (record is null)
-        {
-            return false;
-        }
-
-        await PreviewGrain(record.TokenHash).RevokeAsync();
-        state.State.Previews.Remove(record);
-        await state.WriteStateAsync();
-        return true;
+        return _previews.RevokeAsync(tokenHashOrId);
     }
 
     public async Task RecordActivityAsync(DateTimeOffset at)
@@ -582,8 +533,6 @@ internal sealed partial class SandboxGrain(
 
     private IRunnerGrain Runner(string? runnerId) => GrainFactory.GetGrain<IRunnerGrain>(
         runnerId ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} has no runner"));
-
-    private IPreviewGrain PreviewGrain(string tokenHash) => GrainFactory.GetGrain<IPreviewGrain>(tokenHash);
 
     private ISandboxRegistryGrain Registry => GrainFactory.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
 

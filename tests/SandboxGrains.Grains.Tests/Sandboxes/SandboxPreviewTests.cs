@@ -56,7 +56,7 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
     public async Task CreatePreviewAsync_AtTheLimit_IsRefused()
     {
         var (grain, _) = await fixture.CreateStartedAsync();
-        for (var i = 0; i < SandboxGrain.MaxPreviews; i++)
+        for (var i = 0; i < SandboxPreviews.MaxPreviews; i++)
         {
             await grain.CreatePreviewAsync(8080, null);
         }
@@ -64,7 +64,7 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
         var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreatePreviewAsync(8080, null));
 
         Assert.Equal(SandboxErrorCodes.PreviewLimitReached, error.Code);
-        Assert.Equal(SandboxGrain.MaxPreviews, (await grain.ListPreviewsAsync()).Count);
+        Assert.Equal(SandboxPreviews.MaxPreviews, (await grain.ListPreviewsAsync()).Count);
     }
 
     [Fact]
@@ -72,12 +72,12 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
     {
         var (grain, _) = await fixture.CreateStartedAsync();
         var expired = new List<IssuedPreview>();
-        for (var i = 0; i < SandboxGrain.MaxPreviews; i++)
+        for (var i = 0; i < SandboxPreviews.MaxPreviews; i++)
         {
             expired.Add(await grain.CreatePreviewAsync(8080, TimeSpan.FromMinutes(1)));
         }
 
-        fixture.Time.Advance(TimeSpan.FromMinutes(1) + SandboxGrain.ExpiredPreviewRetention + TimeSpan.FromSeconds(1));
+        fixture.Time.Advance(TimeSpan.FromMinutes(1) + SandboxPreviews.ExpiredRetention + TimeSpan.FromSeconds(1));
         var fresh = await grain.CreatePreviewAsync(8080, null);
 
         Assert.Equal([fresh.Record], await grain.ListPreviewsAsync());
