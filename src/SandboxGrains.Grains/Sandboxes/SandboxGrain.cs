@@ -23,26 +23,14 @@ internal sealed partial class SandboxGrain(
     /// <summary>Activity is kept in memory on every report but written at most this often.</summary>
     internal static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often a started sandbox checks that its container runs and its daemon answers.</summary>
-    internal static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(3);
-
-    /// <summary>Checks in a row a running container's daemon may stay silent before the sandbox is put in error.</summary>
-    internal const int SilentChecksBeforeError = 3;
-
     private readonly SandboxPreviews _previews = new(state, grains, time, daemonOptions.Value.Port);
 
-    private IGrainTimer? _healthCheck;
+    private readonly SandboxHealth _health = new();
 
     // The daemon address lives beside the info, so a changed address alone must still be written.
     private string? _writtenAddress;
 
     private DateTimeOffset? _writtenActivity;
-
-    // The last health check found the runner's silo alive but its Docker engine silent.
-    private bool _engineUnavailable;
-
-    // Health checks in a row that found the container running and its daemon silent.
-    private int _silentChecks;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -74,7 +62,7 @@ internal sealed partial class SandboxGrain(
     {
         RunnerStatus = info.RunnerId is not { } runnerId ? null
             : !runners.HasLiveSilo(runnerId) ? RunnerStatus.Unreachable
-            : _engineUnavailable ? RunnerStatus.Unhealthy
+            : _health.EngineUnavailable ? RunnerStatus.Unhealthy
             : RunnerStatus.Healthy,
     };
 
@@ -199,7 +187,7 @@ internal sealed partial class SandboxGrain(
         }
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.ContainerNotFound)
         {
-            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = ContainerGone });
+            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = SandboxHealth.ContainerGone });
             throw;
         }
         catch (SandboxException)
@@ -377,60 +365,25 @@ internal sealed partial class SandboxGrain(
     /// <summary>Looks at the container and its daemon, restarts a dead daemon where it can, and records what it found.</summary>
     private async Task<SandboxInfo> FollowContainerAsync(SandboxInfo info)
     {
-        SandboxContainer seen;
-        try
+        switch (await _health.LookAsync(info, containerId => Runner(info.RunnerId).EnsureDaemonAsync(containerId, Launch(info))))
         {
-            seen = info.ContainerId is null
-                ? new SandboxContainer("", false, false, ContainerGone, null, null)
-                : await Runner(info.RunnerId).EnsureDaemonAsync(info.ContainerId, Launch(info));
-        }
-        catch (SandboxException e) when (e.Code == SandboxErrorCodes.ContainerNotFound)
-        {
-            seen = new SandboxContainer(info.ContainerId!, false, false, ContainerGone, null, null);
-        }
-        catch (SandboxException e) when (e.Code is SandboxErrorCodes.RunnerUnreachable or SandboxErrorCodes.DockerUnavailable)
-        {
-            // Not knowing is not the same as gone: keep the last known state until the runner answers again.
-            _engineUnavailable = e.Code == SandboxErrorCodes.DockerUnavailable;
-            return info;
-        }
+            case HealthVerdict.Serving serving:
+                return await OnServingAsync(serving.Container);
+            case HealthVerdict.Changed changed:
+                if (!changed.ContainerRuns)
+                {
+                    state.State.DaemonAddress = null;
+                }
 
-        _engineUnavailable = false;
-
-        if (!seen.Exists)
-        {
-            state.State.DaemonAddress = null;
-            return await UpdateAsync(info with { State = SandboxState.Error, ErrorReason = ContainerGone });
+                return await UpdateAsync(changed.Info);
+            default:
+                return info;
         }
-
-        if (!seen.Running)
-        {
-            state.State.DaemonAddress = null;
-            var oom = seen.ExitReason?.Contains("out of memory", StringComparison.Ordinal) == true;
-            return await UpdateAsync(oom
-                ? info with { State = SandboxState.Error, ErrorReason = $"the container was {seen.ExitReason}" }
-                : info with { State = SandboxState.Stopped, ErrorReason = null });
-        }
-
-        if (seen.IsServing)
-        {
-            return await OnServingAsync(seen);
-        }
-
-        // A daemon that misses one probe on a host under load (hundreds of sandboxes starting at once) is busy, not
-        // broken; calling the sandbox broken would refuse its previews and toolbox on every silo. Only a daemon silent
-        // for several checks in a row, with its container running, puts the sandbox in error.
-        if (info.State == SandboxState.Started && ++_silentChecks < SilentChecksBeforeError)
-        {
-            return info;
-        }
-
-        return await UpdateAsync(info with { State = SandboxState.Error, ErrorReason = "the container runs but its daemon does not answer" });
     }
 
     private async Task<SandboxInfo> OnServingAsync(SandboxContainer container)
     {
-        _silentChecks = 0;
+        _health.DaemonAnswered();
         state.State.DaemonAddress = container.DaemonAddress;
         var info = await UpdateAsync(Info with
         {
@@ -472,19 +425,7 @@ internal sealed partial class SandboxGrain(
     }
 
     /// <summary>Runs the health check while the sandbox is started, and only then.</summary>
-    private void FollowHealth()
-    {
-        var wanted = state.State.Info?.State == SandboxState.Started;
-        if (wanted && _healthCheck is null)
-        {
-            _healthCheck = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod) { KeepAlive = true });
-        }
-        else if (!wanted && _healthCheck is not null)
-        {
-            _healthCheck.Dispose();
-            _healthCheck = null;
-        }
-    }
+    private void FollowHealth() => _health.Follow(this, state.State.Info?.State == SandboxState.Started, CheckHealthAsync);
 
     private async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
@@ -540,8 +481,6 @@ internal sealed partial class SandboxGrain(
         ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} cannot {action} while {Name(info.State)}: it has no container yet");
 
     private SandboxException NotFound() => new(SandboxErrorCodes.NotFound, $"sandbox {Id} not found");
-
-    private const string ContainerGone = "the container was removed outside SandboxGrains";
 
     private static string Name(SandboxState state) => state.ToString().ToLowerInvariant();
 

@@ -1,3 +1,4 @@
+using SandboxGrains.Grains.Sandboxes;
 using SandboxGrains.Sandboxes;
 using Xunit;
 
@@ -95,7 +96,7 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
         await grain.StopAsync();
         var checks = fixture.Containers.ChecksOf(info.ContainerId!);
 
-        fixture.Time.Advance(SandboxGrains.Grains.Sandboxes.SandboxGrain.HealthCheckPeriod * 3);
+        fixture.Time.Advance(SandboxHealth.CheckPeriod * 3);
         await grain.RevokePreviewAsync("no-such-link");
 
         Assert.Equal(checks, fixture.Containers.ChecksOf(info.ContainerId!));

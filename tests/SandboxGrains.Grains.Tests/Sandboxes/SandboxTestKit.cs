@@ -70,7 +70,7 @@ internal static class SandboxTestKit
                     return true;
                 }
 
-                fixture.Time.Advance(SandboxGrain.HealthCheckPeriod);
+                fixture.Time.Advance(SandboxHealth.CheckPeriod);
                 return false;
             },
             $"a health check of {containerId}");
