@@ -9,9 +9,12 @@ namespace SandboxGrains.Grains.Sandboxes;
 
 /// <summary>
 /// One sandbox's whole life. Calls are not reentrant, so create, stop, start, delete, Docker events and health checks
-/// happen one at a time; container work is delegated to the runner grain on the silo that owns the Docker engine.
+/// happen one at a time; container work is delegated to the runner grain on the silo that owns the Docker engine. The
+/// grain orchestrates: <see cref="SandboxInfoFactory"/> makes a sandbox's first view, <see cref="SandboxHealth"/> follows
+/// a started container, <see cref="SandboxPreviews"/> keeps its links, <see cref="SandboxRecordWriter"/> writes what
+/// changed, and <see cref="AdoptionTarget"/> finds a container to adopt.
 /// </summary>
-internal sealed partial class SandboxGrain(
+internal sealed class SandboxGrain(
     [PersistentState("sandbox", StorageNames.Sandboxes)] IPersistentState<SandboxRecord> state,
     TimeProvider time,
     IGrainFactory grains,
@@ -20,17 +23,11 @@ internal sealed partial class SandboxGrain(
     IOptions<DaemonInjectionOptions> daemonOptions,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
 {
-    /// <summary>Activity is kept in memory on every report but written at most this often.</summary>
-    internal static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromMinutes(1);
-
     private readonly SandboxPreviews _previews = new(state, grains, time, daemonOptions.Value.Port);
 
     private readonly SandboxHealth _health = new();
 
-    // The daemon address lives beside the info, so a changed address alone must still be written.
-    private string? _writtenAddress;
-
-    private DateTimeOffset? _writtenActivity;
+    private readonly SandboxRecordWriter _writer = new(state, time);
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -38,8 +35,7 @@ internal sealed partial class SandboxGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _writtenAddress = state.State.DaemonAddress;
-        _writtenActivity = state.State.Info?.LastActivityAt;
+        _writer.Loaded();
         FollowHealth();
         return Task.CompletedTask;
     }
@@ -68,16 +64,13 @@ internal sealed partial class SandboxGrain(
 
     private async Task<SandboxInfo> CreateCoreAsync(SandboxSpec spec, bool wait)
     {
-        if (state.State.Info is { } existing)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} already exists (state {Name(existing.State)})");
-        }
+        RequireNoSandbox();
 
-        var runnerId = await RunnerSelector.ReserveAsync(GrainFactory, Id, spec.Resources);
+        var runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources);
         var now = time.GetUtcNow();
         state.State = new SandboxRecord
         {
-            DaemonToken = RandomNumberGenerator.GetHexString(64, lowercase: true),
+            DaemonToken = NewDaemonToken(),
             PendingSpec = wait ? null : spec,
             Info = SandboxInfoFactory.FromSpec(Id, runnerId, spec, now),
         };
@@ -134,24 +127,10 @@ internal sealed partial class SandboxGrain(
 
     private async Task<SandboxInfo> AdoptCoreAsync(string container, InjectionMode injection)
     {
-        if (state.State.Info is { } existing)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} already exists (state {Name(existing.State)})");
-        }
+        RequireNoSandbox();
 
-        var (runnerId, found) = await FindContainerAsync(container);
-        if (SandboxLabels.IsManaged(found.Labels) || found.Adoption is not null)
-        {
-            var owner = found.Adoption?.SandboxId ?? SandboxLabels.SandboxIdOf(found.Labels) ?? "?";
-            throw new SandboxException(SandboxErrorCodes.AlreadyManaged, $"container {found.Name} already is sandbox {owner}");
-        }
-
-        if (!found.Container.Running)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidState, $"container {found.Name} is not running: only a running container can be adopted");
-        }
-
-        var token = RandomNumberGenerator.GetHexString(64, lowercase: true);
+        var (runnerId, found) = await AdoptionTarget.FindAsync(grains, container);
+        var token = NewDaemonToken();
         var workDir = found.WorkingDir ?? "/";
         var launched = await Runner(runnerId).AdoptContainerAsync(found.Container.ContainerId, Id, new DaemonLaunch(injection, workDir, token));
         await Runner(runnerId).RecordAsync(Id, new RunnerResources(0, 0, 1));
@@ -166,10 +145,9 @@ internal sealed partial class SandboxGrain(
         await state.WriteStateAsync();
         await Registry.AddAsync(Id);
         FollowHealth();
-        LogAdopted(logger, Id, found.Name, runnerId);
+        logger.Adopted(Id, found.Name, runnerId);
         return Info;
     }
-
 
     private async Task<SandboxInfo> StopCoreAsync()
     {
@@ -250,7 +228,7 @@ internal sealed partial class SandboxGrain(
 
         await _previews.RevokeAllAsync();
         await ForgetAsync();
-        LogDeleted(logger, Id);
+        logger.Deleted(Id);
     }
 
     public async Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn)
@@ -275,20 +253,7 @@ internal sealed partial class SandboxGrain(
         return _previews.RevokeAsync(tokenHashOrId);
     }
 
-    public async Task RecordActivityAsync(DateTimeOffset at)
-    {
-        if (state.State.Info is not { } info || info.LastActivityAt >= at)
-        {
-            return;
-        }
-
-        state.State.Info = info with { LastActivityAt = at };
-        if (_writtenActivity is null || at - _writtenActivity >= ActivityWritePeriod)
-        {
-            await state.WriteStateAsync();
-            _writtenActivity = at;
-        }
-    }
+    public Task RecordActivityAsync(DateTimeOffset at) => _writer.RecordActivityAsync(at);
 
     public Task<DaemonEndpoint> GetDaemonEndpointAsync()
     {
@@ -305,7 +270,7 @@ internal sealed partial class SandboxGrain(
             return;
         }
 
-        LogContainerEvent(logger, Id, action);
+        logger.ContainerEvent(Id, action);
         await FollowContainerAsync(info);
     }
 
@@ -332,7 +297,7 @@ internal sealed partial class SandboxGrain(
         state.State = new SandboxRecord { Info = rebuilt, DaemonToken = found.DaemonToken };
         await Runner(runnerId).RecordAsync(Id, new RunnerResources(rebuilt.Cpu, rebuilt.MemoryMb, 1));
         await Registry.AddAsync(Id);
-        LogRebuilt(logger, Id, runnerId);
+        logger.Rebuilt(Id, runnerId);
         if (found.DaemonToken is null)
         {
             return await UpdateAsync(rebuilt with { State = SandboxState.Error, ErrorReason = "the daemon secret could not be read back from the container" });
@@ -352,13 +317,13 @@ internal sealed partial class SandboxGrain(
         }
         catch (SandboxException e)
         {
-            LogCreateFailed(logger, Id, e.Message);
+            logger.CreateFailed(Id, e.Message);
             throw;
         }
 
         state.State.PendingSpec = null;
         var result = await OnServingAsync(created);
-        LogStarted(logger, Id, Info.RunnerId ?? "?", created.DaemonAddress ?? "?");
+        logger.Started(Id, Info.RunnerId ?? "?", created.DaemonAddress ?? "?");
         return result;
     }
 
@@ -396,23 +361,15 @@ internal sealed partial class SandboxGrain(
         return info;
     }
 
-    /// <summary>
-    /// Persists a new view of the sandbox, unless nothing changed (the health check confirms the same state every few
-    /// seconds; that must not become a storage write each time).
-    /// </summary>
+    /// <summary>Records a new view of the sandbox (unless nothing changed) and tells whoever follows it.</summary>
     private async Task<SandboxInfo> UpdateAsync(SandboxInfo info)
     {
-        var before = state.State.Info;
-        if (before is not null && info with { UpdatedAt = before.UpdatedAt } == before && state.State.DaemonAddress == _writtenAddress)
+        var (current, written, routeChanged) = await _writer.WriteAsync(info);
+        if (!written)
         {
-            return before;
+            return current;
         }
 
-        var routeChanged = before is null || before.State != info.State || state.State.DaemonAddress != _writtenAddress;
-        state.State.Info = info with { UpdatedAt = time.GetUtcNow() };
-        await state.WriteStateAsync();
-        _writtenAddress = state.State.DaemonAddress;
-        _writtenActivity = info.LastActivityAt;
         FollowHealth();
         if (routeChanged)
         {
@@ -421,7 +378,7 @@ internal sealed partial class SandboxGrain(
             await routes.SandboxChangedAsync(Id);
         }
 
-        return state.State.Info;
+        return current;
     }
 
     /// <summary>Runs the health check while the sandbox is started, and only then.</summary>
@@ -449,56 +406,28 @@ internal sealed partial class SandboxGrain(
         await routes.SandboxChangedAsync(Id);
     }
 
-    private async Task<(string RunnerId, RecoveredContainer Found)> FindContainerAsync(string container)
-    {
-        var runners = await GrainFactory.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync();
-        var reasons = new List<string>();
-        foreach (var runnerId in runners)
-        {
-            try
-            {
-                return (runnerId, await Runner(runnerId).ReadContainerAsync(container));
-            }
-            catch (SandboxException e)
-            {
-                reasons.Add(e.Message);
-            }
-        }
-
-        throw new SandboxException(
-            SandboxErrorCodes.ContainerNotFound,
-            reasons.Count == 0 ? $"container {container} not found: no runner has joined the cluster" : $"container {container} not found ({string.Join("; ", reasons)})");
-    }
-
     private DaemonLaunch Launch(SandboxInfo info) => new(info.Injection, info.WorkDir ?? "/", state.State.DaemonToken ?? "");
 
-    private IRunnerGrain Runner(string? runnerId) => GrainFactory.GetGrain<IRunnerGrain>(
+    private IRunnerGrain Runner(string? runnerId) => grains.GetGrain<IRunnerGrain>(
         runnerId ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} has no runner"));
 
-    private ISandboxRegistryGrain Registry => GrainFactory.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
+    private ISandboxRegistryGrain Registry => grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
+
+    private void RequireNoSandbox()
+    {
+        if (state.State.Info is { } existing)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} already exists (state {Name(existing.State)})");
+        }
+    }
 
     private string RequireContainer(SandboxInfo info, string action) => info.ContainerId
         ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} cannot {action} while {Name(info.State)}: it has no container yet");
 
     private SandboxException NotFound() => new(SandboxErrorCodes.NotFound, $"sandbox {Id} not found");
 
+    /// <summary>A fresh per-sandbox daemon secret: 256 random bits.</summary>
+    private static string NewDaemonToken() => RandomNumberGenerator.GetHexString(64, lowercase: true);
+
     private static string Name(SandboxState state) => state.ToString().ToLowerInvariant();
-
-    [LoggerMessage(1, LogLevel.Information, "Sandbox {SandboxId} started on runner {RunnerId}, daemon at {Address}")]
-    private static partial void LogStarted(ILogger logger, string sandboxId, string runnerId, string address);
-
-    [LoggerMessage(2, LogLevel.Warning, "Sandbox {SandboxId} could not be created: {Reason}")]
-    private static partial void LogCreateFailed(ILogger logger, string sandboxId, string reason);
-
-    [LoggerMessage(3, LogLevel.Information, "Sandbox {SandboxId} deleted")]
-    private static partial void LogDeleted(ILogger logger, string sandboxId);
-
-    [LoggerMessage(4, LogLevel.Information, "Sandbox {SandboxId}: container event {Action}")]
-    private static partial void LogContainerEvent(ILogger logger, string sandboxId, string action);
-
-    [LoggerMessage(5, LogLevel.Information, "Sandbox {SandboxId} rebuilt from its container (labels or adoption marker) on runner {RunnerId}")]
-    private static partial void LogRebuilt(ILogger logger, string sandboxId, string runnerId);
-
-    [LoggerMessage(6, LogLevel.Information, "Sandbox {SandboxId} adopted container {Container} on runner {RunnerId}")]
-    private static partial void LogAdopted(ILogger logger, string sandboxId, string container, string runnerId);
 }

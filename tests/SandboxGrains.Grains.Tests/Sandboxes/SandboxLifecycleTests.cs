@@ -152,4 +152,22 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         Assert.False(await fixture.IsListedAsync(info.Id));
         Assert.Equal(reservations - 1, await fixture.ReservationsAsync());
     }
+
+    [Fact]
+    public async Task RecordActivityAsync_ReportsWithinAMinute_AreShownAtOnceButWrittenOncePerMinute()
+    {
+        var (grain, _) = await fixture.CreateStartedAsync();
+        await grain.StopAsync(); // a stopped sandbox has no health timer holding it active, so it can be collected below
+        var first = fixture.Time.GetUtcNow();
+        var second = first + TimeSpan.FromSeconds(10);
+
+        await grain.RecordActivityAsync(first);
+        await Poll.UntilAsync(async () => (await grain.GetAsync()).LastActivityAt == first, "the first report shown");
+        await grain.RecordActivityAsync(second);
+        await Poll.UntilAsync(async () => (await grain.GetAsync()).LastActivityAt == second, "the second report shown");
+
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero, SandboxTestKit.Cancel);
+
+        Assert.Equal(first, (await grain.GetAsync()).LastActivityAt);
+    }
 }
