@@ -139,16 +139,6 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         return Task.CompletedTask;
     }
 
-    public Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            return Task.FromResult(_containers.TryGetValue(containerId, out var container)
-                ? Seen(container)
-                : new SandboxContainer(containerId, false, false, "the container no longer exists", null, null));
-        }
-    }
-
     public Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -49,10 +49,6 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("RemoveSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:01:30")]
     Task RemoveSandboxContainerAsync(string containerId);
 
-    /// <summary>Where a container stands, and whether its daemon answers.</summary>
-    [Alias("InspectSandboxContainer"), AlwaysInterleave]
-    Task<SandboxContainer> InspectSandboxContainerAsync(string containerId, string? daemonToken);
-
     /// <summary>Restarts the daemon of a running container when it does not answer (copy and none modes).</summary>
     [Alias("EnsureDaemon"), AlwaysInterleave, ResponseTimeout("00:01:30")]
     Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon);

@@ -131,7 +131,8 @@ internal sealed partial class SandboxContainers(
         }
     }
 
-    public async Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken)
+    /// <summary>Where the container stands; when a secret is given and it runs, whether its daemon answers.</summary>
+    private async Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken)
     {
         var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
         if (details is null)

@@ -102,9 +102,6 @@ internal sealed class RunnerGrain(
     public Task RemoveSandboxContainerAsync(string containerId) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.RemoveAsync(containerId, ct); return true; });
 
-    public Task<SandboxContainer> InspectSandboxContainerAsync(string containerId, string? daemonToken) =>
-        OnEngineAsync((containers, _, ct) => containers.InspectAsync(containerId, daemonToken, ct));
-
     public Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon) =>
         OnEngineAsync((containers, _, ct) => containers.EnsureDaemonAsync(containerId, daemon, ct));
 
