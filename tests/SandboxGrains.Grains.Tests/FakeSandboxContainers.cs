@@ -16,16 +16,29 @@ public sealed class FakeSandboxContainers : ISandboxContainers
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FakeContainer> _containers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Func<Task>> _beforeCreate = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<CancellationToken, Task>> _beforeCreate = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<CancellationToken, Task>> _beforeStop = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _checks = new(StringComparer.Ordinal);
     private int _created;
 
-    /// <summary>Runs <paramref name="before"/> when the runner is asked to create <paramref name="sandboxId"/>'s container: throw to fail the create, await to hold it.</summary>
-    public void BeforeCreate(string sandboxId, Func<Task> before)
+    /// <summary>
+    /// Runs <paramref name="before"/>, with the runner's cancellation token, when the runner is asked to create
+    /// <paramref name="sandboxId"/>'s container: throw to fail the create, await to hold it.
+    /// </summary>
+    public void BeforeCreate(string sandboxId, Func<CancellationToken, Task> before)
     {
         lock (_lock)
         {
             _beforeCreate[sandboxId] = before;
+        }
+    }
+
+    /// <summary>Runs <paramref name="before"/>, with the runner's cancellation token, when the runner is asked to stop a container.</summary>
+    public void BeforeStop(string containerId, Func<CancellationToken, Task> before)
+    {
+        lock (_lock)
+        {
+            _beforeStop[containerId] = before;
         }
     }
 
@@ -86,16 +99,7 @@ public sealed class FakeSandboxContainers : ISandboxContainers
 
     public async Task<SandboxContainer> CreateAsync(string runnerId, SandboxContainerRequest request, CancellationToken cancellationToken)
     {
-        Func<Task>? before;
-        lock (_lock)
-        {
-            _beforeCreate.Remove(request.SandboxId, out before);
-        }
-
-        if (before is not null)
-        {
-            await before();
-        }
+        await BeforeAsync(_beforeCreate, request.SandboxId, cancellationToken);
 
         var spec = request.Spec;
         var labels = SandboxLabels.For(request, spec.WorkDir ?? "/").Write(request.SandboxId, runnerId);
@@ -125,13 +129,16 @@ public sealed class FakeSandboxContainers : ISandboxContainers
             return Seen(container);
         }));
 
-    public Task StopAsync(string containerId, CancellationToken cancellationToken) =>
-        Task.FromResult(WithContainer(containerId, container =>
+    public async Task StopAsync(string containerId, CancellationToken cancellationToken)
+    {
+        await BeforeAsync(_beforeStop, containerId, cancellationToken);
+        WithContainer(containerId, container =>
         {
             container.Running = false;
             container.ExitReason = "exited with exit code 143";
             return true;
-        }));
+        });
+    }
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
@@ -193,6 +200,20 @@ public sealed class FakeSandboxContainers : ISandboxContainers
                 .Where(c => c.SandboxId is not null)
                 .Select(c => new ManagedContainer(c.SandboxId!, c.Container.Id, c.Container.Running ? "running" : "exited"))];
             return Task.FromResult(found);
+        }
+    }
+
+    private async Task BeforeAsync(Dictionary<string, Func<CancellationToken, Task>> hooks, string key, CancellationToken cancellationToken)
+    {
+        Func<CancellationToken, Task>? before;
+        lock (_lock)
+        {
+            hooks.Remove(key, out before);
+        }
+
+        if (before is not null)
+        {
+            await before(cancellationToken);
         }
     }
 

@@ -7,9 +7,9 @@ internal sealed record AdoptionTarget(string RunnerId, RecoveredContainer Contai
     /// Asks every runner for <paramref name="container"/> (an id or a name: the caller does not know the host) and refuses
     /// one that already is a sandbox (labelled at create, or marked by an earlier adoption) or does not run.
     /// </summary>
-    public static async Task<AdoptionTarget> FindAsync(IGrainFactory grains, string container)
+    public static async Task<AdoptionTarget> FindAsync(IGrainFactory grains, string container, CancellationToken cancellationToken)
     {
-        var (runnerId, found) = await SearchAsync(grains, container);
+        var (runnerId, found) = await SearchAsync(grains, container, cancellationToken);
         if (SandboxLabels.IsManaged(found.Labels) || found.Adoption is not null)
         {
             var owner = found.Adoption?.SandboxId ?? SandboxLabels.SandboxIdOf(found.Labels) ?? "?";
@@ -24,7 +24,8 @@ internal sealed record AdoptionTarget(string RunnerId, RecoveredContainer Contai
         return new AdoptionTarget(runnerId, found);
     }
 
-    private static async Task<(string RunnerId, RecoveredContainer Found)> SearchAsync(IGrainFactory grains, string container)
+    private static async Task<(string RunnerId, RecoveredContainer Found)> SearchAsync(
+        IGrainFactory grains, string container, CancellationToken cancellationToken)
     {
         var runners = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync();
         var reasons = new List<string>();
@@ -32,7 +33,7 @@ internal sealed record AdoptionTarget(string RunnerId, RecoveredContainer Contai
         {
             try
             {
-                return (runnerId, await grains.GetGrain<IRunnerGrain>(runnerId).ReadContainerAsync(container));
+                return (runnerId, await grains.GetGrain<IRunnerGrain>(runnerId).ReadContainerAsync(container, cancellationToken));
             }
             catch (SandboxException e)
             {

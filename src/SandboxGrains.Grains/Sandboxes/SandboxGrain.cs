@@ -40,15 +40,20 @@ internal sealed class SandboxGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait) => Shown(await CreateCoreAsync(spec, wait));
+    // A create or start runs to the end once begun, whatever its caller does: cut short, a create would leave a record
+    // and a reservation for a container that is gone (or, cut inside Docker's own create, one it cannot see), and a start
+    // a sandbox in error whose container runs. A caller that gave up reads the outcome with a get.
+    public async Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait, CancellationToken cancellationToken) =>
+        Shown(await CreateCoreAsync(spec, wait));
 
-    public Task<SandboxInfo> GetAsync() => Task.FromResult(Shown(Info));
+    public Task<SandboxInfo> GetAsync(CancellationToken cancellationToken) => Task.FromResult(Shown(Info));
 
-    public async Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection) => Shown(await AdoptCoreAsync(container, injection));
+    public async Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection, CancellationToken cancellationToken) =>
+        Shown(await AdoptCoreAsync(container, injection, cancellationToken));
 
-    public async Task<SandboxInfo> StopAsync() => Shown(await StopCoreAsync());
+    public async Task<SandboxInfo> StopAsync(CancellationToken cancellationToken) => Shown(await StopCoreAsync(cancellationToken));
 
-    public async Task<SandboxInfo> StartAsync() => Shown(await StartCoreAsync());
+    public async Task<SandboxInfo> StartAsync(CancellationToken cancellationToken) => Shown(await StartCoreAsync());
 
     /// <summary>
     /// The sandbox as callers see it: with its runner's status as this silo sees it now, so a sandbox whose runner's silo
@@ -125,15 +130,18 @@ internal sealed class SandboxGrain(
         }
     }
 
-    private async Task<SandboxInfo> AdoptCoreAsync(string container, InjectionMode injection)
+    private async Task<SandboxInfo> AdoptCoreAsync(string container, InjectionMode injection, CancellationToken cancellationToken)
     {
         RequireNoSandbox();
 
-        var (runnerId, found) = await AdoptionTarget.FindAsync(grains, container);
+        // The search may be cut short; the injection may not, since a half-adopted container would carry a marker with no
+        // sandbox behind it.
+        var (runnerId, found) = await AdoptionTarget.FindAsync(grains, container, cancellationToken);
         var token = NewDaemonToken();
         var workDir = found.WorkingDir ?? "/";
-        var launched = await Runner(runnerId).AdoptContainerAsync(found.Container.ContainerId, Id, new DaemonLaunch(injection, workDir, token));
-        await Runner(runnerId).RecordAsync(Id, new RunnerResources(0, 0, 1));
+        var launched = await Runner(runnerId).AdoptContainerAsync(
+            found.Container.ContainerId, Id, new DaemonLaunch(injection, workDir, token), CancellationToken.None);
+        await Runner(runnerId).RecordAsync(Id, new RunnerResources(0, 0, 1), CancellationToken.None);
 
         var now = time.GetUtcNow();
         state.State = new SandboxRecord
@@ -142,14 +150,14 @@ internal sealed class SandboxGrain(
             DaemonAddress = launched.DaemonAddress,
             Info = SandboxInfoFactory.FromAdoption(Id, runnerId, found, launched, injection, workDir, now),
         };
-        await state.WriteStateAsync();
-        await Registry.AddAsync(Id);
+        await state.WriteStateAsync(CancellationToken.None);
+        await Registry.AddAsync(Id, CancellationToken.None);
         FollowHealth();
         logger.Adopted(Id, found.Name, runnerId);
         return Info;
     }
 
-    private async Task<SandboxInfo> StopCoreAsync()
+    private async Task<SandboxInfo> StopCoreAsync(CancellationToken cancellationToken)
     {
         var info = Info;
         if (info.State == SandboxState.Stopped)
@@ -161,15 +169,16 @@ internal sealed class SandboxGrain(
         await UpdateAsync(info with { State = SandboxState.Stopping });
         try
         {
-            await Runner(info.RunnerId).StopSandboxContainerAsync(containerId);
+            await Runner(info.RunnerId).StopSandboxContainerAsync(containerId, cancellationToken);
         }
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.ContainerNotFound)
         {
             await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = SandboxHealth.ContainerGone });
             throw;
         }
-        catch (SandboxException)
+        catch (Exception e) when (e is SandboxException or OperationCanceledException)
         {
+            // Back to what it was; if the container did stop, its event or the next health check says so.
             await UpdateAsync(info);
             throw;
         }
@@ -200,7 +209,7 @@ internal sealed class SandboxGrain(
         }
     }
 
-    public async Task DeleteAsync(bool removeAdoptedContainer)
+    public async Task DeleteAsync(bool removeAdoptedContainer, CancellationToken cancellationToken)
     {
         var info = Info;
         await UpdateAsync(info with { State = SandboxState.Destroying });
@@ -211,17 +220,18 @@ internal sealed class SandboxGrain(
                 var runner = Runner(info.RunnerId);
                 if (info.Adopted && !removeAdoptedContainer)
                 {
-                    await runner.ReleaseAdoptedContainerAsync(containerId, Launch(info));
+                    await runner.ReleaseAdoptedContainerAsync(containerId, Launch(info), cancellationToken);
                 }
                 else
                 {
-                    await runner.RemoveSandboxContainerAsync(containerId);
+                    await runner.RemoveSandboxContainerAsync(containerId, cancellationToken);
                 }
             }
         }
-        catch (SandboxException)
+        catch (Exception e) when (e is SandboxException or OperationCanceledException)
         {
-            // The runner could not be reached: keep the sandbox so nothing is orphaned; the caller may retry.
+            // The runner could not be reached, or the caller gave up: keep the sandbox so nothing is orphaned; the caller
+            // may retry.
             await UpdateAsync(info);
             throw;
         }
@@ -231,7 +241,7 @@ internal sealed class SandboxGrain(
         logger.Deleted(Id);
     }
 
-    public async Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn)
+    public async Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn, CancellationToken cancellationToken)
     {
         if (Info.State == SandboxState.Destroying)
         {
@@ -241,13 +251,13 @@ internal sealed class SandboxGrain(
         return await _previews.CreateAsync(Id, port, expiresIn);
     }
 
-    public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync()
+    public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync(CancellationToken cancellationToken)
     {
         _ = Info;
         return Task.FromResult(_previews.List());
     }
 
-    public Task<bool> RevokePreviewAsync(string tokenHashOrId)
+    public Task<bool> RevokePreviewAsync(string tokenHashOrId, CancellationToken cancellationToken)
     {
         _ = Info;
         return _previews.RevokeAsync(tokenHashOrId);

@@ -1,6 +1,7 @@
 using SandboxGrains.Grains.Sandboxes;
 using SandboxGrains.Sandboxes;
 using Xunit;
+using static SandboxGrains.Grains.Tests.Sandboxes.SandboxTestKit;
 
 namespace SandboxGrains.Grains.Tests.Sandboxes;
 
@@ -19,12 +20,12 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
         fixture.Containers.Change(containerId, c => c.DaemonAnswers = false);
 
         await fixture.CheckHealthOnceAsync(grain, containerId);
-        Assert.Equal(SandboxState.Started, (await grain.GetAsync()).State);
+        Assert.Equal(SandboxState.Started, (await grain.GetAsync(Cancel)).State);
         await fixture.CheckHealthOnceAsync(grain, containerId);
-        Assert.Equal(SandboxState.Started, (await grain.GetAsync()).State);
+        Assert.Equal(SandboxState.Started, (await grain.GetAsync(Cancel)).State);
         await fixture.CheckHealthOnceAsync(grain, containerId);
 
-        var failed = await grain.GetAsync();
+        var failed = await grain.GetAsync(Cancel);
         Assert.Equal(SandboxState.Error, failed.State);
         Assert.Equal("the container runs but its daemon does not answer", failed.ErrorReason);
     }
@@ -44,7 +45,7 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
         await fixture.CheckHealthOnceAsync(grain, containerId);
         await fixture.CheckHealthOnceAsync(grain, containerId);
 
-        Assert.Equal(SandboxState.Started, (await grain.GetAsync()).State);
+        Assert.Equal(SandboxState.Started, (await grain.GetAsync(Cancel)).State);
     }
 
     [Fact]
@@ -55,7 +56,7 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
 
         await fixture.CheckHealthOnceAsync(grain, info.ContainerId!);
 
-        var stopped = await grain.GetAsync();
+        var stopped = await grain.GetAsync(Cancel);
         Assert.Equal(SandboxState.Stopped, stopped.State);
         Assert.Null(stopped.ErrorReason);
         Assert.Null((await grain.GetDaemonEndpointAsync()).Address);
@@ -69,7 +70,7 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
 
         await fixture.CheckHealthOnceAsync(grain, info.ContainerId!);
 
-        var gone = await grain.GetAsync();
+        var gone = await grain.GetAsync(Cancel);
         Assert.Equal(SandboxState.Error, gone.State);
         Assert.Equal("the container was removed outside SandboxGrains", gone.ErrorReason);
         Assert.Null((await grain.GetDaemonEndpointAsync()).Address);
@@ -84,7 +85,7 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
 
         await fixture.CheckHealthOnceAsync(grain, info.ContainerId!);
 
-        var killed = await grain.GetAsync();
+        var killed = await grain.GetAsync(Cancel);
         Assert.Equal(SandboxState.Error, killed.State);
         Assert.Equal("the container was killed for running out of memory (exit code 137)", killed.ErrorReason);
     }
@@ -93,11 +94,11 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
     public async Task HealthCheck_AfterStop_NoLongerRuns()
     {
         var (grain, info) = await fixture.CreateStartedAsync();
-        await grain.StopAsync();
+        await grain.StopAsync(Cancel);
         var checks = fixture.Containers.ChecksOf(info.ContainerId!);
 
         fixture.Time.Advance(SandboxHealth.CheckPeriod * 3);
-        await grain.RevokePreviewAsync("no-such-link");
+        await grain.RevokePreviewAsync("no-such-link", Cancel);
 
         Assert.Equal(checks, fixture.Containers.ChecksOf(info.ContainerId!));
     }
@@ -110,6 +111,6 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
 
         await grain.OnContainerEventAsync(info.ContainerId!, "die");
 
-        await Poll.UntilAsync(async () => (await grain.GetAsync()).State == SandboxState.Stopped, "the sandbox stopped");
+        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).State == SandboxState.Stopped, "the sandbox stopped");
     }
 }

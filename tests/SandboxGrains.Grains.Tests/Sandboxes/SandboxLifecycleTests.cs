@@ -2,6 +2,7 @@ using SandboxGrains.Docker;
 using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
 using Xunit;
+using static SandboxGrains.Grains.Tests.Sandboxes.SandboxTestKit;
 
 namespace SandboxGrains.Grains.Tests.Sandboxes;
 
@@ -41,10 +42,10 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         await fixture.BeatAsync();
         var id = SandboxIds.New();
         var grain = fixture.Sandbox(id);
-        fixture.Containers.BeforeCreate(id, () => throw new ImageNotFoundException("sandboxgrains/busybox:latest", null));
+        fixture.Containers.BeforeCreate(id, _ => throw new ImageNotFoundException("sandboxgrains/busybox:latest", null));
         var reservations = await fixture.ReservationsAsync();
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreateAsync(SandboxTestKit.Spec(), wait: true));
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreateAsync(SandboxTestKit.Spec(), wait: true, Cancel));
 
         Assert.Equal(SandboxErrorCodes.ImageNotFound, error.Code);
         Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
@@ -59,19 +60,19 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         var id = SandboxIds.New();
         var grain = fixture.Sandbox(id);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fixture.Containers.BeforeCreate(id, () => release.Task);
+        fixture.Containers.BeforeCreate(id, _ => release.Task);
         var reservations = await fixture.ReservationsAsync();
 
-        var created = await grain.CreateAsync(SandboxTestKit.Spec(), wait: false);
+        var created = await grain.CreateAsync(SandboxTestKit.Spec(), wait: false, Cancel);
 
         Assert.Equal(SandboxState.Creating, created.State);
-        Assert.Equal(SandboxState.Creating, (await grain.GetAsync()).State);
+        Assert.Equal(SandboxState.Creating, (await grain.GetAsync(Cancel)).State);
         Assert.Equal(reservations + 1, await fixture.ReservationsAsync());
 
         release.SetException(new ContainerRuntimeException("the daemon could not be started with /opt/sandboxgrains/sandboxd (exit code 126)"));
-        await Poll.UntilAsync(async () => (await grain.GetAsync()).State == SandboxState.Error, "the sandbox in error");
+        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).State == SandboxState.Error, "the sandbox in error");
 
-        var failed = await grain.GetAsync();
+        var failed = await grain.GetAsync(Cancel);
         Assert.Contains("the daemon could not be started", failed.ErrorReason, StringComparison.Ordinal);
         Assert.True(await fixture.IsListedAsync(id));
         Assert.Equal(reservations, await fixture.ReservationsAsync());
@@ -83,9 +84,9 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         await fixture.BeatAsync();
         var grain = fixture.Sandbox(SandboxIds.New());
 
-        await grain.CreateAsync(SandboxTestKit.Spec(), wait: false);
+        await grain.CreateAsync(SandboxTestKit.Spec(), wait: false, Cancel);
 
-        await Poll.UntilAsync(async () => (await grain.GetAsync()).State == SandboxState.Started, "the sandbox started");
+        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).State == SandboxState.Started, "the sandbox started");
         Assert.NotNull((await grain.GetDaemonEndpointAsync()).Address);
     }
 
@@ -94,7 +95,7 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
     {
         var (grain, _) = await fixture.CreateStartedAsync();
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreateAsync(SandboxTestKit.Spec(), wait: true));
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreateAsync(SandboxTestKit.Spec(), wait: true, Cancel));
 
         Assert.Equal(SandboxErrorCodes.InvalidState, error.Code);
     }
@@ -105,14 +106,14 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         var (grain, info) = await fixture.CreateStartedAsync();
         var containerId = info.ContainerId!;
 
-        var stopped = await grain.StopAsync();
+        var stopped = await grain.StopAsync(Cancel);
 
         Assert.Equal(SandboxState.Stopped, stopped.State);
         Assert.False(fixture.Containers.Find(containerId)!.Running);
         Assert.Null((await grain.GetDaemonEndpointAsync()).Address);
-        Assert.Equal(SandboxState.Stopped, (await grain.StopAsync()).State);
+        Assert.Equal(SandboxState.Stopped, (await grain.StopAsync(Cancel)).State);
 
-        var started = await grain.StartAsync();
+        var started = await grain.StartAsync(Cancel);
 
         Assert.Equal(SandboxState.Started, started.State);
         Assert.Equal(containerId, started.ContainerId);
@@ -126,12 +127,34 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         var (grain, info) = await fixture.CreateStartedAsync();
         fixture.Containers.RemoveOutside(info.ContainerId!);
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.StopAsync());
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.StopAsync(Cancel));
 
         Assert.Equal(SandboxErrorCodes.ContainerNotFound, error.Code);
-        var after = await grain.GetAsync();
+        var after = await grain.GetAsync(Cancel);
         Assert.Equal(SandboxState.Error, after.State);
         Assert.Equal("the container was removed outside SandboxGrains", after.ErrorReason);
+    }
+
+    [Fact]
+    public async Task StopAsync_CallerCancels_StopIsCutShortAndSandboxStaysStarted()
+    {
+        var (grain, info) = await fixture.CreateStartedAsync();
+        var runnerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Containers.BeforeStop(info.ContainerId!, async runnerToken =>
+        {
+            using var _ = runnerToken.Register(() => runnerCancelled.TrySetResult());
+            await Task.Delay(Timeout.Infinite, runnerToken);
+        });
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+
+        var stop = grain.StopAsync(caller.Token);
+        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).State == SandboxState.Stopping, "the sandbox stopping");
+        await caller.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stop);
+        await runnerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).State == SandboxState.Started, "the sandbox back to started");
+        Assert.True(fixture.Containers.Find(info.ContainerId!)!.Running);
     }
 
     [Fact]
@@ -139,14 +162,14 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
     {
         var (grain, info) = await fixture.CreateStartedAsync();
         var reservations = await fixture.ReservationsAsync();
-        var forever = await grain.CreatePreviewAsync(8080, null);
-        var hour = await grain.CreatePreviewAsync(3000, TimeSpan.FromHours(1));
-        Assert.NotNull(await fixture.Grains.GetGrain<IPreviewGrain>(forever.Record.TokenHash).GetAsync());
+        var forever = await grain.CreatePreviewAsync(8080, null, Cancel);
+        var hour = await grain.CreatePreviewAsync(3000, TimeSpan.FromHours(1), Cancel);
+        Assert.NotNull(await fixture.Grains.GetGrain<IPreviewGrain>(forever.Record.TokenHash).GetAsync(Cancel));
 
-        await grain.DeleteAsync(removeAdoptedContainer: false);
+        await grain.DeleteAsync(removeAdoptedContainer: false, Cancel);
 
-        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(forever.Record.TokenHash).GetAsync());
-        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(hour.Record.TokenHash).GetAsync());
+        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(forever.Record.TokenHash).GetAsync(Cancel));
+        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(hour.Record.TokenHash).GetAsync(Cancel));
         Assert.Null(fixture.Containers.Find(info.ContainerId!));
         Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
         Assert.False(await fixture.IsListedAsync(info.Id));
@@ -157,17 +180,17 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
     public async Task RecordActivityAsync_ReportsWithinAMinute_AreShownAtOnceButWrittenOncePerMinute()
     {
         var (grain, _) = await fixture.CreateStartedAsync();
-        await grain.StopAsync(); // a stopped sandbox has no health timer holding it active, so it can be collected below
+        await grain.StopAsync(Cancel); // a stopped sandbox has no health timer holding it active, so it can be collected below
         var first = fixture.Time.GetUtcNow();
         var second = first + TimeSpan.FromSeconds(10);
 
         await grain.RecordActivityAsync(first);
-        await Poll.UntilAsync(async () => (await grain.GetAsync()).LastActivityAt == first, "the first report shown");
+        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).LastActivityAt == first, "the first report shown");
         await grain.RecordActivityAsync(second);
-        await Poll.UntilAsync(async () => (await grain.GetAsync()).LastActivityAt == second, "the second report shown");
+        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).LastActivityAt == second, "the second report shown");
 
-        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero, SandboxTestKit.Cancel);
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero, Cancel);
 
-        Assert.Equal(first, (await grain.GetAsync()).LastActivityAt);
+        Assert.Equal(first, (await grain.GetAsync(Cancel)).LastActivityAt);
     }
 }

@@ -2,6 +2,7 @@ using SandboxGrains.Grains.Sandboxes;
 using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
 using Xunit;
+using static SandboxGrains.Grains.Tests.Sandboxes.SandboxTestKit;
 
 namespace SandboxGrains.Grains.Tests.Sandboxes;
 
@@ -17,12 +18,12 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
     {
         var (grain, info) = await fixture.CreateStartedAsync();
 
-        var issued = await grain.CreatePreviewAsync(8080, TimeSpan.FromMinutes(5));
+        var issued = await grain.CreatePreviewAsync(8080, TimeSpan.FromMinutes(5), Cancel);
 
         Assert.Equal(PreviewTokens.Hash(issued.Token), issued.Record.TokenHash);
-        var grant = await fixture.Grains.GetGrain<IPreviewGrain>(issued.Record.TokenHash).GetAsync();
+        var grant = await fixture.Grains.GetGrain<IPreviewGrain>(issued.Record.TokenHash).GetAsync(Cancel);
         Assert.Equal(new PreviewGrant(info.Id, 8080, fixture.Time.GetUtcNow(), fixture.Time.GetUtcNow() + TimeSpan.FromMinutes(5)), grant);
-        Assert.Equal([issued.Record], await grain.ListPreviewsAsync());
+        Assert.Equal([issued.Record], await grain.ListPreviewsAsync(Cancel));
     }
 
     [Theory]
@@ -33,23 +34,23 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
     {
         var (grain, _) = await fixture.CreateStartedAsync();
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreatePreviewAsync(port, null));
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreatePreviewAsync(port, null, Cancel));
 
         Assert.Equal(SandboxErrorCodes.InvalidRequest, error.Code);
-        Assert.Empty(await grain.ListPreviewsAsync());
+        Assert.Empty(await grain.ListPreviewsAsync(Cancel));
     }
 
     [Fact]
     public async Task RevokePreviewAsync_ById_RevokesTheLinkOnce()
     {
         var (grain, _) = await fixture.CreateStartedAsync();
-        var issued = await grain.CreatePreviewAsync(8080, null);
+        var issued = await grain.CreatePreviewAsync(8080, null, Cancel);
 
-        Assert.True(await grain.RevokePreviewAsync(issued.Record.Id));
+        Assert.True(await grain.RevokePreviewAsync(issued.Record.Id, Cancel));
 
-        Assert.False(await grain.RevokePreviewAsync(issued.Record.Id));
-        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(issued.Record.TokenHash).GetAsync());
-        Assert.Empty(await grain.ListPreviewsAsync());
+        Assert.False(await grain.RevokePreviewAsync(issued.Record.Id, Cancel));
+        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(issued.Record.TokenHash).GetAsync(Cancel));
+        Assert.Empty(await grain.ListPreviewsAsync(Cancel));
     }
 
     [Fact]
@@ -58,13 +59,13 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
         var (grain, _) = await fixture.CreateStartedAsync();
         for (var i = 0; i < SandboxPreviews.MaxPreviews; i++)
         {
-            await grain.CreatePreviewAsync(8080, null);
+            await grain.CreatePreviewAsync(8080, null, Cancel);
         }
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreatePreviewAsync(8080, null));
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreatePreviewAsync(8080, null, Cancel));
 
         Assert.Equal(SandboxErrorCodes.PreviewLimitReached, error.Code);
-        Assert.Equal(SandboxPreviews.MaxPreviews, (await grain.ListPreviewsAsync()).Count);
+        Assert.Equal(SandboxPreviews.MaxPreviews, (await grain.ListPreviewsAsync(Cancel)).Count);
     }
 
     [Fact]
@@ -74,25 +75,25 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
         var expired = new List<IssuedPreview>();
         for (var i = 0; i < SandboxPreviews.MaxPreviews; i++)
         {
-            expired.Add(await grain.CreatePreviewAsync(8080, TimeSpan.FromMinutes(1)));
+            expired.Add(await grain.CreatePreviewAsync(8080, TimeSpan.FromMinutes(1), Cancel));
         }
 
         fixture.Time.Advance(TimeSpan.FromMinutes(1) + SandboxPreviews.ExpiredRetention + TimeSpan.FromSeconds(1));
-        var fresh = await grain.CreatePreviewAsync(8080, null);
+        var fresh = await grain.CreatePreviewAsync(8080, null, Cancel);
 
-        Assert.Equal([fresh.Record], await grain.ListPreviewsAsync());
-        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(expired[0].Record.TokenHash).GetAsync());
+        Assert.Equal([fresh.Record], await grain.ListPreviewsAsync(Cancel));
+        Assert.Null(await fixture.Grains.GetGrain<IPreviewGrain>(expired[0].Record.TokenHash).GetAsync(Cancel));
     }
 
     [Fact]
     public async Task CreatePreviewAsync_ExpiredWithinTheRetention_StaysListed()
     {
         var (grain, _) = await fixture.CreateStartedAsync();
-        var issued = await grain.CreatePreviewAsync(8080, TimeSpan.FromMinutes(1));
+        var issued = await grain.CreatePreviewAsync(8080, TimeSpan.FromMinutes(1), Cancel);
 
         fixture.Time.Advance(TimeSpan.FromMinutes(2));
-        await grain.CreatePreviewAsync(8081, null);
+        await grain.CreatePreviewAsync(8081, null, Cancel);
 
-        Assert.Contains(issued.Record, await grain.ListPreviewsAsync());
+        Assert.Contains(issued.Record, await grain.ListPreviewsAsync(Cancel));
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using SandboxGrains.Runners;
 using SandboxGrains.Sandboxes;
 using Xunit;
+using static SandboxGrains.Grains.Tests.Sandboxes.SandboxTestKit;
 
 namespace SandboxGrains.Grains.Tests.Sandboxes;
 
@@ -127,7 +128,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         fixture.Containers.Plant(container);
         var grain = fixture.Sandbox(id);
 
-        var adopted = await grain.AdoptAsync(container.Name, InjectionMode.Copy);
+        var adopted = await grain.AdoptAsync(container.Name, InjectionMode.Copy, Cancel);
 
         Assert.Equal(SandboxState.Started, adopted.State);
         Assert.True(adopted.Adopted);
@@ -136,7 +137,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         Assert.Equal("prod", adopted.Env["MODE"]);
         Assert.Equal(new AdoptionMarker(id, ClusterFixture.RunnerId, InjectionMode.Copy, "/app", fixture.Time.GetUtcNow()), fixture.Containers.Find(container.Id)!.Adoption);
 
-        await grain.DeleteAsync(removeAdoptedContainer: false);
+        await grain.DeleteAsync(removeAdoptedContainer: false, Cancel);
 
         var left = fixture.Containers.Find(container.Id);
         Assert.NotNull(left);
@@ -152,7 +153,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         var id = SandboxIds.New();
         var grain = fixture.Sandbox(id);
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.AdoptAsync(owner.ContainerId!, InjectionMode.Copy));
+        var error = await Assert.ThrowsAsync<SandboxException>(() => grain.AdoptAsync(owner.ContainerId!, InjectionMode.Copy, Cancel));
 
         Assert.Equal(SandboxErrorCodes.AlreadyManaged, error.Code);
         Assert.Contains(owner.Id, error.Message, StringComparison.Ordinal);
@@ -174,7 +175,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         };
         fixture.Containers.Plant(container);
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => fixture.Sandbox(SandboxIds.New()).AdoptAsync(container.Name, InjectionMode.Copy));
+        var error = await Assert.ThrowsAsync<SandboxException>(() => fixture.Sandbox(SandboxIds.New()).AdoptAsync(container.Name, InjectionMode.Copy, Cancel));
 
         Assert.Equal(SandboxErrorCodes.AlreadyManaged, error.Code);
         Assert.Contains(first, error.Message, StringComparison.Ordinal);

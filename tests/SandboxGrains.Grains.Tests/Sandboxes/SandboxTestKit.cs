@@ -26,7 +26,7 @@ internal static class SandboxTestKit
     {
         await fixture.BeatAsync();
         var grain = fixture.Sandbox(SandboxIds.New());
-        var info = await grain.CreateAsync(Spec(), wait: true);
+        var info = await grain.CreateAsync(Spec(), wait: true, Cancel);
         Assert.Equal(SandboxState.Started, info.State);
         return (grain, info);
     }
@@ -37,14 +37,14 @@ internal static class SandboxTestKit
 
     /// <summary>Whether the sandbox registry lists the id.</summary>
     public static async Task<bool> IsListedAsync(this ClusterFixture fixture, string sandboxId) =>
-        (await fixture.Grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key).ListAsync(null, int.MaxValue)).Contains(sandboxId);
+        (await fixture.Grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key).ListAsync(null, int.MaxValue, Cancel)).Contains(sandboxId);
 
     /// <summary>The sandbox's error code when reading it fails, or null when it reads fine.</summary>
     public static async Task<string?> ReadErrorAsync(this ISandboxGrain grain)
     {
         try
         {
-            await grain.GetAsync();
+            await grain.GetAsync(Cancel);
             return null;
         }
         catch (SandboxException e)
@@ -74,6 +74,6 @@ internal static class SandboxTestKit
                 return false;
             },
             $"a health check of {containerId}");
-        await grain.RevokePreviewAsync("no-such-link");
+        await grain.RevokePreviewAsync("no-such-link", Cancel);
     }
 }
