@@ -1,6 +1,9 @@
 namespace SandboxGrains;
 
-/// <summary>Docker labels every managed container carries; reconciliation and event filters depend on them.</summary>
+/// <summary>
+/// Keys of the Docker labels every managed container carries; reconciliation and event filters depend on them. Their values
+/// are written and read in one place, <see cref="SandboxLabels"/>.
+/// </summary>
 public static class ContainerLabels
 {
     /// <summary>The sandbox id the container belongs to.</summary>

@@ -25,7 +25,7 @@ public sealed class RouteInvalidationTests(ClusterFixture fixture)
             Assert.Equal(0, await CountFetchesAsync(cache, tokenHash));
         }
 
-        await fixture.Grains.GetGrain<IPreviewGrain>(tokenHash).RevokeAsync();
+        await fixture.Grains.GetGrain<IPreviewGrain>(tokenHash).RevokeAsync(TestContext.Current.CancellationToken);
 
         foreach (var cache in Caches)
         {

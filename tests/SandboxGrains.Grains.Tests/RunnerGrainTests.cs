@@ -37,20 +37,20 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         await runner.HeartbeatAsync(Beat());
         var oneGig = new RunnerResources(1, 1024, 1);
 
-        Assert.True(await runner.TryReserveAsync("sb-a", oneGig));
-        Assert.True(await runner.TryReserveAsync("sb-b", oneGig));
-        Assert.False(await runner.TryReserveAsync("sb-big", new RunnerResources(1, 4096, 1)));
-        Assert.True(await runner.TryReserveAsync("sb-c", oneGig));
-        Assert.False(await runner.TryReserveAsync("sb-d", new RunnerResources(0.1, 1, 1))); // sandbox count is full
+        Assert.True(await runner.TryReserveAsync("sb-a", oneGig, TestContext.Current.CancellationToken));
+        Assert.True(await runner.TryReserveAsync("sb-b", oneGig, TestContext.Current.CancellationToken));
+        Assert.False(await runner.TryReserveAsync("sb-big", new RunnerResources(1, 4096, 1), TestContext.Current.CancellationToken));
+        Assert.True(await runner.TryReserveAsync("sb-c", oneGig, TestContext.Current.CancellationToken));
+        Assert.False(await runner.TryReserveAsync("sb-d", new RunnerResources(0.1, 1, 1), TestContext.Current.CancellationToken)); // sandbox count is full
 
         var full = await runner.GetInfoAsync();
         Assert.Equal(new RunnerResources(3, 3072, 3), full.Allocated);
         Assert.Equal(3, full.SandboxCount);
         Assert.Equal(1.0, full.AllocationRatio);
 
-        await runner.ReleaseAsync("sb-b");
-        await runner.ReleaseAsync("sb-unknown");
-        Assert.True(await runner.TryReserveAsync("sb-d", oneGig));
+        await runner.ReleaseAsync("sb-b", TestContext.Current.CancellationToken);
+        await runner.ReleaseAsync("sb-unknown", TestContext.Current.CancellationToken);
+        Assert.True(await runner.TryReserveAsync("sb-d", oneGig, TestContext.Current.CancellationToken));
         Assert.Equal(3, (await runner.GetInfoAsync()).SandboxCount);
     }
 
@@ -60,8 +60,8 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(NewRunnerId());
         await runner.HeartbeatAsync(Beat());
 
-        Assert.True(await runner.TryReserveAsync("sb-a", new RunnerResources(2, 2048, 1)));
-        Assert.True(await runner.TryReserveAsync("sb-a", new RunnerResources(3, 3000, 1)));
+        Assert.True(await runner.TryReserveAsync("sb-a", new RunnerResources(2, 2048, 1), TestContext.Current.CancellationToken));
+        Assert.True(await runner.TryReserveAsync("sb-a", new RunnerResources(3, 3000, 1), TestContext.Current.CancellationToken));
 
         var info = await runner.GetInfoAsync();
         Assert.Equal(new RunnerResources(3, 3000, 1), info.Allocated);
@@ -76,7 +76,7 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         var info = await runner.GetInfoAsync();
         Assert.Equal(RunnerStatus.Unhealthy, info.Status);
         Assert.Contains("Connection refused", info.StatusReason, StringComparison.Ordinal);
-        Assert.False(await runner.TryReserveAsync("sb-a", new RunnerResources(1, 1, 1)));
+        Assert.False(await runner.TryReserveAsync("sb-a", new RunnerResources(1, 1, 1), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         var silent = await runner.GetInfoAsync();
         Assert.Equal(RunnerStatus.Unreachable, silent.Status);
         Assert.Contains("no heartbeat", silent.StatusReason, StringComparison.Ordinal);
-        Assert.False(await runner.TryReserveAsync("sb-a", new RunnerResources(1, 1, 1)));
+        Assert.False(await runner.TryReserveAsync("sb-a", new RunnerResources(1, 1, 1), TestContext.Current.CancellationToken));
 
         await runner.HeartbeatAsync(Beat());
         Assert.Equal(RunnerStatus.Healthy, (await runner.GetInfoAsync()).Status);
@@ -103,7 +103,7 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         var id = NewRunnerId();
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(id);
         await runner.HeartbeatAsync(Beat());
-        Assert.True(await runner.TryReserveAsync("sb-kept", new RunnerResources(1, 512, 1)));
+        Assert.True(await runner.TryReserveAsync("sb-kept", new RunnerResources(1, 512, 1), TestContext.Current.CancellationToken));
 
         var management = fixture.Grains.GetGrain<IManagementGrain>(0);
         await management.ForceActivationCollection(TimeSpan.Zero, TestContext.Current.CancellationToken);

@@ -12,29 +12,30 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// Problems found before any container exists (no capacity, unknown image) throw and leave nothing behind.
     /// </summary>
     [Alias("Create"), ResponseTimeout("00:03:00")]
-    Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait);
+    Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait, CancellationToken cancellationToken = default);
 
     /// <summary>Makes an existing running container a sandbox through copy (or none) injection.</summary>
     [Alias("Adopt"), ResponseTimeout("00:03:00")]
-    Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection);
+    Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection, CancellationToken cancellationToken = default);
 
     /// <summary>The sandbox, or a <see cref="SandboxException"/> with code <c>sandbox_not_found</c>.</summary>
     [Alias("Get"), AlwaysInterleave]
-    Task<SandboxInfo> GetAsync();
+    Task<SandboxInfo> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Stops the container; stopping a stopped sandbox does nothing.</summary>
     [Alias("Stop"), ResponseTimeout("00:02:00")]
-    Task<SandboxInfo> StopAsync();
+    Task<SandboxInfo> StopAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Starts the container and its daemon again; starting a started sandbox does nothing.</summary>
     [Alias("Start"), ResponseTimeout("00:03:00")]
-    Task<SandboxInfo> StartAsync();
+    Task<SandboxInfo> StartAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Removes the container (an adopted one only when asked), releases its resources and clears all state.</summary>
     [Alias("Delete"), ResponseTimeout("00:02:00")]
-    Task DeleteAsync(bool removeAdoptedContainer);
+    Task DeleteAsync(bool removeAdoptedContainer, CancellationToken cancellationToken = default);
 
     /// <summary>Where the daemon listens, for the toolbox and preview front ends.</summary>
+    /// <remarks>No cancellation token: front ends hand this method to their route cache as a parameterless fetch.</remarks>
     [Alias("GetDaemonEndpoint"), AlwaysInterleave]
     Task<DaemonEndpoint> GetDaemonEndpointAsync();
 
@@ -46,6 +47,7 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// A runner's silo found this sandbox's container at start-up. The grain takes it back: state rebuilt from the
     /// container's labels if it has none, reservations re-recorded, a dead daemon restarted.
     /// </summary>
+    /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("Reconcile"), ResponseTimeout("00:02:00")]
     Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId);
 
@@ -54,15 +56,15 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// sees (it keeps a hash). <paramref name="expiresIn"/> null: the link works until revoked or the sandbox is deleted.
     /// </summary>
     [Alias("CreatePreview")]
-    Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn);
+    Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn, CancellationToken cancellationToken = default);
 
     /// <summary>The sandbox's live preview links (expired ones are kept for a day so they answer 410, then dropped).</summary>
     [Alias("ListPreviews"), AlwaysInterleave]
-    Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync();
+    Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Revokes one link by its token's hash or its public id; false when the sandbox has no such link.</summary>
     [Alias("RevokePreview")]
-    Task<bool> RevokePreviewAsync(string tokenHashOrId);
+    Task<bool> RevokePreviewAsync(string tokenHashOrId, CancellationToken cancellationToken = default);
 
     /// <summary>Toolbox or preview traffic reached the sandbox (sampled by each silo's front end, not per request).</summary>
     [Alias("RecordActivity"), OneWay]

@@ -9,13 +9,13 @@ public interface ISandboxRegistryGrain : IGrainWithStringKey
 
     /// <summary>Adds an id; adding it again does nothing.</summary>
     [Alias("Add")]
-    Task AddAsync(string sandboxId);
+    Task AddAsync(string sandboxId, CancellationToken cancellationToken = default);
 
     /// <summary>Removes an id; removing an unknown one does nothing.</summary>
     [Alias("Remove")]
-    Task RemoveAsync(string sandboxId);
+    Task RemoveAsync(string sandboxId, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="limit"/> ids in order, starting after <paramref name="after"/> (null: from the first).</summary>
     [Alias("List"), AlwaysInterleave]
-    Task<IReadOnlyList<string>> ListAsync(string? after, int limit);
+    Task<IReadOnlyList<string>> ListAsync(string? after, int limit, CancellationToken cancellationToken = default);
 }

@@ -20,9 +20,6 @@ public interface ISandboxContainers
     /// <summary>Removes a container; a missing one is fine.</summary>
     Task RemoveAsync(string containerId, CancellationToken cancellationToken);
 
-    /// <summary>Where the container stands; when a secret is given and it runs, whether its daemon answers.</summary>
-    Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken);
-
     /// <summary>Starts the daemon again when it does not answer in a running container (copy and none modes).</summary>
     Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
 

@@ -41,8 +41,7 @@ internal sealed partial class SandboxContainers(
         await docker.EnsureIsolatedNetworkAsync(Options.Network, cancellationToken).ConfigureAwait(false);
 
         // A create interrupted by a crash may have left this sandbox's container behind; it must not survive as a twin.
-        foreach (var leftover in await docker.ListContainersAsync(
-                     new Dictionary<string, string> { [ContainerLabels.SandboxId] = request.SandboxId }, cancellationToken).ConfigureAwait(false))
+        foreach (var leftover in await docker.ListContainersAsync(SandboxLabels.FilterBySandbox(request.SandboxId), cancellationToken).ConfigureAwait(false))
         {
             await docker.RemoveContainerAsync(leftover.Id, cancellationToken).ConfigureAwait(false);
         }
@@ -54,7 +53,7 @@ internal sealed partial class SandboxContainers(
             Image = spec.Image,
             Name = $"sandbox-{request.SandboxId}",
             Env = spec.Env,
-            Labels = Labels(runnerId, request, workDir),
+            Labels = SandboxLabels.For(request, workDir).Write(request.SandboxId, runnerId),
             WorkingDir = spec.WorkDir,
             User = spec.User,
             CpuCores = spec.Cpu,
@@ -131,7 +130,8 @@ internal sealed partial class SandboxContainers(
         }
     }
 
-    public async Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken)
+    /// <summary>Where the container stands; when a secret is given and it runs, whether its daemon answers.</summary>
+    private async Task<SandboxContainer> InspectAsync(string containerId, string? daemonToken, CancellationToken cancellationToken)
     {
         var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
         if (details is null)
@@ -182,7 +182,7 @@ internal sealed partial class SandboxContainers(
             ? await ProbeAsync(address, token, cancellationToken).ConfigureAwait(false)
             : null;
         var state = new SandboxContainer(details.Id, true, details.Running, details.Running ? null : ExitReason(details), address, version);
-        var adoption = details.Labels.ContainsKey(ContainerLabels.Managed)
+        var adoption = SandboxLabels.IsManaged(details.Labels)
             ? null
             : await ReadAdoptionAsync(details.Id, cancellationToken).ConfigureAwait(false);
         return new RecoveredContainer(state, details.Image, details.Labels, details.Env, details.User, token, details.Name, details.WorkingDir, adoption);
@@ -234,13 +234,12 @@ internal sealed partial class SandboxContainers(
 
     public async Task<IReadOnlyList<ManagedContainer>> ListAsync(string runnerId, CancellationToken cancellationToken)
     {
-        var found = await docker.ListContainersAsync(
-            new Dictionary<string, string> { [ContainerLabels.Managed] = "true", [ContainerLabels.RunnerId] = runnerId },
-            cancellationToken).ConfigureAwait(false);
+        var found = await docker.ListContainersAsync(SandboxLabels.FilterByRunner(runnerId), cancellationToken).ConfigureAwait(false);
         var adopted = await ListAdoptedAsync(runnerId, cancellationToken).ConfigureAwait(false);
         return [.. found
-            .Where(c => c.Labels.ContainsKey(ContainerLabels.SandboxId))
-            .Select(c => new ManagedContainer(c.Labels[ContainerLabels.SandboxId], c.Id, c.State))
+            .Select(c => (Container: c, SandboxId: SandboxLabels.SandboxIdOf(c.Labels)))
+            .Where(c => c.SandboxId is not null)
+            .Select(c => new ManagedContainer(c.SandboxId!, c.Container.Id, c.Container.State))
             .Concat(adopted)];
     }
 
@@ -251,7 +250,7 @@ internal sealed partial class SandboxContainers(
     private async Task<IReadOnlyList<ManagedContainer>> ListAdoptedAsync(string runnerId, CancellationToken cancellationToken)
     {
         var unlabelled = (await docker.ListContainersAsync(new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false))
-            .Where(c => !c.Labels.ContainsKey(ContainerLabels.Managed));
+            .Where(c => !SandboxLabels.IsManaged(c.Labels));
         var adopted = new List<ManagedContainer>();
         foreach (var container in unlabelled)
         {
@@ -412,29 +411,6 @@ internal sealed partial class SandboxContainers(
         : details.Error is { } error
             ? $"{details.Status} with exit code {details.ExitCode}: {error}"
             : $"{details.Status} with exit code {details.ExitCode}";
-
-    private static Dictionary<string, string> Labels(string runnerId, SandboxContainerRequest request, string workDir)
-    {
-        var spec = request.Spec;
-        var labels = new Dictionary<string, string>
-        {
-            [ContainerLabels.Managed] = "true",
-            [ContainerLabels.SandboxId] = request.SandboxId,
-            [ContainerLabels.RunnerId] = runnerId,
-            [ContainerLabels.Name] = request.Name,
-            [ContainerLabels.Injection] = spec.Injection.Name(),
-            [ContainerLabels.WorkDir] = workDir,
-            [ContainerLabels.CreatedAt] = request.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-            [ContainerLabels.Cpu] = spec.Cpu.ToString(CultureInfo.InvariantCulture),
-            [ContainerLabels.MemoryMb] = spec.MemoryMb.ToString(CultureInfo.InvariantCulture),
-        };
-        foreach (var (key, value) in spec.Labels)
-        {
-            labels[ContainerLabels.UserLabelPrefix + key] = value;
-        }
-
-        return labels;
-    }
 
     [LoggerMessage(1, LogLevel.Information, "The daemon in {ContainerId} did not answer; starting it again")]
     private static partial void LogDaemonRestart(ILogger logger, string containerId);

@@ -11,7 +11,7 @@ internal sealed class PreviewGrain(
     [PersistentState("preview", StorageNames.Sandboxes)] IPersistentState<PreviewState> state,
     RouteInvalidation invalidation) : Grain, IPreviewGrain
 {
-    public Task<PreviewGrant?> GetAsync()
+    public Task<PreviewGrant?> GetAsync(CancellationToken cancellationToken)
     {
         if (state.State.Grant is null)
         {
@@ -21,17 +21,19 @@ internal sealed class PreviewGrain(
         return Task.FromResult(state.State.Grant);
     }
 
-    public async Task GrantAsync(PreviewGrant grant)
+    public async Task GrantAsync(PreviewGrant grant, CancellationToken cancellationToken)
     {
         state.State.Grant = grant;
-        await state.WriteStateAsync();
+
+        // Writes run to the end even for a caller that gave up: cut short, memory and storage would disagree.
+        await state.WriteStateAsync(CancellationToken.None);
     }
 
-    public async Task RevokeAsync()
+    public async Task RevokeAsync(CancellationToken cancellationToken)
     {
         if (state.State.Grant is not null)
         {
-            await state.ClearStateAsync();
+            await state.ClearStateAsync(CancellationToken.None);
             state.State = new PreviewState();
         }
 

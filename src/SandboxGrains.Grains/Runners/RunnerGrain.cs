@@ -49,7 +49,7 @@ internal sealed class RunnerGrain(
         return Task.FromResult(Describe());
     }
 
-    public async Task<bool> TryReserveAsync(string sandboxId, RunnerResources resources)
+    public async Task<bool> TryReserveAsync(string sandboxId, RunnerResources resources, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sandboxId);
         MoveHomeWhenItIsBack();
@@ -71,55 +71,57 @@ internal sealed class RunnerGrain(
         }
 
         state.State.Allocations[sandboxId] = resources with { Sandboxes = 1 };
-        await state.WriteStateAsync();
+
+        // Allocation writes run to the end even for a caller that gave up: cut short, memory and storage would disagree.
+        await state.WriteStateAsync(CancellationToken.None);
         return true;
     }
 
-    public async Task ReleaseAsync(string sandboxId)
+    public async Task ReleaseAsync(string sandboxId, CancellationToken cancellationToken)
     {
         if (state.State.Allocations.Remove(sandboxId))
         {
-            await state.WriteStateAsync();
+            await state.WriteStateAsync(CancellationToken.None);
         }
     }
 
-    public async Task RecordAsync(string sandboxId, RunnerResources resources)
+    public async Task RecordAsync(string sandboxId, RunnerResources resources, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sandboxId);
         state.State.Allocations[sandboxId] = resources with { Sandboxes = 1 };
-        await state.WriteStateAsync();
+        await state.WriteStateAsync(CancellationToken.None);
     }
 
-    public Task<SandboxContainer> CreateSandboxContainerAsync(SandboxContainerRequest request) =>
-        OnEngineAsync((containers, id, ct) => containers.CreateAsync(id, request, ct));
+    public Task<SandboxContainer> CreateSandboxContainerAsync(SandboxContainerRequest request, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, id, ct) => containers.CreateAsync(id, request, ct), cancellationToken);
 
-    public Task<SandboxContainer> StartSandboxContainerAsync(string containerId, DaemonLaunch daemon) =>
-        OnEngineAsync((containers, _, ct) => containers.StartAsync(containerId, daemon, ct));
+    public Task<SandboxContainer> StartSandboxContainerAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.StartAsync(containerId, daemon, ct), cancellationToken);
 
-    public Task StopSandboxContainerAsync(string containerId) =>
-        OnEngineAsync(async (containers, _, ct) => { await containers.StopAsync(containerId, ct); return true; });
+    public Task StopSandboxContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.StopAsync(containerId, ct); return true; }, cancellationToken);
 
-    public Task RemoveSandboxContainerAsync(string containerId) =>
-        OnEngineAsync(async (containers, _, ct) => { await containers.RemoveAsync(containerId, ct); return true; });
+    public Task RemoveSandboxContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.RemoveAsync(containerId, ct); return true; }, cancellationToken);
 
-    public Task<SandboxContainer> InspectSandboxContainerAsync(string containerId, string? daemonToken) =>
-        OnEngineAsync((containers, _, ct) => containers.InspectAsync(containerId, daemonToken, ct));
+    public Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.EnsureDaemonAsync(containerId, daemon, ct), cancellationToken);
 
-    public Task<SandboxContainer> EnsureDaemonAsync(string containerId, DaemonLaunch daemon) =>
-        OnEngineAsync((containers, _, ct) => containers.EnsureDaemonAsync(containerId, daemon, ct));
+    public Task<RecoveredContainer> ReadContainerAsync(string container, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.ReadAsync(container, ct), cancellationToken);
 
-    public Task<RecoveredContainer> ReadContainerAsync(string container) =>
-        OnEngineAsync((containers, _, ct) => containers.ReadAsync(container, ct));
+    public Task<SandboxContainer> AdoptContainerAsync(
+        string containerId, string sandboxId, DaemonLaunch daemon, CancellationToken cancellationToken) =>
+        OnEngineAsync(
+            (containers, runnerId, ct) => containers.AdoptAsync(
+                containerId, new AdoptionMarker(sandboxId, runnerId, daemon.Mode, daemon.WorkDir, time.GetUtcNow()), daemon.Token, ct),
+            cancellationToken);
 
-    public Task<SandboxContainer> AdoptContainerAsync(string containerId, string sandboxId, DaemonLaunch daemon) =>
-        OnEngineAsync((containers, runnerId, ct) => containers.AdoptAsync(
-            containerId, new AdoptionMarker(sandboxId, runnerId, daemon.Mode, daemon.WorkDir, time.GetUtcNow()), daemon.Token, ct));
-
-    public Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon) =>
-        OnEngineAsync(async (containers, _, ct) => { await containers.ReleaseAsync(containerId, daemon, ct); return true; });
+    public Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.ReleaseAsync(containerId, daemon, ct); return true; }, cancellationToken);
 
     public Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync() =>
-        OnEngineAsync((containers, id, ct) => containers.ListAsync(id, ct));
+        OnEngineAsync((containers, id, ct) => containers.ListAsync(id, ct), CancellationToken.None);
 
     private bool IsOnOwnSilo => local.RunnerId == this.GetPrimaryKeyString();
 
@@ -140,9 +142,10 @@ internal sealed class RunnerGrain(
 
     /// <summary>
     /// Runs a container operation on this silo's engine, turning the engine's exceptions into <see cref="SandboxException"/>s
-    /// that say which runner answered, so they cross the grain boundary intact and read well in an API error.
+    /// that say which runner answered, so they cross the grain boundary intact and read well in an API error. The caller's
+    /// token goes through to the engine, so a caller that gives up stops the container work too.
     /// </summary>
-    private async Task<T> OnEngineAsync<T>(Func<ISandboxContainers, string, CancellationToken, Task<T>> operation)
+    private async Task<T> OnEngineAsync<T>(Func<ISandboxContainers, string, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         var runnerId = this.GetPrimaryKeyString();
         if (!IsOnOwnSilo)
@@ -153,7 +156,12 @@ internal sealed class RunnerGrain(
 
         try
         {
-            return await operation(services.GetRequiredService<ISandboxContainers>(), runnerId, CancellationToken.None);
+            return await operation(services.GetRequiredService<ISandboxContainers>(), runnerId, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller is gone; cancellation is the answer, not a failure of the engine.
+            throw;
         }
         catch (ImageNotFoundException e)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,43 +9,25 @@ namespace SandboxGrains.Grains.Sandboxes;
 
 /// <summary>
 /// One sandbox's whole life. Calls are not reentrant, so create, stop, start, delete, Docker events and health checks
-/// happen one at a time; container work is delegated to the runner grain on the silo that owns the Docker engine.
+/// happen one at a time; container work is delegated to the runner grain on the silo that owns the Docker engine. The
+/// grain orchestrates: <see cref="SandboxInfoFactory"/> makes a sandbox's first view, <see cref="SandboxHealth"/> follows
+/// a started container, <see cref="SandboxPreviews"/> keeps its links, <see cref="SandboxRecordWriter"/> writes what
+/// changed, and <see cref="AdoptionTarget"/> finds a container to adopt.
 /// </summary>
-internal sealed partial class SandboxGrain(
+internal sealed class SandboxGrain(
     [PersistentState("sandbox", StorageNames.Sandboxes)] IPersistentState<SandboxRecord> state,
     TimeProvider time,
+    IGrainFactory grains,
     RouteInvalidation routes,
     RunnerLiveness runners,
     IOptions<DaemonInjectionOptions> daemonOptions,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
 {
-    /// <summary>More live links than this on one sandbox is a leak in the caller, not a use.</summary>
-    internal const int MaxPreviews = 100;
+    private readonly SandboxPreviews _previews = new(state, grains, time, daemonOptions.Value.Port);
 
-    /// <summary>Expired links answer 410 for this long, then are dropped.</summary>
-    internal static readonly TimeSpan ExpiredPreviewRetention = TimeSpan.FromDays(1);
+    private readonly SandboxHealth _health = new();
 
-    /// <summary>Activity is kept in memory on every report but written at most this often.</summary>
-    internal static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromMinutes(1);
-
-    /// <summary>How often a started sandbox checks that its container runs and its daemon answers.</summary>
-    internal static readonly TimeSpan HealthCheckPeriod = TimeSpan.FromSeconds(3);
-
-    /// <summary>Checks in a row a running container's daemon may stay silent before the sandbox is put in error.</summary>
-    internal const int SilentChecksBeforeError = 3;
-
-    private IGrainTimer? _healthCheck;
-
-    // The daemon address lives beside the info, so a changed address alone must still be written.
-    private string? _writtenAddress;
-
-    private DateTimeOffset? _writtenActivity;
-
-    // The last health check found the runner's silo alive but its Docker engine silent.
-    private bool _engineUnavailable;
-
-    // Health checks in a row that found the container running and its daemon silent.
-    private int _silentChecks;
+    private readonly SandboxRecordWriter _writer = new(state, time);
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -54,21 +35,25 @@ internal sealed partial class SandboxGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _writtenAddress = state.State.DaemonAddress;
-        _writtenActivity = state.State.Info?.LastActivityAt;
+        _writer.Loaded();
         FollowHealth();
         return Task.CompletedTask;
     }
 
-    public async Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait) => Shown(await CreateCoreAsync(spec, wait));
+    // A create or start runs to the end once begun, whatever its caller does: cut short, a create would leave a record
+    // and a reservation for a container that is gone (or, cut inside Docker's own create, one it cannot see), and a start
+    // a sandbox in error whose container runs. A caller that gave up reads the outcome with a get.
+    public async Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait, CancellationToken cancellationToken) =>
+        Shown(await CreateCoreAsync(spec, wait));
 
-    public Task<SandboxInfo> GetAsync() => Task.FromResult(Shown(Info));
+    public Task<SandboxInfo> GetAsync(CancellationToken cancellationToken) => Task.FromResult(Shown(Info));
 
-    public async Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection) => Shown(await AdoptCoreAsync(container, injection));
+    public async Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection, CancellationToken cancellationToken) =>
+        Shown(await AdoptCoreAsync(container, injection, cancellationToken));
 
-    public async Task<SandboxInfo> StopAsync() => Shown(await StopCoreAsync());
+    public async Task<SandboxInfo> StopAsync(CancellationToken cancellationToken) => Shown(await StopCoreAsync(cancellationToken));
 
-    public async Task<SandboxInfo> StartAsync() => Shown(await StartCoreAsync());
+    public async Task<SandboxInfo> StartAsync(CancellationToken cancellationToken) => Shown(await StartCoreAsync());
 
     /// <summary>
     /// The sandbox as callers see it: with its runner's status as this silo sees it now, so a sandbox whose runner's silo
@@ -78,40 +63,21 @@ internal sealed partial class SandboxGrain(
     {
         RunnerStatus = info.RunnerId is not { } runnerId ? null
             : !runners.HasLiveSilo(runnerId) ? RunnerStatus.Unreachable
-            : _engineUnavailable ? RunnerStatus.Unhealthy
+            : _health.EngineUnavailable ? RunnerStatus.Unhealthy
             : RunnerStatus.Healthy,
     };
 
     private async Task<SandboxInfo> CreateCoreAsync(SandboxSpec spec, bool wait)
     {
-        if (state.State.Info is { } existing)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} already exists (state {Name(existing.State)})");
-        }
+        RequireNoSandbox();
 
-        var runnerId = await RunnerSelector.ReserveAsync(GrainFactory, Id, spec.Resources);
+        var runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources);
         var now = time.GetUtcNow();
         state.State = new SandboxRecord
         {
-            DaemonToken = RandomNumberGenerator.GetHexString(64, lowercase: true),
+            DaemonToken = NewDaemonToken(),
             PendingSpec = wait ? null : spec,
-            Info = new SandboxInfo
-            {
-                Id = Id,
-                Name = spec.Name ?? Id,
-                State = SandboxState.Creating,
-                Image = spec.Image,
-                RunnerId = runnerId,
-                Labels = spec.Labels,
-                Env = spec.Env,
-                Cpu = spec.Cpu,
-                MemoryMb = spec.MemoryMb,
-                WorkDir = spec.WorkDir,
-                User = spec.User,
-                Injection = spec.Injection,
-                CreatedAt = now,
-                UpdatedAt = now,
-            },
+            Info = SandboxInfoFactory.FromSpec(Id, runnerId, spec, now),
         };
         await state.WriteStateAsync();
         await Registry.AddAsync(Id);
@@ -164,62 +130,34 @@ internal sealed partial class SandboxGrain(
         }
     }
 
-    private async Task<SandboxInfo> AdoptCoreAsync(string container, InjectionMode injection)
+    private async Task<SandboxInfo> AdoptCoreAsync(string container, InjectionMode injection, CancellationToken cancellationToken)
     {
-        if (state.State.Info is { } existing)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} already exists (state {Name(existing.State)})");
-        }
+        RequireNoSandbox();
 
-        var (runnerId, found) = await FindContainerAsync(container);
-        if (found.Labels.ContainsKey(ContainerLabels.Managed) || found.Adoption is not null)
-        {
-            var owner = found.Adoption?.SandboxId ?? found.Labels.GetValueOrDefault(ContainerLabels.SandboxId, "?");
-            throw new SandboxException(SandboxErrorCodes.AlreadyManaged, $"container {found.Name} already is sandbox {owner}");
-        }
-
-        if (!found.Container.Running)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidState, $"container {found.Name} is not running: only a running container can be adopted");
-        }
-
-        var token = RandomNumberGenerator.GetHexString(64, lowercase: true);
+        // The search may be cut short; the injection may not, since a half-adopted container would carry a marker with no
+        // sandbox behind it.
+        var (runnerId, found) = await AdoptionTarget.FindAsync(grains, container, cancellationToken);
+        var token = NewDaemonToken();
         var workDir = found.WorkingDir ?? "/";
-        var launched = await Runner(runnerId).AdoptContainerAsync(found.Container.ContainerId, Id, new DaemonLaunch(injection, workDir, token));
-        await Runner(runnerId).RecordAsync(Id, new RunnerResources(0, 0, 1));
+        var launched = await Runner(runnerId).AdoptContainerAsync(
+            found.Container.ContainerId, Id, new DaemonLaunch(injection, workDir, token), CancellationToken.None);
+        await Runner(runnerId).RecordAsync(Id, new RunnerResources(0, 0, 1), CancellationToken.None);
 
         var now = time.GetUtcNow();
         state.State = new SandboxRecord
         {
             DaemonToken = token,
             DaemonAddress = launched.DaemonAddress,
-            Info = new SandboxInfo
-            {
-                Id = Id,
-                Name = found.Name,
-                State = SandboxState.Started,
-                Image = found.Image,
-                RunnerId = runnerId,
-                ContainerId = launched.ContainerId,
-                Env = ParseEnv(found.Env),
-                WorkDir = workDir,
-                User = found.User,
-                DaemonVersion = launched.DaemonVersion,
-                Injection = injection,
-                Adopted = true,
-                CreatedAt = now,
-                UpdatedAt = now,
-            },
+            Info = SandboxInfoFactory.FromAdoption(Id, runnerId, found, launched, injection, workDir, now),
         };
-        await state.WriteStateAsync();
-        await Registry.AddAsync(Id);
+        await state.WriteStateAsync(CancellationToken.None);
+        await Registry.AddAsync(Id, CancellationToken.None);
         FollowHealth();
-        LogAdopted(logger, Id, found.Name, runnerId);
+        logger.Adopted(Id, found.Name, runnerId);
         return Info;
     }
 
-
-    private async Task<SandboxInfo> StopCoreAsync()
+    private async Task<SandboxInfo> StopCoreAsync(CancellationToken cancellationToken)
     {
         var info = Info;
         if (info.State == SandboxState.Stopped)
@@ -231,15 +169,16 @@ internal sealed partial class SandboxGrain(
         await UpdateAsync(info with { State = SandboxState.Stopping });
         try
         {
-            await Runner(info.RunnerId).StopSandboxContainerAsync(containerId);
+            await Runner(info.RunnerId).StopSandboxContainerAsync(containerId, cancellationToken);
         }
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.ContainerNotFound)
         {
-            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = ContainerGone });
+            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = SandboxHealth.ContainerGone });
             throw;
         }
-        catch (SandboxException)
+        catch (Exception e) when (e is SandboxException or OperationCanceledException)
         {
+            // Back to what it was; if the container did stop, its event or the next health check says so.
             await UpdateAsync(info);
             throw;
         }
@@ -270,7 +209,7 @@ internal sealed partial class SandboxGrain(
         }
     }
 
-    public async Task DeleteAsync(bool removeAdoptedContainer)
+    public async Task DeleteAsync(bool removeAdoptedContainer, CancellationToken cancellationToken)
     {
         var info = Info;
         await UpdateAsync(info with { State = SandboxState.Destroying });
@@ -281,108 +220,50 @@ internal sealed partial class SandboxGrain(
                 var runner = Runner(info.RunnerId);
                 if (info.Adopted && !removeAdoptedContainer)
                 {
-                    await runner.ReleaseAdoptedContainerAsync(containerId, Launch(info));
+                    await runner.ReleaseAdoptedContainerAsync(containerId, Launch(info), cancellationToken);
                 }
                 else
                 {
-                    await runner.RemoveSandboxContainerAsync(containerId);
+                    await runner.RemoveSandboxContainerAsync(containerId, cancellationToken);
                 }
             }
         }
-        catch (SandboxException)
+        catch (Exception e) when (e is SandboxException or OperationCanceledException)
         {
-            // The runner could not be reached: keep the sandbox so nothing is orphaned; the caller may retry.
+            // The runner could not be reached, or the caller gave up: keep the sandbox so nothing is orphaned; the caller
+            // may retry.
             await UpdateAsync(info);
             throw;
         }
 
-        await Task.WhenAll(state.State.Previews.Select(p => PreviewGrain(p.TokenHash).RevokeAsync()));
+        await _previews.RevokeAllAsync();
         await ForgetAsync();
-        LogDeleted(logger, Id);
+        logger.Deleted(Id);
     }
 
-    public async Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn)
+    public async Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn, CancellationToken cancellationToken)
     {
-        var info = Info;
-        if (info.State == SandboxState.Destroying)
+        if (Info.State == SandboxState.Destroying)
         {
             throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is being deleted");
         }
 
-        if (port is < 1 or > 65535)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"port: {port} is not a port; it must be from 1 to 65535");
-        }
-
-        if (port == daemonOptions.Value.Port)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"port: {port} is the sandbox daemon's own port and cannot be previewed");
-        }
-
-        if (expiresIn is { } lifetime && lifetime <= TimeSpan.Zero)
-        {
-            throw new SandboxException(SandboxErrorCodes.InvalidRequest, "expiresInSeconds: must be positive");
-        }
-
-        var now = time.GetUtcNow();
-        foreach (var stale in state.State.Previews.Where(p => p.Grant.ExpiresAt is { } expires && now - expires > ExpiredPreviewRetention).ToList())
-        {
-            await PreviewGrain(stale.TokenHash).RevokeAsync();
-            state.State.Previews.Remove(stale);
-        }
-
-        if (state.State.Previews.Count >= MaxPreviews)
-        {
-            throw new SandboxException(
-                SandboxErrorCodes.PreviewLimitReached, $"sandbox {Id} already has {MaxPreviews} preview links; revoke some first");
-        }
-
-        var token = PreviewTokens.New();
-        var record = new PreviewRecord(PreviewTokens.Hash(token), new PreviewGrant(Id, port, now, now + expiresIn));
-
-        // The sandbox records the link before the link exists, so a failure in between leaves a record to revoke, never
-        // a working link the sandbox does not know about.
-        state.State.Previews.Add(record);
-        await state.WriteStateAsync();
-        await PreviewGrain(record.TokenHash).GrantAsync(record.Grant);
-        return new IssuedPreview(token, record);
+        return await _previews.CreateAsync(Id, port, expiresIn);
     }
 
-    public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync()
+    public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync(CancellationToken cancellationToken)
     {
         _ = Info;
-        return Task.FromResult<IReadOnlyList<PreviewRecord>>([.. state.State.Previews]);
+        return Task.FromResult(_previews.List());
     }
 
-    public async Task<bool> RevokePreviewAsync(string tokenHashOrId)
+    public Task<bool> RevokePreviewAsync(string tokenHashOrId, CancellationToken cancellationToken)
     {
         _ = Info;
-        var record = state.State.Previews.Find(p => p.TokenHash == tokenHashOrId || p.Id == tokenHashOrId);
-        if (record is null)
-        {
-            return false;
-        }
-
-        await PreviewGrain(record.TokenHash).RevokeAsync();
-        state.State.Previews.Remove(record);
-        await state.WriteStateAsync();
-        return true;
+        return _previews.RevokeAsync(tokenHashOrId);
     }
 
-    public async Task RecordActivityAsync(DateTimeOffset at)
-    {
-        if (state.State.Info is not { } info || info.LastActivityAt >= at)
-        {
-            return;
-        }
-
-        state.State.Info = info with { LastActivityAt = at };
-        if (_writtenActivity is null || at - _writtenActivity >= ActivityWritePeriod)
-        {
-            await state.WriteStateAsync();
-            _writtenActivity = at;
-        }
-    }
+    public Task RecordActivityAsync(DateTimeOffset at) => _writer.RecordActivityAsync(at);
 
     public Task<DaemonEndpoint> GetDaemonEndpointAsync()
     {
@@ -399,7 +280,7 @@ internal sealed partial class SandboxGrain(
             return;
         }
 
-        LogContainerEvent(logger, Id, action);
+        logger.ContainerEvent(Id, action);
         await FollowContainerAsync(info);
     }
 
@@ -422,11 +303,11 @@ internal sealed partial class SandboxGrain(
         }
 
         var found = await Runner(runnerId).ReadContainerAsync(containerId);
-        var rebuilt = Rebuild(runnerId, found);
+        var rebuilt = SandboxInfoFactory.FromContainer(Id, runnerId, found, time.GetUtcNow());
         state.State = new SandboxRecord { Info = rebuilt, DaemonToken = found.DaemonToken };
         await Runner(runnerId).RecordAsync(Id, new RunnerResources(rebuilt.Cpu, rebuilt.MemoryMb, 1));
         await Registry.AddAsync(Id);
-        LogRebuilt(logger, Id, runnerId);
+        logger.Rebuilt(Id, runnerId);
         if (found.DaemonToken is null)
         {
             return await UpdateAsync(rebuilt with { State = SandboxState.Error, ErrorReason = "the daemon secret could not be read back from the container" });
@@ -446,73 +327,38 @@ internal sealed partial class SandboxGrain(
         }
         catch (SandboxException e)
         {
-            LogCreateFailed(logger, Id, e.Message);
+            logger.CreateFailed(Id, e.Message);
             throw;
         }
 
         state.State.PendingSpec = null;
         var result = await OnServingAsync(created);
-        LogStarted(logger, Id, Info.RunnerId ?? "?", created.DaemonAddress ?? "?");
+        logger.Started(Id, Info.RunnerId ?? "?", created.DaemonAddress ?? "?");
         return result;
     }
 
     /// <summary>Looks at the container and its daemon, restarts a dead daemon where it can, and records what it found.</summary>
     private async Task<SandboxInfo> FollowContainerAsync(SandboxInfo info)
     {
-        SandboxContainer seen;
-        try
+        switch (await _health.LookAsync(info, containerId => Runner(info.RunnerId).EnsureDaemonAsync(containerId, Launch(info))))
         {
-            seen = info.ContainerId is null
-                ? new SandboxContainer("", false, false, ContainerGone, null, null)
-                : await Runner(info.RunnerId).EnsureDaemonAsync(info.ContainerId, Launch(info));
-        }
-        catch (SandboxException e) when (e.Code == SandboxErrorCodes.ContainerNotFound)
-        {
-            seen = new SandboxContainer(info.ContainerId!, false, false, ContainerGone, null, null);
-        }
-        catch (SandboxException e) when (e.Code is SandboxErrorCodes.RunnerUnreachable or SandboxErrorCodes.DockerUnavailable)
-        {
-            // Not knowing is not the same as gone: keep the last known state until the runner answers again.
-            _engineUnavailable = e.Code == SandboxErrorCodes.DockerUnavailable;
-            return info;
-        }
+            case HealthVerdict.Serving serving:
+                return await OnServingAsync(serving.Container);
+            case HealthVerdict.Changed changed:
+                if (!changed.ContainerRuns)
+                {
+                    state.State.DaemonAddress = null;
+                }
 
-        _engineUnavailable = false;
-
-        if (!seen.Exists)
-        {
-            state.State.DaemonAddress = null;
-            return await UpdateAsync(info with { State = SandboxState.Error, ErrorReason = ContainerGone });
+                return await UpdateAsync(changed.Info);
+            default:
+                return info;
         }
-
-        if (!seen.Running)
-        {
-            state.State.DaemonAddress = null;
-            var oom = seen.ExitReason?.Contains("out of memory", StringComparison.Ordinal) == true;
-            return await UpdateAsync(oom
-                ? info with { State = SandboxState.Error, ErrorReason = $"the container was {seen.ExitReason}" }
-                : info with { State = SandboxState.Stopped, ErrorReason = null });
-        }
-
-        if (seen.IsServing)
-        {
-            return await OnServingAsync(seen);
-        }
-
-        // A daemon that misses one probe on a host under load (hundreds of sandboxes starting at once) is busy, not
-        // broken; calling the sandbox broken would refuse its previews and toolbox on every silo. Only a daemon silent
-        // for several checks in a row, with its container running, puts the sandbox in error.
-        if (info.State == SandboxState.Started && ++_silentChecks < SilentChecksBeforeError)
-        {
-            return info;
-        }
-
-        return await UpdateAsync(info with { State = SandboxState.Error, ErrorReason = "the container runs but its daemon does not answer" });
     }
 
     private async Task<SandboxInfo> OnServingAsync(SandboxContainer container)
     {
-        _silentChecks = 0;
+        _health.DaemonAnswered();
         state.State.DaemonAddress = container.DaemonAddress;
         var info = await UpdateAsync(Info with
         {
@@ -525,23 +371,15 @@ internal sealed partial class SandboxGrain(
         return info;
     }
 
-    /// <summary>
-    /// Persists a new view of the sandbox, unless nothing changed (the health check confirms the same state every few
-    /// seconds; that must not become a storage write each time).
-    /// </summary>
+    /// <summary>Records a new view of the sandbox (unless nothing changed) and tells whoever follows it.</summary>
     private async Task<SandboxInfo> UpdateAsync(SandboxInfo info)
     {
-        var before = state.State.Info;
-        if (before is not null && info with { UpdatedAt = before.UpdatedAt } == before && state.State.DaemonAddress == _writtenAddress)
+        var (current, written, routeChanged) = await _writer.WriteAsync(info);
+        if (!written)
         {
-            return before;
+            return current;
         }
 
-        var routeChanged = before is null || before.State != info.State || state.State.DaemonAddress != _writtenAddress;
-        state.State.Info = info with { UpdatedAt = time.GetUtcNow() };
-        await state.WriteStateAsync();
-        _writtenAddress = state.State.DaemonAddress;
-        _writtenActivity = info.LastActivityAt;
         FollowHealth();
         if (routeChanged)
         {
@@ -550,23 +388,11 @@ internal sealed partial class SandboxGrain(
             await routes.SandboxChangedAsync(Id);
         }
 
-        return state.State.Info;
+        return current;
     }
 
     /// <summary>Runs the health check while the sandbox is started, and only then.</summary>
-    private void FollowHealth()
-    {
-        var wanted = state.State.Info?.State == SandboxState.Started;
-        if (wanted && _healthCheck is null)
-        {
-            _healthCheck = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(HealthCheckPeriod, HealthCheckPeriod) { KeepAlive = true });
-        }
-        else if (!wanted && _healthCheck is not null)
-        {
-            _healthCheck.Dispose();
-            _healthCheck = null;
-        }
-    }
+    private void FollowHealth() => _health.Follow(this, state.State.Info?.State == SandboxState.Started, CheckHealthAsync);
 
     private async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
@@ -590,113 +416,28 @@ internal sealed partial class SandboxGrain(
         await routes.SandboxChangedAsync(Id);
     }
 
-    private async Task<(string RunnerId, RecoveredContainer Found)> FindContainerAsync(string container)
-    {
-        var runners = await GrainFactory.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync();
-        var reasons = new List<string>();
-        foreach (var runnerId in runners)
-        {
-            try
-            {
-                return (runnerId, await Runner(runnerId).ReadContainerAsync(container));
-            }
-            catch (SandboxException e)
-            {
-                reasons.Add(e.Message);
-            }
-        }
-
-        throw new SandboxException(
-            SandboxErrorCodes.ContainerNotFound,
-            reasons.Count == 0 ? $"container {container} not found: no runner has joined the cluster" : $"container {container} not found ({string.Join("; ", reasons)})");
-    }
-
-    private SandboxInfo Rebuild(string runnerId, RecoveredContainer found)
-    {
-        var now = time.GetUtcNow();
-        if (found.Adoption is { } adoption)
-        {
-            return new SandboxInfo
-            {
-                Id = Id,
-                Name = found.Name,
-                State = SandboxState.Starting,
-                Image = found.Image,
-                RunnerId = runnerId,
-                ContainerId = found.Container.ContainerId,
-                Env = ParseEnv(found.Env),
-                WorkDir = adoption.WorkDir,
-                User = found.User,
-                Injection = adoption.Injection,
-                Adopted = true,
-                CreatedAt = adoption.AdoptedAt,
-                UpdatedAt = now,
-            };
-        }
-
-        var labels = found.Labels;
-        InjectionModes.TryParse(labels.GetValueOrDefault(ContainerLabels.Injection), InjectionMode.Mount, out var injection);
-        return new SandboxInfo
-        {
-            Id = Id,
-            Name = labels.GetValueOrDefault(ContainerLabels.Name) ?? Id,
-            State = SandboxState.Starting,
-            Image = found.Image,
-            RunnerId = runnerId,
-            ContainerId = found.Container.ContainerId,
-            Labels = labels
-                .Where(l => l.Key.StartsWith(ContainerLabels.UserLabelPrefix, StringComparison.Ordinal))
-                .ToDictionary(l => l.Key[ContainerLabels.UserLabelPrefix.Length..], l => l.Value),
-            Env = ParseEnv(found.Env),
-            Cpu = double.TryParse(labels.GetValueOrDefault(ContainerLabels.Cpu), CultureInfo.InvariantCulture, out var cpu) ? cpu : 0,
-            MemoryMb = long.TryParse(labels.GetValueOrDefault(ContainerLabels.MemoryMb), CultureInfo.InvariantCulture, out var memory) ? memory : 0,
-            WorkDir = labels.GetValueOrDefault(ContainerLabels.WorkDir) ?? found.WorkingDir,
-            User = found.User,
-            Injection = injection,
-            CreatedAt = DateTimeOffset.TryParse(labels.GetValueOrDefault(ContainerLabels.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var created) ? created : now,
-            UpdatedAt = now,
-        };
-    }
-
     private DaemonLaunch Launch(SandboxInfo info) => new(info.Injection, info.WorkDir ?? "/", state.State.DaemonToken ?? "");
 
-    private IRunnerGrain Runner(string? runnerId) => GrainFactory.GetGrain<IRunnerGrain>(
+    private IRunnerGrain Runner(string? runnerId) => grains.GetGrain<IRunnerGrain>(
         runnerId ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} has no runner"));
 
-    private IPreviewGrain PreviewGrain(string tokenHash) => GrainFactory.GetGrain<IPreviewGrain>(tokenHash);
+    private ISandboxRegistryGrain Registry => grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
 
-    private ISandboxRegistryGrain Registry => GrainFactory.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
+    private void RequireNoSandbox()
+    {
+        if (state.State.Info is { } existing)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} already exists (state {Name(existing.State)})");
+        }
+    }
 
     private string RequireContainer(SandboxInfo info, string action) => info.ContainerId
         ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} cannot {action} while {Name(info.State)}: it has no container yet");
 
     private SandboxException NotFound() => new(SandboxErrorCodes.NotFound, $"sandbox {Id} not found");
 
-    private const string ContainerGone = "the container was removed outside SandboxGrains";
+    /// <summary>A fresh per-sandbox daemon secret: 256 random bits.</summary>
+    private static string NewDaemonToken() => RandomNumberGenerator.GetHexString(64, lowercase: true);
 
     private static string Name(SandboxState state) => state.ToString().ToLowerInvariant();
-
-    private static Dictionary<string, string> ParseEnv(IEnumerable<string> env) => env
-        .Select(e => e.Split('=', 2))
-        .Where(p => p.Length == 2)
-        .GroupBy(p => p[0], StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
-
-    [LoggerMessage(1, LogLevel.Information, "Sandbox {SandboxId} started on runner {RunnerId}, daemon at {Address}")]
-    private static partial void LogStarted(ILogger logger, string sandboxId, string runnerId, string address);
-
-    [LoggerMessage(2, LogLevel.Warning, "Sandbox {SandboxId} could not be created: {Reason}")]
-    private static partial void LogCreateFailed(ILogger logger, string sandboxId, string reason);
-
-    [LoggerMessage(3, LogLevel.Information, "Sandbox {SandboxId} deleted")]
-    private static partial void LogDeleted(ILogger logger, string sandboxId);
-
-    [LoggerMessage(4, LogLevel.Information, "Sandbox {SandboxId}: container event {Action}")]
-    private static partial void LogContainerEvent(ILogger logger, string sandboxId, string action);
-
-    [LoggerMessage(5, LogLevel.Information, "Sandbox {SandboxId} rebuilt from its container (labels or adoption marker) on runner {RunnerId}")]
-    private static partial void LogRebuilt(ILogger logger, string sandboxId, string runnerId);
-
-    [LoggerMessage(6, LogLevel.Information, "Sandbox {SandboxId} adopted container {Container} on runner {RunnerId}")]
-    private static partial void LogAdopted(ILogger logger, string sandboxId, string container, string runnerId);
 }

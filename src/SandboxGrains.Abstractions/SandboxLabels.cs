@@ -1,0 +1,112 @@
+using System.Globalization;
+using SandboxGrains.Runners;
+using SandboxGrains.Sandboxes;
+
+namespace SandboxGrains;
+
+/// <summary>
+/// What a sandbox container's labels say about its sandbox, and the one place their format is written (by the runner, at
+/// create) and read back (by a sandbox grain that lost its state, and by whoever asks whose a container is). Keys are
+/// <see cref="ContainerLabels"/>; values are invariant-culture numbers, round-trip dates and injection mode names, so a
+/// container made by any version reads the same.
+/// </summary>
+public sealed record SandboxLabels
+{
+    /// <summary>The sandbox's display name; null when the container has no such label.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>How the daemon came in; <see cref="InjectionMode.Mount"/> when the label is missing or unknown.</summary>
+    public InjectionMode Injection { get; init; }
+
+    /// <summary>The daemon's work directory; null when the container has no such label.</summary>
+    public string? WorkDir { get; init; }
+
+    /// <summary>Reserved CPU cores; 0 when missing or unreadable.</summary>
+    public double Cpu { get; init; }
+
+    /// <summary>Reserved memory in MiB; 0 when missing or unreadable.</summary>
+    public long MemoryMb { get; init; }
+
+    /// <summary>When the sandbox was created; null when missing or unreadable.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>The caller's own labels, without the prefix they are stored under.</summary>
+    public IReadOnlyDictionary<string, string> UserLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The labels of the container made for <paramref name="request"/>, whose daemon works in <paramref name="workDir"/>.</summary>
+    public static SandboxLabels For(SandboxContainerRequest request, string workDir) => new()
+    {
+        Name = request.Name,
+        Injection = request.Spec.Injection,
+        WorkDir = workDir,
+        Cpu = request.Spec.Cpu,
+        MemoryMb = request.Spec.MemoryMb,
+        CreatedAt = request.CreatedAt,
+        UserLabels = request.Spec.Labels,
+    };
+
+    /// <summary>The container labels: these values plus the ones that make it a managed container of that sandbox and runner.</summary>
+    public Dictionary<string, string> Write(string sandboxId, string runnerId)
+    {
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.SandboxId] = sandboxId,
+            [ContainerLabels.RunnerId] = runnerId,
+        };
+        AddUnlessNull(labels, ContainerLabels.Name, Name);
+        labels[ContainerLabels.Injection] = Injection.Name();
+        AddUnlessNull(labels, ContainerLabels.WorkDir, WorkDir);
+        AddUnlessNull(labels, ContainerLabels.CreatedAt, CreatedAt?.ToString("O", CultureInfo.InvariantCulture));
+        labels[ContainerLabels.Cpu] = Cpu.ToString(CultureInfo.InvariantCulture);
+        labels[ContainerLabels.MemoryMb] = MemoryMb.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in UserLabels)
+        {
+            labels[ContainerLabels.UserLabelPrefix + key] = value;
+        }
+
+        return labels;
+    }
+
+    /// <summary>Reads a container's labels back; a missing or unreadable value is left empty, for the reader to fill.</summary>
+    public static SandboxLabels Read(IReadOnlyDictionary<string, string> labels)
+    {
+        InjectionModes.TryParse(labels.GetValueOrDefault(ContainerLabels.Injection), InjectionMode.Mount, out var injection);
+        return new SandboxLabels
+        {
+            Name = labels.GetValueOrDefault(ContainerLabels.Name),
+            Injection = injection,
+            WorkDir = labels.GetValueOrDefault(ContainerLabels.WorkDir),
+            Cpu = double.TryParse(labels.GetValueOrDefault(ContainerLabels.Cpu), CultureInfo.InvariantCulture, out var cpu) ? cpu : 0,
+            MemoryMb = long.TryParse(labels.GetValueOrDefault(ContainerLabels.MemoryMb), CultureInfo.InvariantCulture, out var memory) ? memory : 0,
+            CreatedAt = DateTimeOffset.TryParse(
+                labels.GetValueOrDefault(ContainerLabels.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var created)
+                ? created
+                : null,
+            UserLabels = labels
+                .Where(l => l.Key.StartsWith(ContainerLabels.UserLabelPrefix, StringComparison.Ordinal))
+                .ToDictionary(l => l.Key[ContainerLabels.UserLabelPrefix.Length..], l => l.Value),
+        };
+    }
+
+    /// <summary>True for a container the cluster made (adopted containers carry no labels at all).</summary>
+    public static bool IsManaged(IReadOnlyDictionary<string, string> labels) => labels.ContainsKey(ContainerLabels.Managed);
+
+    /// <summary>The sandbox a labelled container belongs to, or null.</summary>
+    public static string? SandboxIdOf(IReadOnlyDictionary<string, string> labels) => labels.GetValueOrDefault(ContainerLabels.SandboxId);
+
+    /// <summary>A container list filter for the labelled containers of one sandbox.</summary>
+    public static Dictionary<string, string> FilterBySandbox(string sandboxId) => new() { [ContainerLabels.SandboxId] = sandboxId };
+
+    /// <summary>A container list filter for the labelled containers of one runner.</summary>
+    public static Dictionary<string, string> FilterByRunner(string runnerId) =>
+        new() { [ContainerLabels.Managed] = "true", [ContainerLabels.RunnerId] = runnerId };
+
+    private static void AddUnlessNull(Dictionary<string, string> labels, string key, string? value)
+    {
+        if (value is not null)
+        {
+            labels[key] = value;
+        }
+    }
+}

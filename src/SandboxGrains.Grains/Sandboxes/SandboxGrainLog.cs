@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace SandboxGrains.Grains.Sandboxes;
+
+/// <summary>What a sandbox grain logs about a sandbox's life.</summary>
+internal static partial class SandboxGrainLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Sandbox {SandboxId} started on runner {RunnerId}, daemon at {Address}")]
+    public static partial void Started(this ILogger logger, string sandboxId, string runnerId, string address);
+
+    [LoggerMessage(2, LogLevel.Warning, "Sandbox {SandboxId} could not be created: {Reason}")]
+    public static partial void CreateFailed(this ILogger logger, string sandboxId, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Sandbox {SandboxId} deleted")]
+    public static partial void Deleted(this ILogger logger, string sandboxId);
+
+    [LoggerMessage(4, LogLevel.Information, "Sandbox {SandboxId}: container event {Action}")]
+    public static partial void ContainerEvent(this ILogger logger, string sandboxId, string action);
+
+    [LoggerMessage(5, LogLevel.Information, "Sandbox {SandboxId} rebuilt from its container (labels or adoption marker) on runner {RunnerId}")]
+    public static partial void Rebuilt(this ILogger logger, string sandboxId, string runnerId);
+
+    [LoggerMessage(6, LogLevel.Information, "Sandbox {SandboxId} adopted container {Container} on runner {RunnerId}")]
+    public static partial void Adopted(this ILogger logger, string sandboxId, string container, string runnerId);
+}
