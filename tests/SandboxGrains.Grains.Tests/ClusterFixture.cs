@@ -27,6 +27,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public FakeSandboxContainers Containers { get; } = new();
 
+    /// <summary>The route changes grains announced to each silo's front end.</summary>
+    public RecordedRouteChanges RouteChanges { get; } = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -40,6 +43,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(StorageNames.Runners);
             silo.AddSandboxGrains(new LocalRunner(options.SiloName == "Silo_0" ? RunnerId : null));
             silo.Services.AddSingleton<ISandboxContainers>(Containers);
+            silo.Services.AddSingleton(RouteChanges);
+            silo.AddGrainService<RecordingRouteInvalidationService>();
             silo.Services.AddSingleton<TimeProvider>(Time);
             // Membership and messaging keep real time; only grain logic sees the fake clock.
             silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);

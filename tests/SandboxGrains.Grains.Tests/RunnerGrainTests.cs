@@ -20,21 +20,21 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         var id = NewRunnerId();
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(id);
 
-        Assert.Equal(RunnerStatus.Unreachable, (await runner.GetInfoAsync()).Status);
-        await runner.HeartbeatAsync(Beat());
+        Assert.Equal(RunnerStatus.Unreachable, (await runner.GetInfoAsync(TestContext.Current.CancellationToken)).Status);
+        await runner.HeartbeatAsync(Beat(), TestContext.Current.CancellationToken);
 
-        var info = await runner.GetInfoAsync();
+        var info = await runner.GetInfoAsync(TestContext.Current.CancellationToken);
         Assert.Equal(RunnerStatus.Healthy, info.Status);
         Assert.Equal(Capacity, info.Capacity);
         Assert.Equal("20.10.24", info.DockerVersion);
-        Assert.Contains(id, await fixture.Grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync());
+        Assert.Contains(id, await fixture.Grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
     public async Task TryReserve_UntilFull_RefusesTheOneThatDoesNotFit_AndReleaseFreesRoom()
     {
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(NewRunnerId());
-        await runner.HeartbeatAsync(Beat());
+        await runner.HeartbeatAsync(Beat(), TestContext.Current.CancellationToken);
         var oneGig = new RunnerResources(1, 1024, 1);
 
         Assert.True(await runner.TryReserveAsync("sb-a", oneGig, TestContext.Current.CancellationToken));
@@ -43,7 +43,7 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         Assert.True(await runner.TryReserveAsync("sb-c", oneGig, TestContext.Current.CancellationToken));
         Assert.False(await runner.TryReserveAsync("sb-d", new RunnerResources(0.1, 1, 1), TestContext.Current.CancellationToken)); // sandbox count is full
 
-        var full = await runner.GetInfoAsync();
+        var full = await runner.GetInfoAsync(TestContext.Current.CancellationToken);
         Assert.Equal(new RunnerResources(3, 3072, 3), full.Allocated);
         Assert.Equal(3, full.SandboxCount);
         Assert.Equal(1.0, full.AllocationRatio);
@@ -51,19 +51,19 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
         await runner.ReleaseAsync("sb-b", TestContext.Current.CancellationToken);
         await runner.ReleaseAsync("sb-unknown", TestContext.Current.CancellationToken);
         Assert.True(await runner.TryReserveAsync("sb-d", oneGig, TestContext.Current.CancellationToken));
-        Assert.Equal(3, (await runner.GetInfoAsync()).SandboxCount);
+        Assert.Equal(3, (await runner.GetInfoAsync(TestContext.Current.CancellationToken)).SandboxCount);
     }
 
     [Fact]
     public async Task TryReserve_SameSandboxTwice_ReplacesItsReservation()
     {
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(NewRunnerId());
-        await runner.HeartbeatAsync(Beat());
+        await runner.HeartbeatAsync(Beat(), TestContext.Current.CancellationToken);
 
         Assert.True(await runner.TryReserveAsync("sb-a", new RunnerResources(2, 2048, 1), TestContext.Current.CancellationToken));
         Assert.True(await runner.TryReserveAsync("sb-a", new RunnerResources(3, 3000, 1), TestContext.Current.CancellationToken));
 
-        var info = await runner.GetInfoAsync();
+        var info = await runner.GetInfoAsync(TestContext.Current.CancellationToken);
         Assert.Equal(new RunnerResources(3, 3000, 1), info.Allocated);
     }
 
@@ -71,9 +71,9 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
     public async Task TryReserve_DockerDown_IsRefusedAndReasonShown()
     {
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(NewRunnerId());
-        await runner.HeartbeatAsync(Beat("cannot reach Docker at unix:///var/run/docker.sock: Connection refused"));
+        await runner.HeartbeatAsync(Beat("cannot reach Docker at unix:///var/run/docker.sock: Connection refused"), TestContext.Current.CancellationToken);
 
-        var info = await runner.GetInfoAsync();
+        var info = await runner.GetInfoAsync(TestContext.Current.CancellationToken);
         Assert.Equal(RunnerStatus.Unhealthy, info.Status);
         Assert.Contains("Connection refused", info.StatusReason, StringComparison.Ordinal);
         Assert.False(await runner.TryReserveAsync("sb-a", new RunnerResources(1, 1, 1), TestContext.Current.CancellationToken));
@@ -83,18 +83,18 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
     public async Task Heartbeat_SilentTooLong_RunnerBecomesUnreachableUntilNextBeat()
     {
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(NewRunnerId());
-        await runner.HeartbeatAsync(Beat());
+        await runner.HeartbeatAsync(Beat(), TestContext.Current.CancellationToken);
 
         // Other tests share the clock; advancing only moves time forward, which their fresh beats tolerate.
         fixture.Time.Advance(RunnerGrain.HeartbeatTimeout + TimeSpan.FromSeconds(1));
 
-        var silent = await runner.GetInfoAsync();
+        var silent = await runner.GetInfoAsync(TestContext.Current.CancellationToken);
         Assert.Equal(RunnerStatus.Unreachable, silent.Status);
         Assert.Contains("no heartbeat", silent.StatusReason, StringComparison.Ordinal);
         Assert.False(await runner.TryReserveAsync("sb-a", new RunnerResources(1, 1, 1), TestContext.Current.CancellationToken));
 
-        await runner.HeartbeatAsync(Beat());
-        Assert.Equal(RunnerStatus.Healthy, (await runner.GetInfoAsync()).Status);
+        await runner.HeartbeatAsync(Beat(), TestContext.Current.CancellationToken);
+        Assert.Equal(RunnerStatus.Healthy, (await runner.GetInfoAsync(TestContext.Current.CancellationToken)).Status);
     }
 
     [Fact]
@@ -102,13 +102,13 @@ public sealed class RunnerGrainTests(ClusterFixture fixture)
     {
         var id = NewRunnerId();
         var runner = fixture.Grains.GetGrain<IRunnerGrain>(id);
-        await runner.HeartbeatAsync(Beat());
+        await runner.HeartbeatAsync(Beat(), TestContext.Current.CancellationToken);
         Assert.True(await runner.TryReserveAsync("sb-kept", new RunnerResources(1, 512, 1), TestContext.Current.CancellationToken));
 
         var management = fixture.Grains.GetGrain<IManagementGrain>(0);
         await management.ForceActivationCollection(TimeSpan.Zero, TestContext.Current.CancellationToken);
 
-        var after = await fixture.Grains.GetGrain<IRunnerGrain>(id).GetInfoAsync();
+        var after = await fixture.Grains.GetGrain<IRunnerGrain>(id).GetInfoAsync(TestContext.Current.CancellationToken);
         Assert.Equal(1, after.SandboxCount);
         Assert.Equal(512, after.Allocated.MemoryMb);
     }

@@ -13,12 +13,12 @@ public interface IRunnerGrain : IGrainWithStringKey
     /// <summary>Records a heartbeat from the silo that owns this runner's Docker engine.</summary>
     /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("Heartbeat")]
-    Task HeartbeatAsync(RunnerHeartbeat heartbeat);
+    Task HeartbeatAsync(RunnerHeartbeat heartbeat, CancellationToken cancellationToken = default);
 
     /// <summary>The runner's current view: capacity, allocations, health.</summary>
     /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("GetInfo")]
-    Task<RunnerInfo> GetInfoAsync();
+    Task<RunnerInfo> GetInfoAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Reserves resources for a sandbox. Returns false when the runner is not healthy or has no room; reserving again
@@ -70,5 +70,5 @@ public interface IRunnerGrain : IGrainWithStringKey
     /// <summary>Ids and container ids of every managed container on this runner, for reconciliation.</summary>
     /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("ListSandboxContainers"), AlwaysInterleave]
-    Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync();
+    Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync(CancellationToken cancellationToken = default);
 }

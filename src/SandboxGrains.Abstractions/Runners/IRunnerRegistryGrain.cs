@@ -14,5 +14,5 @@ public interface IRunnerRegistryGrain : IGrainWithStringKey
     /// <summary>Every runner id ever registered and not removed.</summary>
     /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("List")]
-    Task<IReadOnlyList<string>> ListAsync();
+    Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default);
 }

@@ -37,7 +37,7 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// <summary>Where the daemon listens, for the toolbox and preview front ends.</summary>
     /// <remarks>No cancellation token: front ends hand this method to their route cache as a parameterless fetch.</remarks>
     [Alias("GetDaemonEndpoint"), AlwaysInterleave]
-    Task<DaemonEndpoint> GetDaemonEndpointAsync();
+    Task<DaemonEndpoint> GetDaemonEndpointAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Docker reported something about this sandbox's container; the grain looks at reality and follows it.</summary>
     [Alias("OnContainerEvent"), OneWay]
@@ -49,7 +49,7 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// </summary>
     /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("Reconcile"), ResponseTimeout("00:02:00")]
-    Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId);
+    Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Makes a preview link to <paramref name="port"/>; the answer holds the only copy of the token the cluster ever

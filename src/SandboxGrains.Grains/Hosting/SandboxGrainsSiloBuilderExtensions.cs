@@ -10,8 +10,8 @@ public static class SandboxGrainsSiloBuilderExtensions
 {
     /// <summary>
     /// Registers which runner this silo owns (null: none) and announces it in silo metadata, so the runner placement
-    /// director on any silo can put that runner's grain here; and this silo's route cache with the grain service that
-    /// keeps it true.
+    /// director on any silo can put that runner's grain here; and the client through which grains tell every silo's
+    /// <see cref="SandboxGrains.Routing.IRouteInvalidationService"/> that a route changed.
     /// </summary>
     public static ISiloBuilder AddSandboxGrains(this ISiloBuilder silo, LocalRunner localRunner)
     {
@@ -27,10 +27,9 @@ public static class SandboxGrainsSiloBuilderExtensions
         silo.Services.AddSingleton<RunnerLiveness>();
         silo.Services.AddSingleton<LocalRunnerHeartbeat>();
 
-        // Every silo's front end caches routes; grains tell every silo's cache when a route changes.
-        silo.Services.AddSingleton<RouteCache>();
+        // Grains announce route changes to every silo's IRouteInvalidationService; the host provides that service (the
+        // silo's front end keeps its route cache with it).
         silo.Services.AddSingleton<RouteInvalidation>();
-        silo.AddGrainService<RouteInvalidationService>();
         return silo;
     }
 }

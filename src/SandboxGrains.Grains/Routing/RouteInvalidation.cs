@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Services;
+using SandboxGrains.Routing;
 
 namespace SandboxGrains.Grains.Routing;
 
 /// <summary>
-/// Tells every active silo's <see cref="RouteCache"/> that a route changed, and returns once each has answered (or
+/// Tells every active silo's <see cref="IRouteInvalidationService"/> (its front end's route cache) that a route changed, and returns once each has answered (or
 /// <see cref="Patience"/> ran out for a silo that is going away). This is how a revoked preview stops working on every
 /// silo within a second rather than when a cache entry happens to age out.
 /// </summary>

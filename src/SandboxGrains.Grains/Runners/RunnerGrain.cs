@@ -30,7 +30,7 @@ internal sealed class RunnerGrain(
         return Task.CompletedTask;
     }
 
-    public Task HeartbeatAsync(RunnerHeartbeat heartbeat)
+    public Task HeartbeatAsync(RunnerHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         // Each activation tells the registry once (it may be a new runner); a heartbeat taken over on activation does not count.
         var first = !_registered;
@@ -39,11 +39,11 @@ internal sealed class RunnerGrain(
         _lastHeartbeat = heartbeat;
         _lastHeartbeatAt = time.GetUtcNow();
         return first
-            ? GrainFactory.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).AddAsync(this.GetPrimaryKeyString())
+            ? GrainFactory.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).AddAsync(this.GetPrimaryKeyString(), CancellationToken.None)
             : Task.CompletedTask;
     }
 
-    public Task<RunnerInfo> GetInfoAsync()
+    public Task<RunnerInfo> GetInfoAsync(CancellationToken cancellationToken)
     {
         MoveHomeWhenItIsBack();
         return Task.FromResult(Describe());
@@ -120,8 +120,8 @@ internal sealed class RunnerGrain(
     public Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.ReleaseAsync(containerId, daemon, ct); return true; }, cancellationToken);
 
-    public Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync() =>
-        OnEngineAsync((containers, id, ct) => containers.ListAsync(id, ct), CancellationToken.None);
+    public Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync(CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, id, ct) => containers.ListAsync(id, ct), cancellationToken);
 
     private bool IsOnOwnSilo => local.RunnerId == this.GetPrimaryKeyString();
 

@@ -16,5 +16,5 @@ internal sealed class RunnerRegistryGrain(
         }
     }
 
-    public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.RunnerIds]);
+    public Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([.. state.State.RunnerIds]);
 }

@@ -27,7 +27,7 @@ internal sealed record AdoptionTarget(string RunnerId, RecoveredContainer Contai
     private static async Task<(string RunnerId, RecoveredContainer Found)> SearchAsync(
         IGrainFactory grains, string container, CancellationToken cancellationToken)
     {
-        var runners = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync();
+        var runners = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync(cancellationToken);
         var reasons = new List<string>();
         foreach (var runnerId in runners)
         {

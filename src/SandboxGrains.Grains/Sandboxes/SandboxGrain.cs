@@ -265,7 +265,7 @@ internal sealed class SandboxGrain(
 
     public Task RecordActivityAsync(DateTimeOffset at) => _writer.RecordActivityAsync(at);
 
-    public Task<DaemonEndpoint> GetDaemonEndpointAsync()
+    public Task<DaemonEndpoint> GetDaemonEndpointAsync(CancellationToken cancellationToken)
     {
         var info = Info;
         return Task.FromResult(new DaemonEndpoint(info.State, state.State.DaemonAddress, state.State.DaemonToken, info.RunnerId));
@@ -284,29 +284,30 @@ internal sealed class SandboxGrain(
         await FollowContainerAsync(info);
     }
 
-    public async Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId)
+    public async Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId, CancellationToken cancellationToken)
     {
         if (state.State.Info is { } info)
         {
             if (info.ContainerId is { } known && known != containerId)
             {
                 // Two containers claim this sandbox (a create interrupted by a crash): the one the grain knows wins.
-                await Runner(runnerId).RemoveSandboxContainerAsync(containerId);
+                await Runner(runnerId).RemoveSandboxContainerAsync(containerId, CancellationToken.None);
                 return info;
             }
 
-            await Runner(runnerId).RecordAsync(Id, new RunnerResources(info.Cpu, info.MemoryMb, 1));
-            await Registry.AddAsync(Id);
+            // Only the read below may be cut short: once the grain takes the container back, it records all of it.
+            await Runner(runnerId).RecordAsync(Id, new RunnerResources(info.Cpu, info.MemoryMb, 1), CancellationToken.None);
+            await Registry.AddAsync(Id, CancellationToken.None);
             return info.State is SandboxState.Destroying or SandboxState.Stopping or SandboxState.Starting or SandboxState.Creating
                 ? info
                 : await FollowContainerAsync(info with { ContainerId = containerId });
         }
 
-        var found = await Runner(runnerId).ReadContainerAsync(containerId);
+        var found = await Runner(runnerId).ReadContainerAsync(containerId, cancellationToken);
         var rebuilt = SandboxInfoFactory.FromContainer(Id, runnerId, found, time.GetUtcNow());
         state.State = new SandboxRecord { Info = rebuilt, DaemonToken = found.DaemonToken };
-        await Runner(runnerId).RecordAsync(Id, new RunnerResources(rebuilt.Cpu, rebuilt.MemoryMb, 1));
-        await Registry.AddAsync(Id);
+        await Runner(runnerId).RecordAsync(Id, new RunnerResources(rebuilt.Cpu, rebuilt.MemoryMb, 1), CancellationToken.None);
+        await Registry.AddAsync(Id, CancellationToken.None);
         logger.Rebuilt(Id, runnerId);
         if (found.DaemonToken is null)
         {

@@ -11,8 +11,8 @@ internal static class RunnersApi
 
     private static async Task<Ok<ItemsDto<RunnerDto>>> ListRunnersAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var ids = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync();
-        var infos = await Task.WhenAll(ids.Select(id => grains.GetGrain<IRunnerGrain>(id).GetInfoAsync()));
+        var ids = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync(cancellationToken);
+        var infos = await Task.WhenAll(ids.Select(id => grains.GetGrain<IRunnerGrain>(id).GetInfoAsync(cancellationToken)));
         return TypedResults.Ok(new ItemsDto<RunnerDto>([.. infos.Select(RunnerDto.From)]));
     }
 }

@@ -1,4 +1,3 @@
-using SandboxGrains.Grains.Routing;
 
 namespace SandboxGrains.Silo.Forwarding;
 
@@ -12,7 +11,7 @@ internal sealed class SandboxEndpoints(IGrainFactory grains, RouteCache routes)
     /// </summary>
     public async Task<(DaemonEndpoint? Serving, IResult? Refusal)> GetServingAsync(HttpContext context, string sandboxId)
     {
-        var endpoint = await routes.GetEndpointAsync(sandboxId, () => grains.GetGrain<ISandboxGrain>(sandboxId).GetDaemonEndpointAsync());
+        var endpoint = await routes.GetEndpointAsync(sandboxId, () => grains.GetGrain<ISandboxGrain>(sandboxId).GetDaemonEndpointAsync(context.RequestAborted));
         return endpoint is { State: SandboxState.Started, Address: not null, Token: not null }
             ? (endpoint, null)
             : (null, ForwardingProblems.NotServing(context, sandboxId, endpoint.State));

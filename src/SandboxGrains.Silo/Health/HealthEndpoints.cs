@@ -57,7 +57,7 @@ internal static class HealthEndpoints
             {
                 try
                 {
-                    info = await grains.GetGrain<IRunnerGrain>(options.Id).GetInfoAsync().WaitAsync(timeout.Token);
+                    info = await grains.GetGrain<IRunnerGrain>(options.Id).GetInfoAsync(timeout.Token).WaitAsync(timeout.Token);
                     if (info.LastHeartbeat is null)
                     {
                         problems.Add($"runner {options.Id} has not registered yet");

@@ -5,6 +5,7 @@ using SandboxGrains.Docker;
 using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Hosting;
 using SandboxGrains.Grains.Runners;
+using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Runners;
 
 namespace SandboxGrains.Silo.Hosting;
@@ -88,6 +89,7 @@ internal static class OrleansHosting
             }
 
             silo.AddSandboxGrains(localRunner);
+            silo.AddRouteCache();
         });
 
         return builder;
@@ -160,7 +162,7 @@ internal static class OrleansHosting
         services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName);
-        services.AddOptions<SandboxGrains.Grains.Routing.RouteCacheOptions>().BindConfiguration(SandboxGrains.Grains.Routing.RouteCacheOptions.SectionName);
+        services.AddOptions<RouteCacheOptions>().BindConfiguration(RouteCacheOptions.SectionName);
         services.AddOptions<Previews.PreviewOptions>().BindConfiguration(Previews.PreviewOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Previews.PreviewOptions>, Previews.PreviewOptionsValidator>();
         return builder;

@@ -1,6 +1,5 @@
 using System.Net;
 using SandboxGrains.Docker.Sandboxes;
-using SandboxGrains.Grains.Routing;
 using SandboxGrains.Previews;
 using SandboxGrains.Silo.Api;
 using SandboxGrains.Silo.Forwarding;

@@ -19,14 +19,14 @@ internal sealed partial class DockerEventsListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var runnerId = options.Value.Id;
-        var labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "true", [ContainerLabels.RunnerId] = runnerId };
+        var labels = SandboxLabels.FilterByRunner(runnerId);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await foreach (var evt in docker.WatchEventsAsync(labels, stoppingToken))
                 {
-                    if (Followed.Contains(evt.Action) && evt.Attributes.TryGetValue(ContainerLabels.SandboxId, out var sandboxId))
+                    if (Followed.Contains(evt.Action) && SandboxLabels.SandboxIdOf(evt.Attributes) is { } sandboxId)
                     {
                         await grains.GetGrain<ISandboxGrain>(sandboxId).OnContainerEventAsync(evt.ContainerId, evt.Action);
                     }

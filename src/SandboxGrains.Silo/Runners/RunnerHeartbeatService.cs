@@ -83,7 +83,7 @@ internal sealed partial class RunnerHeartbeatService(
         latest.Record(heartbeat, time.GetUtcNow());
         try
         {
-            await grains.GetGrain<IRunnerGrain>(runner.Id).HeartbeatAsync(heartbeat);
+            await grains.GetGrain<IRunnerGrain>(runner.Id).HeartbeatAsync(heartbeat, cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

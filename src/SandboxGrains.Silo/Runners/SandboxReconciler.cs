@@ -25,7 +25,7 @@ internal sealed partial class SandboxReconciler(
         {
             try
             {
-                containers = await runner.ListSandboxContainersAsync();
+                containers = await runner.ListSandboxContainersAsync(stoppingToken);
                 break;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -39,11 +39,11 @@ internal sealed partial class SandboxReconciler(
         await Parallel.ForEachAsync(
             containers,
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
-            async (container, _) =>
+            async (container, cancellationToken) =>
             {
                 try
                 {
-                    await grains.GetGrain<ISandboxGrain>(container.SandboxId).ReconcileAsync(runnerId, container.ContainerId);
+                    await grains.GetGrain<ISandboxGrain>(container.SandboxId).ReconcileAsync(runnerId, container.ContainerId, cancellationToken);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {

@@ -59,7 +59,7 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
         var stopped = await grain.GetAsync(Cancel);
         Assert.Equal(SandboxState.Stopped, stopped.State);
         Assert.Null(stopped.ErrorReason);
-        Assert.Null((await grain.GetDaemonEndpointAsync()).Address);
+        Assert.Null((await grain.GetDaemonEndpointAsync(Cancel)).Address);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class SandboxHealthTests(ClusterFixture fixture)
         var gone = await grain.GetAsync(Cancel);
         Assert.Equal(SandboxState.Error, gone.State);
         Assert.Equal("the container was removed outside SandboxGrains", gone.ErrorReason);
-        Assert.Null((await grain.GetDaemonEndpointAsync()).Address);
+        Assert.Null((await grain.GetDaemonEndpointAsync(Cancel)).Address);
     }
 
     [Fact]

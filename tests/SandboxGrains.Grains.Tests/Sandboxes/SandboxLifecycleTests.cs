@@ -29,7 +29,7 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         Assert.Equal(FakeSandboxContainers.DaemonVersion, info.DaemonVersion);
         Assert.Equal(ClusterFixture.RunnerId, info.RunnerId);
         Assert.Equal("blue", info.Labels["team"]);
-        var endpoint = await grain.GetDaemonEndpointAsync();
+        var endpoint = await grain.GetDaemonEndpointAsync(Cancel);
         Assert.Equal(container.Address, endpoint.Address);
         Assert.Equal(container.Token, endpoint.Token);
         Assert.True(await fixture.IsListedAsync(info.Id));
@@ -87,7 +87,7 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         await grain.CreateAsync(SandboxTestKit.Spec(), wait: false, Cancel);
 
         await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).State == SandboxState.Started, "the sandbox started");
-        Assert.NotNull((await grain.GetDaemonEndpointAsync()).Address);
+        Assert.NotNull((await grain.GetDaemonEndpointAsync(Cancel)).Address);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
 
         Assert.Equal(SandboxState.Stopped, stopped.State);
         Assert.False(fixture.Containers.Find(containerId)!.Running);
-        Assert.Null((await grain.GetDaemonEndpointAsync()).Address);
+        Assert.Null((await grain.GetDaemonEndpointAsync(Cancel)).Address);
         Assert.Equal(SandboxState.Stopped, (await grain.StopAsync(Cancel)).State);
 
         var started = await grain.StartAsync(Cancel);
@@ -118,7 +118,7 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         Assert.Equal(SandboxState.Started, started.State);
         Assert.Equal(containerId, started.ContainerId);
         Assert.True(fixture.Containers.Find(containerId)!.Running);
-        Assert.Equal(fixture.Containers.Find(containerId)!.Address, (await grain.GetDaemonEndpointAsync()).Address);
+        Assert.Equal(fixture.Containers.Find(containerId)!.Address, (await grain.GetDaemonEndpointAsync(Cancel)).Address);
     }
 
     [Fact]

@@ -54,6 +54,19 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RevokeAndStop_TellEverySilosFrontEnd_BeforeTheyReturn()
+    {
+        var (grain, info) = await fixture.CreateStartedAsync();
+        var issued = await grain.CreatePreviewAsync(8080, null, Cancel);
+
+        await grain.RevokePreviewAsync(issued.Record.Id, Cancel);
+        Assert.Equal(2, fixture.RouteChanges.SilosToldAbout("preview", issued.Record.TokenHash).Count);
+
+        await grain.StopAsync(Cancel);
+        Assert.Equal(2, fixture.RouteChanges.SilosToldAbout("sandbox", info.Id).Count);
+    }
+
+    [Fact]
     public async Task CreatePreviewAsync_AtTheLimit_IsRefused()
     {
         var (grain, _) = await fixture.CreateStartedAsync();

@@ -48,7 +48,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         var reservations = await fixture.ReservationsAsync();
         var grain = fixture.Sandbox(id);
 
-        var rebuilt = await grain.ReconcileAsync(ClusterFixture.RunnerId, container.Id);
+        var rebuilt = await grain.ReconcileAsync(ClusterFixture.RunnerId, container.Id, Cancel);
 
         Assert.Equal(SandboxState.Started, rebuilt.State);
         Assert.Equal("from-labels", rebuilt.Name);
@@ -63,7 +63,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         Assert.Equal(new Dictionary<string, string> { ["PATH"] = "/bin", ["QUERY"] = "a=b" }, rebuilt.Env);
         Assert.Equal("1000", rebuilt.User);
         Assert.False(rebuilt.Adopted);
-        Assert.Equal("secret-from-the-container", (await grain.GetDaemonEndpointAsync()).Token);
+        Assert.Equal("secret-from-the-container", (await grain.GetDaemonEndpointAsync(Cancel)).Token);
         Assert.True(await fixture.IsListedAsync(id));
         Assert.Equal(reservations + 1, await fixture.ReservationsAsync());
     }
@@ -80,7 +80,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
             Token = null,
         });
 
-        var rebuilt = await fixture.Sandbox(id).ReconcileAsync(ClusterFixture.RunnerId, $"planted-{id}");
+        var rebuilt = await fixture.Sandbox(id).ReconcileAsync(ClusterFixture.RunnerId, $"planted-{id}", Cancel);
 
         Assert.Equal(SandboxState.Error, rebuilt.State);
         Assert.Equal("the daemon secret could not be read back from the container", rebuilt.ErrorReason);
@@ -104,7 +104,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         fixture.Containers.Plant(container);
         var grain = fixture.Sandbox(id);
 
-        var rebuilt = await grain.ReconcileAsync(ClusterFixture.RunnerId, container.Id);
+        var rebuilt = await grain.ReconcileAsync(ClusterFixture.RunnerId, container.Id, Cancel);
 
         Assert.Equal(SandboxState.Started, rebuilt.State);
         Assert.True(rebuilt.Adopted);
@@ -116,7 +116,7 @@ public sealed class SandboxRecoveryTests(ClusterFixture fixture)
         Assert.Equal(0, rebuilt.Cpu);
         Assert.Empty(rebuilt.Labels);
         Assert.Equal("/usr/bin", rebuilt.Env["PATH"]);
-        Assert.Equal("secret-beside-the-marker", (await grain.GetDaemonEndpointAsync()).Token);
+        Assert.Equal("secret-beside-the-marker", (await grain.GetDaemonEndpointAsync(Cancel)).Token);
     }
 
     [Fact]

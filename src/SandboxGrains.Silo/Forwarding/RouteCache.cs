@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using SandboxGrains.Previews;
 
-namespace SandboxGrains.Grains.Routing;
+namespace SandboxGrains.Silo.Forwarding;
 
 /// <summary>
 /// This silo's memory of where preview tokens and sandboxes lead, so a preview or toolbox request costs no grain call
-/// in the common case. Grains that change a route tell every silo at once (<see cref="RouteInvalidation"/>); entries
+/// in the common case. Grains that change a route tell every silo at once (<see cref="RouteInvalidationService"/>); entries
 /// also age out after <see cref="RouteCacheOptions.Lifetime"/>, which bounds the harm of a notice that never arrived.
 /// </summary>
 internal sealed class RouteCache(TimeProvider time, IOptions<RouteCacheOptions> options)
