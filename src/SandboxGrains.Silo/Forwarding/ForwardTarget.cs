@@ -23,6 +23,12 @@ internal sealed record ForwardTarget(
 {
     /// <summary>The next hop is the sandbox's daemon (its toolbox API, or its <c>/proxy</c> to an app inside).</summary>
     public bool ThroughDaemon => DaemonSecret is not null;
+
+    /// <summary>
+    /// A preview through the daemon's <c>/proxy</c>: the daemon may answer for itself (nothing listens inside, the app
+    /// failed), and that answer is ours to word. On the toolbox the daemon's own errors are its API's answers.
+    /// </summary>
+    public bool MayBeRefusedByDaemon => ThroughDaemon && AppPort is not null;
 }
 
 /// <summary>What a resolver made of a request: a target to forward to, or the answer that refuses it.</summary>

@@ -1,5 +1,4 @@
 using SandboxGrains.Silo.Api;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace SandboxGrains.Silo.Forwarding;
 
@@ -33,24 +32,24 @@ internal static class ForwardingProblems
         return Problems.ServiceUnavailable(SandboxErrorCodes.ClusterUnavailable, SandboxErrorCodes.ClusterUnavailableMessage);
     }
 
-    /// <summary>A forward that failed before any of the answer reached the caller.</summary>
-    public static IResult Failed(HttpContext context, ForwardTarget target, ForwarderError error, (string Code, string? Message)? daemonRefusal)
+    /// <summary>A forward that failed before any of the answer reached the caller: why, or the daemon's own refusal.</summary>
+    public static IResult Failed(HttpContext context, ForwardTarget target, Exception? failure, DaemonRefusal? daemonRefusal)
     {
         context.Response.Clear();
-        if (daemonRefusal is var (code, message) && target.AppPort is { } insidePort)
+        if (daemonRefusal is { } refusal && target.AppPort is { } insidePort)
         {
             // The daemon itself refused: nothing listens on the port inside, or the app failed the request.
-            return PortProblem(insidePort, code switch
+            return PortProblem(insidePort, refusal.Code switch
             {
                 DaemonProtocol.Errors.PortUnreachable =>
                     $"nothing is listening on port {insidePort} in sandbox {target.SandboxId}; start the app there (listening on 0.0.0.0 or 127.0.0.1)",
                 DaemonProtocol.Errors.AppFailed =>
-                    $"{message ?? $"the app on port {insidePort} failed the request"} (in sandbox {target.SandboxId}, through its daemon)",
-                _ => $"the sandbox daemon refused to forward to port {insidePort} ({code})",
+                    $"{refusal.Message ?? $"the app on port {insidePort} failed the request"} (in sandbox {target.SandboxId}, through its daemon)",
+                _ => $"the sandbox daemon refused to forward to port {insidePort} ({refusal.Code})",
             });
         }
 
-        var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+        var reason = failure?.Message ?? "no answer";
         if (target is { ThroughDaemon: false, AppPort: { } port })
         {
             return PortProblem(port, $"the app on port {port} failed the request: {reason}");

@@ -55,44 +55,97 @@ internal sealed record HeaderPolicy
         };
     }
 
+    /// <summary>
+    /// Whether one of the caller's headers passes on (all its values must). The one rule both lanes use: YARP's
+    /// (<see cref="Apply"/>) and the bodiless exchange's (<see cref="ForEachHeader"/>).
+    /// </summary>
+    public bool Passes(string name, string value) =>
+        !IsOneOf(name, CallerCredentials)
+        && (Forwarded is null || !IsOneOf(name, ForwardedNames))
+        && (Hidden is not { } hidden || !value.Contains(hidden, StringComparison.Ordinal)
+            || (OriginMayCarryHidden && name.Equals("Origin", StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>Applies the policy to a request YARP built from the caller's, and adds <paramref name="daemonSecret"/> when given.</summary>
     public void Apply(HttpRequestMessage request, string? daemonSecret)
     {
         var headers = request.Headers;
-        foreach (var name in CallerCredentials)
+        List<string>? refused = null;
+        foreach (var (name, values) in headers.NonValidated)
         {
-            headers.Remove(name);
-        }
-
-        if (Forwarded is not null)
-        {
-            foreach (var name in ForwardedNames)
+            foreach (var value in values)
             {
-                headers.Remove(name);
-            }
-        }
-
-        if (Hidden is { } hidden)
-        {
-            foreach (var (name, values) in headers.NonValidated.ToList())
-            {
-                if (!(OriginMayCarryHidden && name.Equals("Origin", StringComparison.OrdinalIgnoreCase))
-                    && values.Any(value => value.Contains(hidden, StringComparison.Ordinal)))
+                if (!Passes(name, value))
                 {
-                    headers.Remove(name);
+                    (refused ??= []).Add(name);
+                    break;
                 }
             }
         }
 
+        foreach (var name in refused ?? [])
+        {
+            headers.Remove(name);
+        }
+
         headers.Host = Host;
-        foreach (var (name, value) in Forwarded ?? [])
+        foreach (var (name, value) in Added(daemonSecret))
         {
             headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    /// <summary>
+    /// Every header the next hop gets, from the caller's request: those that pass (hop-by-hop ones and <c>Host</c> left
+    /// out) and those the policy adds. <c>Host</c> itself is <see cref="Host"/>.
+    /// </summary>
+    public void ForEachHeader(HttpRequest request, string? daemonSecret, Action<string, string> write)
+    {
+        foreach (var (name, values) in request.Headers)
+        {
+            if (IsOneOf(name, NotPassedOn) || values.Any(value => value is null || !Passes(name, value)))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                write(name, value!);
+            }
+        }
+
+        foreach (var (name, value) in Added(daemonSecret))
+        {
+            write(name, value);
+        }
+    }
+
+    private IEnumerable<KeyValuePair<string, string>> Added(string? daemonSecret)
+    {
+        foreach (var header in Forwarded ?? [])
+        {
+            yield return header;
         }
 
         if (daemonSecret is not null)
         {
-            headers.TryAddWithoutValidation(DaemonProtocol.SecretHeader, daemonSecret);
+            yield return new(DaemonProtocol.SecretHeader, daemonSecret);
         }
+    }
+
+    /// <summary>Headers of one hop (RFC 9110 §7.6.1), and those the next hop's framing sets: never copied from the caller.</summary>
+    private static readonly string[] NotPassedOn =
+        ["Host", "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Transfer-Encoding", "Upgrade", "Trailer", "Expect"];
+
+    private static bool IsOneOf(string name, string[] names)
+    {
+        foreach (var candidate in names)
+        {
+            if (name.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace SandboxGrains.Http.Http1;
 
 /// <summary>
@@ -18,11 +15,11 @@ namespace SandboxGrains.Http.Http1;
 /// every HTTP/1.1 framing both ways, upgrades (WebSocket) as a raw duplex stream. YARP's <c>IHttpForwarder</c> drives it
 /// through an <see cref="HttpMessageInvoker"/> like any handler.
 /// </remarks>
-internal sealed class DuplexHttp1Handler(Http1ConnectionPool pool) : HttpMessageHandler
+internal sealed class DuplexHttp1Handler(Http1ConnectionPool pool, bool ownsPool) : HttpMessageHandler
 {
-    /// <summary>A handler with its own pool of connections.</summary>
+    /// <summary>A handler with a pool of its own.</summary>
     public DuplexHttp1Handler()
-        : this(new Http1ConnectionPool(TimeProvider.System))
+        : this(new Http1ConnectionPool(TimeProvider.System), ownsPool: true)
     {
     }
 
@@ -35,57 +32,14 @@ internal sealed class DuplexHttp1Handler(Http1ConnectionPool pool) : HttpMessage
         }
 
         var head = Http1RequestHead.Encode(request, out var bodyLength);
-        var content = request.Content;
-        var isHead = request.Method == HttpMethod.Head;
-
-        // A request without a body can go again on a fresh connection when a kept-alive one turns out to be closed; one
-        // with a body cannot, because the body is read from the caller only once.
-        for (var attempt = 0; ; attempt++)
-        {
-            var connection = await pool.RentAsync(uri.Host, uri.Port, cancellationToken).ConfigureAwait(false);
-            var mayRetry = connection.Reused && content is null && attempt == 0;
-            try
-            {
-                await connection.WriteAsync(head, cancellationToken).ConfigureAwait(false);
-                if (content is not null)
-                {
-                    connection.StartSendingBody(content, bodyLength, cancellationToken);
-                }
-
-                var response = await connection.ReadResponseHeadAsync(cancellationToken).ConfigureAwait(false);
-                if (response is null)
-                {
-                    connection.Abort();
-                    if (mayRetry)
-                    {
-                        continue;
-                    }
-
-                    throw new HttpRequestException(HttpRequestError.ResponseEnded, "the server closed the connection without answering");
-                }
-
-                return connection.CreateResponse(request, response, isHead);
-            }
-            catch (Exception e) when (e is IOException or SocketException && mayRetry)
-            {
-                connection.Abort();
-            }
-            catch (Exception e) when (e is IOException or SocketException)
-            {
-                connection.Abort();
-                throw new HttpRequestException(HttpRequestError.ResponseEnded, $"the connection broke before an answer: {e.Message}", e);
-            }
-            catch
-            {
-                connection.Abort();
-                throw;
-            }
-        }
+        var (connection, response) = await Http1Exchange.StartAsync(pool, uri.Host, uri.Port, head, request.Content, bodyLength, cancellationToken)
+            .ConfigureAwait(false);
+        return connection.CreateResponse(request, response, request.Method == HttpMethod.Head);
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && ownsPool)
         {
             pool.Dispose();
         }

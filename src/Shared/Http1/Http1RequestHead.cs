@@ -3,73 +3,80 @@ using System.Text;
 
 namespace SandboxGrains.Http.Http1;
 
-/// <summary>Writes a request's line and headers as HTTP/1.1 bytes, and decides how its body is framed.</summary>
-internal static class Http1RequestHead
+/// <summary>A request's line and headers as HTTP/1.1 bytes; refuses a name or value that would start a line of its own.</summary>
+internal sealed class Http1RequestHead
 {
+    private readonly StringBuilder _text = new(512);
+
+    /// <summary>Starts a head: <c>{method} {target} HTTP/1.1</c> and <c>Host</c>.</summary>
+    public Http1RequestHead(string method, string pathAndQuery, string host)
+    {
+        _text.Append(method).Append(' ').Append(pathAndQuery.Length == 0 ? "/" : pathAndQuery).Append(" HTTP/1.1\r\n");
+        Add("Host", host);
+    }
+
+    public void Add(string name, string value)
+    {
+        // A line break in a value would start a header (or a request) of the caller's choosing.
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0 || name.Length == 0 || name.AsSpan().IndexOfAny("\r\n: ") >= 0)
+        {
+            throw new HttpRequestException(HttpRequestError.Unknown, $"header '{name}' holds a line break or is not a header name");
+        }
+
+        _text.Append(name).Append(": ").Append(value).Append("\r\n");
+    }
+
+    /// <summary>The head's bytes. Latin-1 turns every char back into the byte it was read from (Kestrel reads header bytes above ASCII that way).</summary>
+    public byte[] ToBytes() => Encoding.Latin1.GetBytes(_text.Append("\r\n").ToString());
+
     /// <summary>
-    /// The request head. <paramref name="bodyLength"/> is the body's declared length, or null when it goes chunked (a
-    /// body whose length the caller did not give) or when there is no body.
+    /// The head of <paramref name="request"/>. <paramref name="bodyLength"/> is the body's declared length, or null when
+    /// it goes chunked (a body whose length the caller did not give) or when there is no body.
     /// </summary>
     public static byte[] Encode(HttpRequestMessage request, out long? bodyLength)
     {
         var uri = request.RequestUri!;
-        var text = new StringBuilder(512)
-            .Append(request.Method.Method).Append(' ')
-            .Append(uri.PathAndQuery.Length == 0 ? "/" : uri.PathAndQuery)
-            .Append(" HTTP/1.1\r\nHost: ")
-            .Append(request.Headers.Host ?? uri.Authority)
-            .Append("\r\n");
-
-        foreach (var (name, values) in request.Headers.NonValidated)
-        {
-            if (!IsFramedHere(name))
-            {
-                AppendHeader(text, name, values);
-            }
-        }
-
+        var head = new Http1RequestHead(request.Method.Method, uri.PathAndQuery, request.Headers.Host ?? uri.Authority);
+        AddAll(head, request.Headers.NonValidated);
         bodyLength = null;
         if (request.Content is { } content)
         {
-            foreach (var (name, values) in content.Headers.NonValidated)
-            {
-                if (!IsFramedHere(name))
-                {
-                    AppendHeader(text, name, values);
-                }
-            }
-
+            AddAll(head, content.Headers.NonValidated);
             bodyLength = content.Headers.ContentLength;
-            text.Append(bodyLength is { } length
-                ? string.Create(CultureInfo.InvariantCulture, $"Content-Length: {length}\r\n")
-                : "Transfer-Encoding: chunked\r\n");
+            if (bodyLength is { } length)
+            {
+                head.Add("Content-Length", length.ToString(CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                head.Add("Transfer-Encoding", "chunked");
+            }
         }
 
-        // Latin-1 turns every char back into the byte it was read from (Kestrel reads header bytes above ASCII that way).
-        return Encoding.Latin1.GetBytes(text.Append("\r\n").ToString());
+        return head.ToBytes();
+    }
+
+    private static void AddAll(Http1RequestHead head, System.Net.Http.Headers.HttpHeadersNonValidated headers)
+    {
+        foreach (var (name, values) in headers)
+        {
+            if (!IsFramedHere(name))
+            {
+                foreach (var value in values)
+                {
+                    head.Add(name, value);
+                }
+            }
+        }
     }
 
     /// <summary>
-    /// Headers this handler writes itself (<c>Host</c>, the body's framing) or drops: <c>Expect</c>, because the body is
-    /// on its way already and the caller's own server answered the expectation.
+    /// Headers written from the request itself (<c>Host</c>, the body's framing) or dropped: <c>Expect</c>, because the
+    /// body is on its way already and the caller's own server answered the expectation.
     /// </summary>
     private static bool IsFramedHere(string name) =>
         name.Equals("Host", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
-
-    private static void AppendHeader(StringBuilder text, string name, System.Net.Http.Headers.HeaderStringValues values)
-    {
-        foreach (var value in values)
-        {
-            // A line break in a value would start a header (or a request) of the caller's choosing.
-            if (value.AsSpan().IndexOfAny('\r', '\n') >= 0 || name.AsSpan().IndexOfAny("\r\n: ") >= 0)
-            {
-                throw new HttpRequestException(HttpRequestError.Unknown, $"header '{name}' holds a line break or is not a header name");
-            }
-
-            text.Append(name).Append(": ").Append(value).Append("\r\n");
-        }
-    }
 }
