@@ -33,6 +33,18 @@ public static class ContainerLabels
     /// <summary>Reserved memory in MiB.</summary>
     public const string MemoryMb = "sandboxgrains.memory-mb";
 
+    /// <summary>The lifecycle policies at create, so a grain that lost its state keeps them: minutes, empty for "never".</summary>
+    public const string AutoStopMinutes = "sandboxgrains.auto-stop-minutes";
+
+    /// <summary>See <see cref="AutoStopMinutes"/>.</summary>
+    public const string AutoArchiveMinutes = "sandboxgrains.auto-archive-minutes";
+
+    /// <summary>See <see cref="AutoStopMinutes"/>.</summary>
+    public const string AutoDeleteMinutes = "sandboxgrains.auto-delete-minutes";
+
+    /// <summary>See <see cref="AutoStopMinutes"/>.</summary>
+    public const string TtlMinutes = "sandboxgrains.ttl-minutes";
+
     /// <summary>Prefix of the caller's own labels, copied onto the container so they survive a lost grain state.</summary>
     public const string UserLabelPrefix = "sandboxgrains.label.";
 }

@@ -30,6 +30,9 @@ public sealed record SandboxLabels
     /// <summary>When the sandbox was created; null when missing or unreadable.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
 
+    /// <summary>The lifecycle policies the sandbox was created with; the defaults when the labels predate them.</summary>
+    public SandboxPolicies Policies { get; init; } = SandboxPolicies.Default;
+
     /// <summary>The caller's own labels, without the prefix they are stored under.</summary>
     public IReadOnlyDictionary<string, string> UserLabels { get; init; } = new Dictionary<string, string>();
 
@@ -42,6 +45,7 @@ public sealed record SandboxLabels
         Cpu = request.Spec.Cpu,
         MemoryMb = request.Spec.MemoryMb,
         CreatedAt = request.CreatedAt,
+        Policies = request.Spec.Policies,
         UserLabels = request.Spec.Labels,
     };
 
@@ -60,6 +64,10 @@ public sealed record SandboxLabels
         AddUnlessNull(labels, ContainerLabels.CreatedAt, CreatedAt?.ToString("O", CultureInfo.InvariantCulture));
         labels[ContainerLabels.Cpu] = Cpu.ToString(CultureInfo.InvariantCulture);
         labels[ContainerLabels.MemoryMb] = MemoryMb.ToString(CultureInfo.InvariantCulture);
+        labels[ContainerLabels.AutoStopMinutes] = Minutes(Policies.AutoStopMinutes);
+        labels[ContainerLabels.AutoArchiveMinutes] = Minutes(Policies.AutoArchiveMinutes);
+        labels[ContainerLabels.AutoDeleteMinutes] = Minutes(Policies.AutoDeleteMinutes);
+        labels[ContainerLabels.TtlMinutes] = Minutes(Policies.TtlMinutes);
         foreach (var (key, value) in UserLabels)
         {
             labels[ContainerLabels.UserLabelPrefix + key] = value;
@@ -83,6 +91,13 @@ public sealed record SandboxLabels
                 labels.GetValueOrDefault(ContainerLabels.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var created)
                 ? created
                 : null,
+            Policies = new SandboxPolicies
+            {
+                AutoStopMinutes = Minutes(labels, ContainerLabels.AutoStopMinutes) ?? SandboxPolicies.Default.AutoStopMinutes,
+                AutoArchiveMinutes = Minutes(labels, ContainerLabels.AutoArchiveMinutes) ?? SandboxPolicies.Default.AutoArchiveMinutes,
+                AutoDeleteMinutes = Minutes(labels, ContainerLabels.AutoDeleteMinutes),
+                TtlMinutes = Minutes(labels, ContainerLabels.TtlMinutes),
+            },
             UserLabels = labels
                 .Where(l => l.Key.StartsWith(ContainerLabels.UserLabelPrefix, StringComparison.Ordinal))
                 .ToDictionary(l => l.Key[ContainerLabels.UserLabelPrefix.Length..], l => l.Value),
@@ -101,6 +116,11 @@ public sealed record SandboxLabels
     /// <summary>A container list filter for the labelled containers of one runner.</summary>
     public static Dictionary<string, string> FilterByRunner(string runnerId) =>
         new() { [ContainerLabels.Managed] = "true", [ContainerLabels.RunnerId] = runnerId };
+
+    private static string Minutes(int? minutes) => minutes?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static int? Minutes(IReadOnlyDictionary<string, string> labels, string key) =>
+        int.TryParse(labels.GetValueOrDefault(key), NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) ? minutes : null;
 
     private static void AddUnlessNull(Dictionary<string, string> labels, string key, string? value)
     {

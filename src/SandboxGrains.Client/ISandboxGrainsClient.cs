@@ -18,6 +18,12 @@ public interface ISandboxGrainsClient
     /// <summary>Every sandbox, optionally only those carrying all of <paramref name="labels"/>.</summary>
     Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? labels = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Changes a sandbox's lifecycle policies and labels; what <paramref name="update"/> leaves out stays as it is.</summary>
+    Task<Sandbox> UpdateSandboxAsync(string id, SandboxUpdate update, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the sandbox active now, as traffic would: its idle auto-stop starts over.</summary>
+    Task KeepAliveAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>Stops a sandbox's container.</summary>
     Task<Sandbox> StopSandboxAsync(string id, CancellationToken cancellationToken = default);
 

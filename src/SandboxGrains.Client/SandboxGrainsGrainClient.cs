@@ -72,6 +72,16 @@ public sealed class SandboxGrainsGrainClient(
         return found;
     });
 
+    public Task<Sandbox> UpdateSandboxAsync(string id, SandboxUpdate update, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => Sandbox.From(await Grain(id).UpdateAsync(update, cancellationToken)));
+
+    public Task KeepAliveAsync(string id, CancellationToken cancellationToken = default) =>
+        CallAsync(async () =>
+        {
+            await Grain(id).KeepAliveAsync(cancellationToken);
+            return true;
+        });
+
     public Task<Sandbox> StopSandboxAsync(string id, CancellationToken cancellationToken = default) =>
         CallAsync(async () => Sandbox.From(await Grain(id).StopAsync()));
 

@@ -48,6 +48,43 @@ public sealed class SandboxGrainsHttpClient(HttpClient http) : ISandboxGrainsCli
         return all;
     }
 
+    public Task<Sandbox> UpdateSandboxAsync(string id, SandboxUpdate update, CancellationToken cancellationToken = default)
+    {
+        // Only what the update sets goes on the wire; an explicit null means "never" for the two policies that allow it.
+        var body = new Dictionary<string, object?>();
+        if (update.AutoStopMinutes is { } stop)
+        {
+            body["autoStopMinutes"] = stop;
+        }
+
+        if (update.AutoArchiveMinutes is { } archive)
+        {
+            body["autoArchiveMinutes"] = archive;
+        }
+
+        if (update.SetAutoDeleteMinutes)
+        {
+            body["autoDeleteMinutes"] = update.AutoDeleteMinutes;
+        }
+
+        if (update.SetTtlMinutes)
+        {
+            body["ttlMinutes"] = update.TtlMinutes;
+        }
+
+        if (update.Labels is { } labels)
+        {
+            body["labels"] = labels;
+        }
+
+        return SendAsync<Sandbox>(HttpMethod.Patch, $"/api/v1/sandboxes/{Escape(id)}", JsonContent.Create(body, options: Json), cancellationToken);
+    }
+
+    public async Task KeepAliveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(HttpMethod.Post, $"/api/v1/sandboxes/{Escape(id)}/keepalive", null, cancellationToken).ConfigureAwait(false);
+    }
+
     public Task<Sandbox> StopSandboxAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<Sandbox>(HttpMethod.Post, $"/api/v1/sandboxes/{Escape(id)}/stop", null, cancellationToken);
 

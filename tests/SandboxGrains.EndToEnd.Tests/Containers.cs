@@ -10,6 +10,10 @@ internal static class Containers
     public static async Task<string> StatusAsync(string container) =>
         await ProcessRunner.DockerAsync("inspect", "-f", "{{.State.Status}}", container);
 
+    /// <summary>Whether Docker knows a container by that id or name, running or not.</summary>
+    public static async Task<bool> ExistsAsync(string container) =>
+        (await ProcessRunner.RunAsync("docker", ["inspect", "-f", "{{.Id}}", container])).ExitCode == 0;
+
     public static async Task<int> HostPidAsync(string container) =>
         int.Parse(await ProcessRunner.DockerAsync("inspect", "-f", "{{.State.Pid}}", container), System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -45,6 +45,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ISandboxContainers>(Containers);
             silo.Services.AddSingleton(RouteChanges);
             silo.AddGrainService<RecordingRouteInvalidationService>();
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<TimeProvider>(Time);
             // Membership and messaging keep real time; only grain logic sees the fake clock.
             silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);

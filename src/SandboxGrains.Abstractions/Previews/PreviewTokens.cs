@@ -19,10 +19,18 @@ public static class PreviewTokens
 
     /// <summary>True when <paramref name="token"/> could be a token; anything else is refused before any lookup.</summary>
     public static bool IsWellFormed(string? token) =>
-        token is { Length: Length } && token.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
+        token is { Length: Length } && !token.AsSpan().ContainsAnyExcept(TokenCharacters);
 
-    /// <summary>The key a token is stored and looked up under: lowercase hex SHA-256.</summary>
-    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
+    /// <summary>The key a token is stored and looked up under: lowercase hex SHA-256. (Every preview request computes it: no garbage but the result.)</summary>
+    public static string Hash(string token)
+    {
+        Span<byte> ascii = stackalloc byte[Encoding.ASCII.GetMaxByteCount(token.Length)];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(ascii[..Encoding.ASCII.GetBytes(token, ascii)], hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> TokenCharacters = System.Buffers.SearchValues.Create(Alphabet);
 
     /// <summary>A preview's public id: the start of its hash, enough to name it in a list without revealing the token.</summary>
     public static string IdOf(string tokenHash) => tokenHash[..16];

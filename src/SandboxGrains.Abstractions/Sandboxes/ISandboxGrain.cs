@@ -70,6 +70,18 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("RecordActivity"), OneWay]
     Task RecordActivityAsync(DateTimeOffset at);
 
+    /// <summary>Changes the sandbox's lifecycle policies and labels; what the update leaves out stays as it is.</summary>
+    [Alias("Update")]
+    Task<SandboxInfo> UpdateAsync(SandboxUpdate update, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the sandbox active now, as traffic would (pushes its idle auto-stop back).</summary>
+    [Alias("KeepAlive")]
+    Task KeepAliveAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Applies the lifecycle policy that is due now, if any (what the sandbox's reminder does when it fires).</summary>
+    [Alias("ApplyPolicies"), OneWay]
+    Task ApplyPoliciesAsync();
+
     /// <summary>Runs the background part of a create started with wait = false.</summary>
     [Alias("Provision"), OneWay]
     Task ProvisionAsync();

@@ -21,12 +21,18 @@ public sealed record Sandbox(
     string? DaemonVersion,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? LastActivityAt)
+    DateTimeOffset? LastActivityAt,
+    int AutoStopMinutes,
+    int AutoArchiveMinutes,
+    int? AutoDeleteMinutes,
+    int? TtlMinutes,
+    DateTimeOffset? StateSince,
+    Transition? LastTransition)
 {
     public static Sandbox From(SandboxInfo info) => new(
         info.Id,
         info.Name,
-        info.State.ToString().ToLowerInvariant(),
+        StateName(info.State),
         info.ErrorReason,
         info.Image,
         info.RunnerId,
@@ -43,8 +49,19 @@ public sealed record Sandbox(
         info.DaemonVersion,
         info.CreatedAt,
         info.UpdatedAt,
-        info.LastActivityAt);
+        info.LastActivityAt,
+        info.Policies.AutoStopMinutes,
+        info.Policies.AutoArchiveMinutes,
+        info.Policies.AutoDeleteMinutes,
+        info.Policies.TtlMinutes,
+        info.StateSince,
+        info.LastTransition is { } t ? new Transition(StateName(t.From), StateName(t.To), t.Reason, t.At) : null);
+
+    private static string StateName(SandboxState state) => state.ToString().ToLowerInvariant();
 }
+
+/// <summary>A sandbox's last change of state on the wire: <c>{from, to, reason, at}</c>.</summary>
+public sealed record Transition(string From, string To, string? Reason, DateTimeOffset At);
 
 /// <summary>A page of sandboxes: <c>{items, nextCursor}</c>; a null cursor means the last page.</summary>
 public sealed record SandboxPage(IReadOnlyList<Sandbox> Items, string? NextCursor);

@@ -28,4 +28,13 @@ public sealed record SandboxInfo
 
     /// <summary>How the sandbox's runner looks from the answering silo when the sandbox was read; never stored.</summary>
     [Id(19)] public RunnerStatus? RunnerStatus { get; init; }
+
+    /// <summary>What happens to the sandbox when nobody uses it.</summary>
+    [Id(20)] public SandboxPolicies Policies { get; init; } = SandboxPolicies.Default;
+
+    /// <summary>When the sandbox entered its current state (null for records written before this was kept).</summary>
+    [Id(21)] public DateTimeOffset? StateSince { get; init; }
+
+    /// <summary>Its last change of state and why.</summary>
+    [Id(22)] public SandboxTransition? LastTransition { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace SandboxGrains.Sandboxes;
@@ -42,10 +43,9 @@ public static partial class SandboxRequests
             return Invalid("env", $"at most {MaxEnv} variables, names of letters, digits and _ not starting with a digit");
         }
 
-        if (body.Labels is { } labels && (labels.Count > MaxLabels
-                || labels.Any(l => !LabelKey().IsMatch(l.Key) || l.Value is null || l.Value.Length > 255)))
+        if (body.Labels is { } labels && LabelsProblem(labels) is { } labelsProblem)
         {
-            return Invalid("labels", $"at most {MaxLabels} labels; keys of letters, digits, '.', '-', '_' and '/' (up to 63), values up to 255 characters");
+            return Invalid("labels", labelsProblem);
         }
 
         if (body.WorkDir is { } workDir && (!workDir.StartsWith('/') || workDir.Contains('\0', StringComparison.Ordinal)))
@@ -68,6 +68,18 @@ public static partial class SandboxRequests
             return Invalid("cmd", "must be a non-empty array of non-empty strings");
         }
 
+        foreach (var (field, minutes) in new[]
+                 {
+                     ("autoStopMinutes", body.AutoStopMinutes), ("autoArchiveMinutes", body.AutoArchiveMinutes),
+                     ("autoDeleteMinutes", body.AutoDeleteMinutes), ("ttlMinutes", body.TtlMinutes),
+                 })
+        {
+            if (SandboxPolicies.Problem(field, minutes) is { } problem)
+            {
+                return Invalid(field, problem);
+            }
+        }
+
         return (new SandboxSpec
         {
             Image = image,
@@ -81,6 +93,13 @@ public static partial class SandboxRequests
             Injection = injection,
             Cmd = body.Cmd,
             PidsLimit = defaults.PidsLimit,
+            Policies = new SandboxPolicies
+            {
+                AutoStopMinutes = body.AutoStopMinutes ?? SandboxPolicies.Default.AutoStopMinutes,
+                AutoArchiveMinutes = body.AutoArchiveMinutes ?? SandboxPolicies.Default.AutoArchiveMinutes,
+                AutoDeleteMinutes = body.AutoDeleteMinutes,
+                TtlMinutes = body.TtlMinutes,
+            },
         }, null);
     }
 
@@ -98,6 +117,80 @@ public static partial class SandboxRequests
 
         return (body.Container.Trim(), injection, null);
     }
+
+    /// <summary>
+    /// Reads a <c>PATCH</c> body: any of <c>autoStopMinutes</c>, <c>autoArchiveMinutes</c>, <c>autoDeleteMinutes</c> and
+    /// <c>ttlMinutes</c> (the last two may be <c>null</c>: never) and <c>labels</c> (replacing all of them). A field left out
+    /// stays as it is; an unknown field is refused, so a misspelled policy never silently does nothing.
+    /// </summary>
+    public static (SandboxUpdate? Update, InvalidField? Problem) ToUpdate(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            return (null, new InvalidField("body", "must be a JSON object"));
+        }
+
+        var update = new SandboxUpdate();
+        foreach (var field in body.EnumerateObject())
+        {
+            var (value, problem) = field.Name switch
+            {
+                "autoStopMinutes" or "autoArchiveMinutes" => ReadMinutes(field, nullable: false),
+                "autoDeleteMinutes" or "ttlMinutes" => ReadMinutes(field, nullable: true),
+                "labels" => (null, null),
+                _ => (null, "is not a field of a sandbox that can change (autoStopMinutes, autoArchiveMinutes, autoDeleteMinutes, ttlMinutes, labels)"),
+            };
+            if (problem is not null)
+            {
+                return (null, new InvalidField(field.Name, problem));
+            }
+
+            update = field.Name switch
+            {
+                "autoStopMinutes" => update with { AutoStopMinutes = value },
+                "autoArchiveMinutes" => update with { AutoArchiveMinutes = value },
+                "autoDeleteMinutes" => update with { SetAutoDeleteMinutes = true, AutoDeleteMinutes = value },
+                "ttlMinutes" => update with { SetTtlMinutes = true, TtlMinutes = value },
+                _ => update,
+            };
+
+            if (field.Name == "labels")
+            {
+                var labels = field.Value.ValueKind == JsonValueKind.Object
+                             && field.Value.EnumerateObject().All(l => l.Value.ValueKind == JsonValueKind.String)
+                    ? field.Value.EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString()!, StringComparer.Ordinal)
+                    : null;
+                if (labels is null || LabelsProblem(labels) is not null)
+                {
+                    return (null, new InvalidField("labels", LabelsProblem(labels ?? []) ?? "must be an object of string values"));
+                }
+
+                update = update with { Labels = labels };
+            }
+        }
+
+        return (update, null);
+    }
+
+    private static (int? Value, string? Problem) ReadMinutes(JsonProperty field, bool nullable)
+    {
+        if (field.Value.ValueKind == JsonValueKind.Null)
+        {
+            return nullable ? (null, null) : (null, "must be a number of minutes (0: never)");
+        }
+
+        if (field.Value.ValueKind != JsonValueKind.Number || !field.Value.TryGetInt32(out var minutes))
+        {
+            return (null, "must be a whole number of minutes");
+        }
+
+        return (minutes, SandboxPolicies.Problem(field.Name, minutes));
+    }
+
+    private static string? LabelsProblem(IReadOnlyDictionary<string, string> labels) =>
+        labels.Count > MaxLabels || labels.Any(l => !LabelKey().IsMatch(l.Key) || l.Value is null || l.Value.Length > 255)
+            ? $"at most {MaxLabels} labels; keys of letters, digits, '.', '-', '_' and '/' (up to 63), values up to 255 characters"
+            : null;
 
     /// <summary>Parses <c>label=k=v</c> query values into pairs; null when one is malformed.</summary>
     public static Dictionary<string, string>? ParseLabelFilters(IEnumerable<string?> values)
@@ -145,6 +238,18 @@ public sealed record CreateSandboxRequest
     public string? Injection { get; init; }
 
     public List<string>? Cmd { get; init; }
+
+    /// <summary>Stop after this many idle minutes (default 15; 0: never).</summary>
+    public int? AutoStopMinutes { get; init; }
+
+    /// <summary>Archive after this many minutes stopped (default 7 days; 0: never).</summary>
+    public int? AutoArchiveMinutes { get; init; }
+
+    /// <summary>Delete after this many minutes stopped (default never; 0: as soon as it stops).</summary>
+    public int? AutoDeleteMinutes { get; init; }
+
+    /// <summary>Delete this many minutes after creation, whatever the activity (default none).</summary>
+    public int? TtlMinutes { get; init; }
 }
 
 /// <summary>The body of <c>POST /api/v1/sandboxes/adopt</c>: a running container's name or id.</summary>

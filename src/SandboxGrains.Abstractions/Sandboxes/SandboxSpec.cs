@@ -39,6 +39,9 @@ public sealed record SandboxSpec
     /// <summary>Maximum number of processes.</summary>
     [Id(10)] public long PidsLimit { get; init; } = 4096;
 
+    /// <summary>Auto-stop, auto-archive, auto-delete and TTL.</summary>
+    [Id(11)] public SandboxPolicies Policies { get; init; } = SandboxPolicies.Default;
+
     /// <summary>The resources a runner must reserve for this sandbox.</summary>
     public RunnerResources Resources => new(Cpu, MemoryMb, 1);
 }

@@ -12,17 +12,26 @@ namespace SandboxGrains.Grains.Sandboxes;
 /// happen one at a time; container work is delegated to the runner grain on the silo that owns the Docker engine. The
 /// grain orchestrates: <see cref="SandboxInfoFactory"/> makes a sandbox's first view, <see cref="SandboxHealth"/> follows
 /// a started container, <see cref="SandboxPreviews"/> keeps its links, <see cref="SandboxRecordWriter"/> writes what
-/// changed, and <see cref="AdoptionTarget"/> finds a container to adopt.
+/// changed, <see cref="AdoptionTarget"/> finds a container to adopt, and <see cref="SandboxLifecycle"/> says when a
+/// lifecycle policy is due; one Orleans reminder wakes the grain then, so policies survive restarts and failovers.
 /// </summary>
-internal sealed class SandboxGrain(
+internal sealed partial class SandboxGrain(
     [PersistentState("sandbox", StorageNames.Sandboxes)] IPersistentState<SandboxRecord> state,
     TimeProvider time,
     IGrainFactory grains,
     RouteInvalidation routes,
     RunnerLiveness runners,
     IOptions<DaemonInjectionOptions> daemonOptions,
-    ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
+    IOptions<LifecycleOptions> lifecycleOptions,
+    ILogger<SandboxGrain> logger) : Grain, ISandboxGrain, IRemindable
 {
+    private readonly TimeSpan _minute = lifecycleOptions.Value.MinuteLength;
+
+    private LifecycleReminder? _lifecycleReminder;
+
+    // Made on first use: it needs the grain itself, which a field initializer cannot name.
+    private LifecycleReminder Reminder => _lifecycleReminder ??= new LifecycleReminder(this, time, _minute);
+
     private readonly SandboxPreviews _previews = new(state, grains, time, daemonOptions.Value.Port);
 
     private readonly SandboxHealth _health = new();
@@ -51,7 +60,8 @@ internal sealed class SandboxGrain(
     public async Task<SandboxInfo> AdoptAsync(string container, InjectionMode injection, CancellationToken cancellationToken) =>
         Shown(await AdoptCoreAsync(container, injection, cancellationToken));
 
-    public async Task<SandboxInfo> StopAsync(CancellationToken cancellationToken) => Shown(await StopCoreAsync(cancellationToken));
+    public async Task<SandboxInfo> StopAsync(CancellationToken cancellationToken) =>
+        Shown(await StopCoreAsync("stopped on request", cancellationToken));
 
     public async Task<SandboxInfo> StartAsync(CancellationToken cancellationToken) => Shown(await StartCoreAsync());
 
@@ -157,7 +167,7 @@ internal sealed class SandboxGrain(
         return Info;
     }
 
-    private async Task<SandboxInfo> StopCoreAsync(CancellationToken cancellationToken)
+    private async Task<SandboxInfo> StopCoreAsync(string? reason, CancellationToken cancellationToken)
     {
         var info = Info;
         if (info.State == SandboxState.Stopped)
@@ -184,7 +194,7 @@ internal sealed class SandboxGrain(
         }
 
         state.State.DaemonAddress = null;
-        return await UpdateAsync(Info with { State = SandboxState.Stopped, ErrorReason = null });
+        return await UpdateAsync(Info with { State = SandboxState.Stopped, ErrorReason = null }, reason);
     }
 
     private async Task<SandboxInfo> StartCoreAsync()
@@ -209,7 +219,10 @@ internal sealed class SandboxGrain(
         }
     }
 
-    public async Task DeleteAsync(bool removeAdoptedContainer, CancellationToken cancellationToken)
+    public Task DeleteAsync(bool removeAdoptedContainer, CancellationToken cancellationToken) =>
+        DeleteCoreAsync(removeAdoptedContainer, cancellationToken);
+
+    private async Task DeleteCoreAsync(bool removeAdoptedContainer, CancellationToken cancellationToken)
     {
         var info = Info;
         await UpdateAsync(info with { State = SandboxState.Destroying });
@@ -373,9 +386,10 @@ internal sealed class SandboxGrain(
     }
 
     /// <summary>Records a new view of the sandbox (unless nothing changed) and tells whoever follows it.</summary>
-    private async Task<SandboxInfo> UpdateAsync(SandboxInfo info)
+    private async Task<SandboxInfo> UpdateAsync(SandboxInfo info, string? reason = null)
     {
-        var (current, written, routeChanged) = await _writer.WriteAsync(info);
+        var before = state.State.Info;
+        var (current, written, routeChanged) = await _writer.WriteAsync(info, reason);
         if (!written)
         {
             return current;
@@ -387,6 +401,11 @@ internal sealed class SandboxGrain(
             // Front ends cache where this sandbox's daemon is and whether it serves; a stopped sandbox must answer 409
             // on every silo now, not when the cache ages out.
             await routes.SandboxChangedAsync(Id);
+        }
+
+        if (before is null || before.State != current.State || before.Policies != current.Policies)
+        {
+            await ScheduleLifecycleAsync();
         }
 
         return current;
@@ -415,6 +434,7 @@ internal sealed class SandboxGrain(
         state.State = new SandboxRecord();
         FollowHealth();
         await routes.SandboxChangedAsync(Id);
+        await ScheduleLifecycleAsync();
     }
 
     private DaemonLaunch Launch(SandboxInfo info) => new(info.Injection, info.WorkDir ?? "/", state.State.DaemonToken ?? "");

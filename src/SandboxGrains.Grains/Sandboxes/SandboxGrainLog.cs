@@ -22,4 +22,10 @@ internal static partial class SandboxGrainLog
 
     [LoggerMessage(6, LogLevel.Information, "Sandbox {SandboxId} adopted container {Container} on runner {RunnerId}")]
     public static partial void Adopted(this ILogger logger, string sandboxId, string container, string runnerId);
+
+    [LoggerMessage(7, LogLevel.Information, "Sandbox {SandboxId}: {Reason}")]
+    public static partial void PolicyActs(this ILogger logger, string sandboxId, string reason);
+
+    [LoggerMessage(8, LogLevel.Warning, "Sandbox {SandboxId}: policy not applied ({Reason}): {Error}; tried again at the next check")]
+    public static partial void PolicyFailed(this ILogger logger, string sandboxId, string reason, string error);
 }

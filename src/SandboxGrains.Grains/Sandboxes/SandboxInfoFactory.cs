@@ -18,6 +18,7 @@ internal static class SandboxInfoFactory
             WorkDir = spec.WorkDir,
             User = spec.User,
             Injection = spec.Injection,
+            Policies = spec.Policies,
         };
 
     /// <summary>A running container just adopted: its daemon answers from <paramref name="launched"/>.</summary>
@@ -55,6 +56,7 @@ internal static class SandboxInfoFactory
             WorkDir = labels.WorkDir ?? found.WorkingDir,
             User = found.User,
             Injection = labels.Injection,
+            Policies = labels.Policies,
         };
     }
 
@@ -68,7 +70,12 @@ internal static class SandboxInfoFactory
             User = found.User,
             Injection = injection,
             Adopted = true,
+
+            // The container is the user's own, made and kept running by them: nothing stops or archives it unless asked.
+            Policies = AdoptedPolicies,
         };
+
+    private static readonly SandboxPolicies AdoptedPolicies = new() { AutoStopMinutes = 0, AutoArchiveMinutes = 0 };
 
     private static SandboxInfo New(
         string id, string name, SandboxState state, string image, string runnerId, DateTimeOffset createdAt, DateTimeOffset now) => new()
@@ -80,6 +87,7 @@ internal static class SandboxInfoFactory
         RunnerId = runnerId,
         CreatedAt = createdAt,
         UpdatedAt = now,
+        StateSince = now,
     };
 
     /// <summary>A container's <c>KEY=value</c> environment as a map; the last of repeated keys wins, as in the process.</summary>

@@ -23,9 +23,10 @@ internal sealed class SandboxRecordWriter(IPersistentState<SandboxRecord> state,
 
     /// <summary>
     /// Makes <paramref name="info"/> the sandbox's view, beside the record's current daemon address, and writes it
-    /// unless neither changed. <c>RouteChanged</c>: the state or the address changed, which front ends must hear of.
+    /// unless neither changed. <c>RouteChanged</c>: the state or the address changed, which front ends must hear of. A
+    /// change of state is kept as the sandbox's last transition, with <paramref name="reason"/> (else its error).
     /// </summary>
-    public async Task<(SandboxInfo Info, bool Written, bool RouteChanged)> WriteAsync(SandboxInfo info)
+    public async Task<(SandboxInfo Info, bool Written, bool RouteChanged)> WriteAsync(SandboxInfo info, string? reason = null)
     {
         var before = state.State.Info;
         if (before is not null && info with { UpdatedAt = before.UpdatedAt } == before && state.State.DaemonAddress == _writtenAddress)
@@ -34,7 +35,20 @@ internal sealed class SandboxRecordWriter(IPersistentState<SandboxRecord> state,
         }
 
         var routeChanged = before is null || before.State != info.State || state.State.DaemonAddress != _writtenAddress;
-        var written = info with { UpdatedAt = time.GetUtcNow() };
+        var now = time.GetUtcNow();
+        var written = info with { UpdatedAt = now };
+        if (before is not null && before.State != info.State)
+        {
+            // A transition is kept from one settled state to the next (started → stopped), not through the state on the
+            // way (stopping), which says nothing a reader needs.
+            written = written with { StateSince = now };
+            if (!IsOnTheWay(info.State))
+            {
+                var from = IsOnTheWay(before.State) ? before.LastTransition?.To ?? before.State : before.State;
+                written = written with { LastTransition = new SandboxTransition(from, info.State, reason ?? info.ErrorReason, now) };
+            }
+        }
+
         state.State.Info = written;
         await state.WriteStateAsync();
         _writtenAddress = state.State.DaemonAddress;
@@ -42,8 +56,11 @@ internal sealed class SandboxRecordWriter(IPersistentState<SandboxRecord> state,
         return (written, true, routeChanged);
     }
 
-    /// <summary>Toolbox or preview traffic reached the sandbox at <paramref name="at"/>; written when the last write of it is old enough.</summary>
-    public async Task RecordActivityAsync(DateTimeOffset at)
+    /// <summary>
+    /// Toolbox or preview traffic reached the sandbox at <paramref name="at"/>; written when the last write of it is old
+    /// enough, or at once when <paramref name="writeNow"/> (an explicit keep-alive).
+    /// </summary>
+    public async Task RecordActivityAsync(DateTimeOffset at, bool writeNow = false)
     {
         if (state.State.Info is not { } info || info.LastActivityAt >= at)
         {
@@ -51,10 +68,13 @@ internal sealed class SandboxRecordWriter(IPersistentState<SandboxRecord> state,
         }
 
         state.State.Info = info with { LastActivityAt = at };
-        if (_writtenActivity is null || at - _writtenActivity >= ActivityWritePeriod)
+        if (writeNow || _writtenActivity is null || at - _writtenActivity >= ActivityWritePeriod)
         {
             await state.WriteStateAsync();
             _writtenActivity = at;
         }
     }
+
+    private static bool IsOnTheWay(SandboxState state) =>
+        state is SandboxState.Creating or SandboxState.Starting or SandboxState.Stopping or SandboxState.Destroying;
 }

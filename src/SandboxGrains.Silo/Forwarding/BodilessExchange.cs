@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Primitives;
 using SandboxGrains.Http.Http1;
 
 namespace SandboxGrains.Silo.Forwarding;
@@ -19,8 +20,8 @@ internal sealed class BodilessExchange(Http1ConnectionPool pool)
     /// <summary>True for requests sent this way: no body (so one can be sent again on a fresh connection) and no upgrade.</summary>
     public static bool Takes(HttpRequest request) =>
         request.ContentLength is null or 0
-        && !request.Headers.TransferEncoding.Any(v => !string.IsNullOrEmpty(v))
-        && !request.Headers.Upgrade.Any(v => !string.IsNullOrEmpty(v))
+        && StringValues.IsNullOrEmpty(request.Headers.TransferEncoding)
+        && StringValues.IsNullOrEmpty(request.Headers.Upgrade)
         && !HttpMethods.IsConnect(request.Method);
 
     /// <summary>Sends the request; null once the answer was passed on (or cut after it started), else why it was not.</summary>
@@ -28,7 +29,7 @@ internal sealed class BodilessExchange(Http1ConnectionPool pool)
     {
         var request = context.Request;
         var colon = target.Address.LastIndexOf(':');
-        var head = new Http1RequestHead(request.Method, target.PathAndQuery, target.Headers.Host ?? target.Address);
+        using var head = new Http1RequestHead(request.Method, target.PathAndQuery, target.Headers.Host ?? target.Address);
         using var activity = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         activity.CancelAfter(ActivityTimeout);
 
@@ -36,9 +37,9 @@ internal sealed class BodilessExchange(Http1ConnectionPool pool)
         Http1ResponseHead answer;
         try
         {
-            target.Headers.ForEachHeader(request, target.DaemonSecret, head.Add);
+            target.Headers.AddTo(head, request, target.DaemonSecret);
             (connection, answer) = await Http1Exchange.StartAsync(
-                pool, target.Address[..colon], int.Parse(target.Address.AsSpan(colon + 1), provider: null), head.ToBytes(), null, null, activity.Token);
+                pool, target.Address, target.Address[..colon], int.Parse(target.Address.AsSpan(colon + 1), provider: null), head.Finish(), null, null, activity.Token);
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Primitives;
+using SandboxGrains.Http.Http1;
+
 namespace SandboxGrains.Silo.Forwarding;
 
 /// <summary>
@@ -57,7 +60,7 @@ internal sealed record HeaderPolicy
 
     /// <summary>
     /// Whether one of the caller's headers passes on (all its values must). The one rule both lanes use: YARP's
-    /// (<see cref="Apply"/>) and the bodiless exchange's (<see cref="ForEachHeader"/>).
+    /// (<see cref="Apply"/>) and the bodiless exchange's (<see cref="AddTo"/>).
     /// </summary>
     public bool Passes(string name, string value) =>
         !IsOneOf(name, CallerCredentials)
@@ -95,28 +98,39 @@ internal sealed record HeaderPolicy
     }
 
     /// <summary>
-    /// Every header the next hop gets, from the caller's request: those that pass (hop-by-hop ones and <c>Host</c> left
-    /// out) and those the policy adds. <c>Host</c> itself is <see cref="Host"/>.
+    /// Writes every header the next hop gets into <paramref name="head"/>, from the caller's request: those that pass
+    /// (hop-by-hop ones and <c>Host</c> left out) and those the policy adds. <c>Host</c> itself is <see cref="Host"/>.
     /// </summary>
-    public void ForEachHeader(HttpRequest request, string? daemonSecret, Action<string, string> write)
+    public void AddTo(Http1RequestHead head, HttpRequest request, string? daemonSecret)
     {
         foreach (var (name, values) in request.Headers)
         {
-            if (IsOneOf(name, NotPassedOn) || values.Any(value => value is null || !Passes(name, value)))
+            if (!IsOneOf(name, NotPassedOn) && AllPass(name, values))
             {
-                continue;
-            }
-
-            foreach (var value in values)
-            {
-                write(name, value!);
+                foreach (var value in values)
+                {
+                    head.Add(name, value!);
+                }
             }
         }
 
         foreach (var (name, value) in Added(daemonSecret))
         {
-            write(name, value);
+            head.Add(name, value);
         }
+    }
+
+    private bool AllPass(string name, StringValues values)
+    {
+        foreach (var value in values)
+        {
+            if (value is null || !Passes(name, value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private IEnumerable<KeyValuePair<string, string>> Added(string? daemonSecret)

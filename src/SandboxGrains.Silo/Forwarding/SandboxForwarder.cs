@@ -83,6 +83,9 @@ internal sealed class SandboxForwarder : IDisposable
     private async Task<(Exception? Failure, DaemonRefusal? Refusal)> SendThroughYarpAsync(HttpContext context, ForwardTarget target)
     {
         var transformer = new ForwardingTransformer(target);
+
+        // An upgraded connection (a WebSocket) keeps its sandbox active for as long as it stays open.
+        using var open = context.Request.Headers.Upgrade.Count > 0 ? _activity.Open(target.SandboxId) : null;
         var error = await _forwarder.SendAsync(context, $"http://{target.Address}", _invoker, RequestConfig, transformer);
         if (context.Response.HasStarted || (error == ForwarderError.None && transformer.DaemonRefusal is null))
         {

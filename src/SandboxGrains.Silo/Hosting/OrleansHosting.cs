@@ -5,6 +5,7 @@ using SandboxGrains.Docker;
 using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Hosting;
 using SandboxGrains.Grains.Runners;
+using SandboxGrains.Grains.Sandboxes;
 using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Runners;
 
@@ -53,6 +54,8 @@ internal static class OrleansHosting
                 {
                     silo.AddMemoryGrainStorage(storage);
                 }
+
+                silo.UseInMemoryReminderService();
             }
             else
             {
@@ -88,6 +91,11 @@ internal static class OrleansHosting
                 });
             }
 
+            // Lifecycle policies wake their sandbox once a (policy) minute at most; a shortened minute (tests, demos) needs
+            // reminders that short too.
+            var minute = configuration.GetSection(LifecycleOptions.SectionName).Get<LifecycleOptions>()?.MinuteLength ?? TimeSpan.FromMinutes(1);
+            silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = minute < options.MinimumReminderPeriod ? minute : options.MinimumReminderPeriod);
+
             silo.AddSandboxGrains(localRunner);
             silo.AddRouteCache();
         });
@@ -114,6 +122,13 @@ internal static class OrleansHosting
         {
             defaults["Orleans:Clustering:ProviderType"] = "Redis";
             defaults["Orleans:Clustering:ConnectionName"] = RedisConnectionName;
+        }
+
+        if (redis && !configuration.GetSection("Orleans:Reminders").Exists())
+        {
+            // Policies' reminders live in the same Redis as membership and grain state, so they fire after a failover.
+            defaults["Orleans:Reminders:ProviderType"] = "Redis";
+            defaults["Orleans:Reminders:ConnectionName"] = RedisConnectionName;
         }
 
         foreach (var storage in Storages)
@@ -163,6 +178,8 @@ internal static class OrleansHosting
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName);
         services.AddOptions<RouteCacheOptions>().BindConfiguration(RouteCacheOptions.SectionName);
+        services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.SectionName)
+            .Validate(o => o.MinuteLength >= TimeSpan.FromMilliseconds(100), "Lifecycle:MinuteLength must be at least 00:00:00.1 (default 00:01:00).");
         services.AddOptions<Previews.PreviewOptions>().BindConfiguration(Previews.PreviewOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Previews.PreviewOptions>, Previews.PreviewOptionsValidator>();
         return builder;

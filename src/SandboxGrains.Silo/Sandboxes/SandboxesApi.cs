@@ -2,7 +2,7 @@ using SandboxGrains.Silo.Api;
 
 namespace SandboxGrains.Silo.Sandboxes;
 
-/// <summary><c>/api/v1/sandboxes</c>: create, list, get, stop, start, delete, adopt.</summary>
+/// <summary><c>/api/v1/sandboxes</c>: create, list, get, change (policies, labels), keep alive, stop, start, delete, adopt.</summary>
 internal static class SandboxesApi
 {
     private const int DefaultPageSize = 100;
@@ -15,6 +15,8 @@ internal static class SandboxesApi
         sandboxes.MapGet("/", ListAsync).WithName("ListSandboxes");
         sandboxes.MapPost("/adopt", AdoptAsync).WithName("AdoptSandbox");
         sandboxes.MapGet("/{id}", GetAsync).WithName("GetSandbox");
+        sandboxes.MapPatch("/{id}", UpdateAsync).WithName("UpdateSandbox");
+        sandboxes.MapPost("/{id}/keepalive", KeepAliveAsync).WithName("KeepSandboxAlive");
         sandboxes.MapPost("/{id}/stop", StopAsync).WithName("StopSandbox");
         sandboxes.MapPost("/{id}/start", StartAsync).WithName("StartSandbox");
         sandboxes.MapDelete("/{id}", DeleteAsync).WithName("DeleteSandbox");
@@ -135,6 +137,30 @@ internal static class SandboxesApi
 
     private static async Task<IResult> GetAsync(IGrainFactory grains, string id) =>
         TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).GetAsync()));
+
+    private static async Task<IResult> UpdateAsync(HttpContext context, IGrainFactory grains, string id)
+    {
+        var (body, bodyProblem) = await RequestBodies.ReadAsync<System.Text.Json.JsonDocument>(context);
+        if (body is null)
+        {
+            return bodyProblem!;
+        }
+
+        using (body)
+        {
+            var (update, problem) = SandboxRequests.ToUpdate(body.RootElement);
+            return update is null
+                ? Problems.InvalidField(problem!.Field, problem.Message)
+                : TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).UpdateAsync(update, context.RequestAborted)));
+        }
+    }
+
+    /// <summary>Traffic by other means: the sandbox counts as active now (its idle auto-stop starts over).</summary>
+    private static async Task<IResult> KeepAliveAsync(IGrainFactory grains, string id, CancellationToken cancellationToken)
+    {
+        await SandboxGrain(grains, id).KeepAliveAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<IResult> StopAsync(IGrainFactory grains, string id) =>
         TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).StopAsync()));

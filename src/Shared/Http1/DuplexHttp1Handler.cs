@@ -31,8 +31,9 @@ internal sealed class DuplexHttp1Handler(Http1ConnectionPool pool, bool ownsPool
             throw new HttpRequestException(HttpRequestError.Unknown, $"only absolute http:// addresses are supported, not '{uri}'");
         }
 
-        var head = Http1RequestHead.Encode(request, out var bodyLength);
-        var (connection, response) = await Http1Exchange.StartAsync(pool, uri.Host, uri.Port, head, request.Content, bodyLength, cancellationToken)
+        using var head = Http1RequestHead.For(request, out var bodyLength);
+        var (connection, response) = await Http1Exchange.StartAsync(
+                pool, uri.Authority, uri.Host, uri.Port, head.Finish(), request.Content, bodyLength, cancellationToken)
             .ConfigureAwait(false);
         return connection.CreateResponse(request, response, request.Method == HttpMethod.Head);
     }

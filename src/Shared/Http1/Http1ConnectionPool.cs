@@ -29,13 +29,13 @@ internal sealed class Http1ConnectionPool : IDisposable
     }
 
     /// <summary>
-    /// A kept-alive connection to <paramref name="host"/>:<paramref name="port"/>, or a new one. A refused or failed
+    /// A kept-alive connection to <paramref name="host"/>:<paramref name="port"/> (<paramref name="endpoint"/>: the two as
+    /// one <c>host:port</c> string, the key it is kept under), or a new one. A refused or failed
     /// connect is an <see cref="HttpRequestException"/> with <see cref="HttpRequestError.ConnectionError"/> and the
     /// <see cref="SocketException"/> inside, before anything of the request was sent.
     /// </summary>
-    public async ValueTask<Http1Connection> RentAsync(string host, int port, CancellationToken cancellationToken)
+    public async ValueTask<Http1Connection> RentAsync(string endpoint, string host, int port, CancellationToken cancellationToken)
     {
-        var endpoint = $"{host}:{port}";
         if (_idle.TryGetValue(endpoint, out var stack))
         {
             var now = _time.GetUtcNow();

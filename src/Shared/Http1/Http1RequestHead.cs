@@ -1,17 +1,25 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
 namespace SandboxGrains.Http.Http1;
 
-/// <summary>A request's line and headers as HTTP/1.1 bytes; refuses a name or value that would start a line of its own.</summary>
-internal sealed class Http1RequestHead
+/// <summary>
+/// A request's line and headers as HTTP/1.1 bytes, written into a pooled buffer (every forwarded request makes one; it
+/// must cost no garbage); refuses a name or value that would start a line of its own. Dispose returns the buffer.
+/// </summary>
+internal sealed class Http1RequestHead : IDisposable
 {
-    private readonly StringBuilder _text = new(512);
+    private byte[] _bytes = ArrayPool<byte>.Shared.Rent(1024);
+    private int _length;
 
     /// <summary>Starts a head: <c>{method} {target} HTTP/1.1</c> and <c>Host</c>.</summary>
     public Http1RequestHead(string method, string pathAndQuery, string host)
     {
-        _text.Append(method).Append(' ').Append(pathAndQuery.Length == 0 ? "/" : pathAndQuery).Append(" HTTP/1.1\r\n");
+        Append(method);
+        Append(" ");
+        Append(pathAndQuery.Length == 0 ? "/" : pathAndQuery);
+        Append(" HTTP/1.1\r\n");
         Add("Host", host);
     }
 
@@ -23,17 +31,47 @@ internal sealed class Http1RequestHead
             throw new HttpRequestException(HttpRequestError.Unknown, $"header '{name}' holds a line break or is not a header name");
         }
 
-        _text.Append(name).Append(": ").Append(value).Append("\r\n");
+        Append(name);
+        Append(": ");
+        Append(value);
+        Append("\r\n");
     }
 
-    /// <summary>The head's bytes. Latin-1 turns every char back into the byte it was read from (Kestrel reads header bytes above ASCII that way).</summary>
-    public byte[] ToBytes() => Encoding.Latin1.GetBytes(_text.Append("\r\n").ToString());
+    /// <summary>The finished head (valid until disposed).</summary>
+    public ReadOnlyMemory<byte> Finish()
+    {
+        Append("\r\n");
+        return _bytes.AsMemory(0, _length);
+    }
+
+    public void Dispose()
+    {
+        var bytes = Interlocked.Exchange(ref _bytes, []);
+        if (bytes.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Latin-1 turns every char back into the byte it was read from (Kestrel reads header bytes above ASCII that way).</summary>
+    private void Append(string text)
+    {
+        if (_length + text.Length > _bytes.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, _length + text.Length));
+            _bytes.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = larger;
+        }
+
+        _length += Encoding.Latin1.GetBytes(text, _bytes.AsSpan(_length));
+    }
 
     /// <summary>
     /// The head of <paramref name="request"/>. <paramref name="bodyLength"/> is the body's declared length, or null when
     /// it goes chunked (a body whose length the caller did not give) or when there is no body.
     /// </summary>
-    public static byte[] Encode(HttpRequestMessage request, out long? bodyLength)
+    public static Http1RequestHead For(HttpRequestMessage request, out long? bodyLength)
     {
         var uri = request.RequestUri!;
         var head = new Http1RequestHead(request.Method.Method, uri.PathAndQuery, request.Headers.Host ?? uri.Authority);
@@ -53,7 +91,7 @@ internal sealed class Http1RequestHead
             }
         }
 
-        return head.ToBytes();
+        return head;
     }
 
     private static void AddAll(Http1RequestHead head, System.Net.Http.Headers.HttpHeadersNonValidated headers)

@@ -38,6 +38,10 @@ public sealed class SandboxLabelsTests
                 ["sandboxgrains.created-at"] = "2026-11-23T08:00:00.2500000+00:00",
                 ["sandboxgrains.cpu"] = "1.5",
                 ["sandboxgrains.memory-mb"] = "768",
+                ["sandboxgrains.auto-stop-minutes"] = "15",
+                ["sandboxgrains.auto-archive-minutes"] = "10080",
+                ["sandboxgrains.auto-delete-minutes"] = "",
+                ["sandboxgrains.ttl-minutes"] = "",
                 ["sandboxgrains.label.team"] = "blue",
             },
             labels);
