@@ -22,13 +22,18 @@ internal sealed class RouteCache(TimeProvider time, IOptions<RouteCacheOptions> 
     // value the notice says is gone.
     private long _generation;
 
-    /// <summary>The grant behind a token hash; null for a token that opens nothing.</summary>
-    public ValueTask<PreviewGrant?> GetGrantAsync(string tokenHash, Func<Task<PreviewGrant?>> fetch) =>
-        GetAsync(_grants, tokenHash, fetch);
+    /// <summary>
+    /// The grant behind a token hash; null for a token that opens nothing. <paramref name="fetch"/> asks the grains on a
+    /// miss (given the key, so callers pass one delegate made once rather than a closure per request).
+    /// </summary>
+    public ValueTask<PreviewGrant?> GetGrantAsync(
+        string tokenHash, Func<string, CancellationToken, Task<PreviewGrant?>> fetch, CancellationToken cancellationToken = default) =>
+        GetAsync(_grants, tokenHash, fetch, cancellationToken);
 
     /// <summary>Where a sandbox's daemon listens and in what state the sandbox is.</summary>
-    public ValueTask<DaemonEndpoint> GetEndpointAsync(string sandboxId, Func<Task<DaemonEndpoint>> fetch) =>
-        GetAsync(_endpoints, sandboxId, fetch);
+    public ValueTask<DaemonEndpoint> GetEndpointAsync(
+        string sandboxId, Func<string, CancellationToken, Task<DaemonEndpoint>> fetch, CancellationToken cancellationToken = default) =>
+        GetAsync(_endpoints, sandboxId, fetch, cancellationToken);
 
     /// <summary>A preview was revoked.</summary>
     public void ForgetGrant(string tokenHash)
@@ -44,7 +49,8 @@ internal sealed class RouteCache(TimeProvider time, IOptions<RouteCacheOptions> 
         _endpoints.TryRemove(sandboxId, out _);
     }
 
-    private async ValueTask<T> GetAsync<T>(ConcurrentDictionary<string, Entry<T>> entries, string key, Func<Task<T>> fetch)
+    private async ValueTask<T> GetAsync<T>(
+        ConcurrentDictionary<string, Entry<T>> entries, string key, Func<string, CancellationToken, Task<T>> fetch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (entries.TryGetValue(key, out var entry) && now - entry.FetchedAt < _lifetime)
@@ -53,7 +59,7 @@ internal sealed class RouteCache(TimeProvider time, IOptions<RouteCacheOptions> 
         }
 
         var generation = Interlocked.Read(ref _generation);
-        var value = await fetch().ConfigureAwait(false);
+        var value = await fetch(key, cancellationToken).ConfigureAwait(false);
         if (_lifetime > TimeSpan.Zero && Interlocked.Read(ref _generation) == generation)
         {
             if (entries.Count >= MaxEntries)

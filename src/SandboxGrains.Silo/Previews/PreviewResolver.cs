@@ -21,6 +21,9 @@ internal sealed class PreviewResolver(
     IOptions<DaemonInjectionOptions> daemonOptions,
     TimeProvider time)
 {
+    private readonly Func<string, CancellationToken, Task<PreviewGrant?>> _fetchGrant =
+        (tokenHash, cancellationToken) => grains.GetGrain<IPreviewGrain>(tokenHash).GetAsync(cancellationToken);
+
     /// <summary>
     /// <paramref name="hostPort"/> is the port a host-form link names (it must be the link's); <paramref name="pathAndQuery"/>
     /// is what the app receives, raw, before the token is taken out of the query.
@@ -38,7 +41,7 @@ internal sealed class PreviewResolver(
         IResult? notServing;
         try
         {
-            grant = await routes.GetGrantAsync(tokenHash, () => grains.GetGrain<IPreviewGrain>(tokenHash).GetAsync());
+            grant = await routes.GetGrantAsync(tokenHash, _fetchGrant, context.RequestAborted);
             if (grant is null || (hostPort is { } port && port != grant.Port))
             {
                 return Resolution.Refuse(NotFound());

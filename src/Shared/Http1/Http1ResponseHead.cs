@@ -35,35 +35,38 @@ internal sealed record Http1ResponseHead(
     /// <summary>Reads a head (without its final blank line); throws <see cref="HttpRequestException"/> for anything that is not HTTP/1.x.</summary>
     public static Http1ResponseHead Parse(string text)
     {
-        var lines = text.Split("\r\n");
-        var status = lines[0].Split(' ', 3);
-        if (status.Length < 2 || status[0] is not ("HTTP/1.1" or "HTTP/1.0")
-            || status[1].Length != 3 || !int.TryParse(status[1], NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code < 100)
+        // Spans over the head's text: every answer is parsed here, and only header names and values become strings.
+        var rest = text.AsSpan();
+        var statusLine = NextLine(ref rest);
+        var http10 = statusLine.StartsWith("HTTP/1.0 ");
+        if (!(http10 || statusLine.StartsWith("HTTP/1.1 ")) || statusLine.Length < 12
+            || !int.TryParse(statusLine.Slice(9, 3), NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code < 100
+            || (statusLine.Length > 12 && statusLine[12] != ' '))
         {
-            throw Invalid($"the answer does not start with an HTTP/1.x status line: '{Shorten(lines[0])}'");
+            throw Invalid($"the answer does not start with an HTTP/1.x status line: '{Shorten(statusLine.ToString())}'");
         }
 
-        var http10 = status[0] == "HTTP/1.0";
-        var headers = new List<KeyValuePair<string, string>>(lines.Length);
+        var headers = new List<KeyValuePair<string, string>>(16);
         long? contentLength = null;
         var chunked = false;
         var keepAlive = !http10;
-        foreach (var line in lines.AsSpan(1))
+        while (!rest.IsEmpty)
         {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var line = NextLine(ref rest);
+            var colon = line.IndexOf(':');
             if (colon <= 0 || char.IsWhiteSpace(line[colon - 1]) || char.IsWhiteSpace(line[0]))
             {
                 // Folded lines and spaces before the colon are how responses get split differently by two parsers.
-                throw Invalid($"the answer has a malformed header line: '{Shorten(line)}'");
+                throw Invalid($"the answer has a malformed header line: '{Shorten(line.ToString())}'");
             }
 
             var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(' ', '\t');
+            var value = line[(colon + 1)..].Trim(" \t");
             if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var length) || (contentLength is { } earlier && earlier != length))
                 {
-                    throw Invalid($"the answer has an invalid Content-Length: '{Shorten(value)}'");
+                    throw Invalid($"the answer has an invalid Content-Length: '{Shorten(value.ToString())}'");
                 }
 
                 contentLength = length;
@@ -76,8 +79,9 @@ internal sealed record Http1ResponseHead(
             }
             else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
             {
-                foreach (var option in value.Split(',', StringSplitOptions.TrimEntries))
+                foreach (var range in value.Split(','))
                 {
+                    var option = value[range].Trim();
                     if (option.Equals("close", StringComparison.OrdinalIgnoreCase))
                     {
                         keepAlive = false;
@@ -89,7 +93,7 @@ internal sealed record Http1ResponseHead(
                 }
             }
 
-            headers.Add(new(name, value));
+            headers.Add(new(name.ToString(), value.ToString()));
         }
 
         if (chunked)
@@ -103,7 +107,17 @@ internal sealed record Http1ResponseHead(
             keepAlive = false;
         }
 
-        return new Http1ResponseHead(code, status.Length > 2 ? status[2] : "", http10 ? System.Net.HttpVersion.Version10 : System.Net.HttpVersion.Version11, headers, contentLength, chunked, keepAlive);
+        var reason = statusLine.Length > 13 ? statusLine[13..].ToString() : "";
+        return new Http1ResponseHead(code, reason, http10 ? System.Net.HttpVersion.Version10 : System.Net.HttpVersion.Version11, headers, contentLength, chunked, keepAlive);
+    }
+
+    /// <summary>The next CRLF-terminated line of <paramref name="rest"/> (the whole rest when there is no CRLF).</summary>
+    private static ReadOnlySpan<char> NextLine(ref ReadOnlySpan<char> rest)
+    {
+        var end = rest.IndexOf("\r\n");
+        var line = end < 0 ? rest : rest[..end];
+        rest = end < 0 ? [] : rest[(end + 2)..];
+        return line;
     }
 
     internal static HttpRequestException Invalid(string message) => new(HttpRequestError.InvalidResponse, message);

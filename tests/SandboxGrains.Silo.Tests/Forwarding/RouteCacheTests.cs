@@ -47,7 +47,7 @@ public sealed class RouteCacheTests : IAsyncLifetime
         Assert.Equal(2, Caches.Count);
         foreach (var cache in Caches)
         {
-            await cache.GetGrantAsync(tokenHash, () => Task.FromResult<PreviewGrant?>(Grant));
+            await cache.GetGrantAsync(tokenHash, (_, _) => Task.FromResult<PreviewGrant?>(Grant), Ct);
             Assert.Equal(0, await CountFetchesAsync(cache, tokenHash));
         }
 
@@ -66,7 +66,7 @@ public sealed class RouteCacheTests : IAsyncLifetime
         var tokenHash = PreviewTokens.Hash(PreviewTokens.New());
         var answer = new TaskCompletionSource<PreviewGrant?>();
 
-        var lookup = cache.GetGrantAsync(tokenHash, () => answer.Task).AsTask();
+        var lookup = cache.GetGrantAsync(tokenHash, (_, _) => answer.Task, Ct).AsTask();
         cache.ForgetGrant(tokenHash);
         answer.SetResult(Grant);
 
@@ -79,21 +79,21 @@ public sealed class RouteCacheTests : IAsyncLifetime
     {
         var cache = Caches[0];
         var endpoint = new DaemonEndpoint(SandboxState.Started, "10.0.0.1:2280", "secret", "r1");
-        await cache.GetEndpointAsync("changed", () => Task.FromResult(endpoint));
-        await cache.GetEndpointAsync("untouched", () => Task.FromResult(endpoint));
+        await cache.GetEndpointAsync("changed", (_, _) => Task.FromResult(endpoint), Ct);
+        await cache.GetEndpointAsync("untouched", (_, _) => Task.FromResult(endpoint), Ct);
 
         cache.ForgetSandbox("changed");
 
         var fetched = new List<string>();
-        await cache.GetEndpointAsync("changed", () => { fetched.Add("changed"); return Task.FromResult(endpoint); });
-        await cache.GetEndpointAsync("untouched", () => { fetched.Add("untouched"); return Task.FromResult(endpoint); });
+        await cache.GetEndpointAsync("changed", (_, _) => { fetched.Add("changed"); return Task.FromResult(endpoint); }, Ct);
+        await cache.GetEndpointAsync("untouched", (_, _) => { fetched.Add("untouched"); return Task.FromResult(endpoint); }, Ct);
         Assert.Equal(["changed"], fetched);
     }
 
     private static async Task<int> CountFetchesAsync(RouteCache cache, string tokenHash)
     {
         var fetches = 0;
-        await cache.GetGrantAsync(tokenHash, () => { fetches++; return Task.FromResult<PreviewGrant?>(Grant); });
+        await cache.GetGrantAsync(tokenHash, (_, _) => { fetches++; return Task.FromResult<PreviewGrant?>(Grant); }, Ct);
         return fetches;
     }
 }
