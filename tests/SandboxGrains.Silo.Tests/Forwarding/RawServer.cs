@@ -46,16 +46,17 @@ internal sealed class RawServer : IAsyncDisposable
                 });
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or SocketException)
         {
+            // Cancelling a pending accept surfaces as either, depending on which completes first.
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
         await _accepting;
+        _listener.Stop();
         _stop.Dispose();
     }
 }
