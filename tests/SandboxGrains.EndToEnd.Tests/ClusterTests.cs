@@ -100,6 +100,36 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task SiloHoldingASandboxWithAnIdleLimitIsKilled_TheReminderInRedisStillStopsItOnASurvivor()
+    {
+        // A policy minute of one second: the 15-minute limit falls due 15 s after the create.
+        await using var cluster = await Cluster.StartAsync(settings: new Dictionary<string, string> { ["Lifecycle:MinuteLength"] = "00:00:01" });
+        Sandbox sandbox = null!;
+        SiloProcess host = null!;
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            sandbox = await Cluster.Client(cluster.C).CreateSandboxAsync(Busybox with { AutoStopMinutes = 15 }, Ct);
+            host = await cluster.GrainHostAsync(sandbox.Id);
+            if (host.RunnerId != sandbox.RunnerId)
+            {
+                break;
+            }
+        }
+
+        Assert.NotEqual(sandbox.RunnerId, host.RunnerId);
+        await host.KillAsync();
+        var survivor = cluster.All.First(s => s != host);
+
+        var stopped = (await Eventually.WaitAsync(
+            () => Cluster.TryAsync(() => Cluster.Client(survivor).GetSandboxAsync(sandbox.Id, Ct)),
+            found => found?.State == "stopped",
+            TimeSpan.FromSeconds(60),
+            "the sandbox auto-stopped after the silo holding it died"))!;
+        Assert.Equal("auto-stopped after 15 min idle", stopped.LastTransition!.Reason);
+        Assert.Equal("false", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", sandbox.ContainerId!));
+    }
+
+    [Fact]
     public async Task RunnerSiloKilledAndRestarted_ItsSandboxesComeBackStartedWithWorkingPreviews_NoDuplicatesNoOrphans()
     {
         await using var cluster = await Cluster.StartAsync();
