@@ -139,16 +139,21 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
     public async Task StopAsync_CallerCancels_StopIsCutShortAndSandboxStaysStarted()
     {
         var (grain, info) = await fixture.CreateStartedAsync();
+        var runnerEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var runnerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         fixture.Containers.BeforeStop(info.ContainerId!, async runnerToken =>
         {
             using var _ = runnerToken.Register(() => runnerCancelled.TrySetResult());
+            runnerEntered.TrySetResult();
             await Task.Delay(Timeout.Infinite, runnerToken);
         });
         using var caller = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
 
+        // Cancelled once the runner works on the stop: the grain shows "stopping" a moment before it calls the runner,
+        // and a call made with a token already cancelled never reaches the runner at all.
         var stop = grain.StopAsync(caller.Token);
-        await Poll.UntilAsync(async () => (await grain.GetAsync(Cancel)).State == SandboxState.Stopping, "the sandbox stopping");
+        await runnerEntered.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancel);
+        Assert.Equal(SandboxState.Stopping, (await grain.GetAsync(Cancel)).State);
         await caller.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stop);
