@@ -45,6 +45,9 @@ public static class ContainerLabels
     /// <summary>See <see cref="AutoStopMinutes"/>.</summary>
     public const string TtlMinutes = "sandboxgrains.ttl-minutes";
 
+    /// <summary>The warm pool the sandbox was made for; a claimed one also carries a claim file (see <c>SandboxClaim</c>).</summary>
+    public const string PoolId = "sandboxgrains.pool-id";
+
     /// <summary>Prefix of the caller's own labels, copied onto the container so they survive a lost grain state.</summary>
     public const string UserLabelPrefix = "sandboxgrains.label.";
 }

@@ -33,6 +33,9 @@ public sealed record SandboxLabels
     /// <summary>The lifecycle policies the sandbox was created with; the defaults when the labels predate them.</summary>
     public SandboxPolicies Policies { get; init; } = SandboxPolicies.Default;
 
+    /// <summary>The warm pool the sandbox was made for; null for every other sandbox.</summary>
+    public string? PoolId { get; init; }
+
     /// <summary>The caller's own labels, without the prefix they are stored under.</summary>
     public IReadOnlyDictionary<string, string> UserLabels { get; init; } = new Dictionary<string, string>();
 
@@ -46,6 +49,7 @@ public sealed record SandboxLabels
         MemoryMb = request.Spec.MemoryMb,
         CreatedAt = request.CreatedAt,
         Policies = request.Spec.Policies,
+        PoolId = request.Spec.PoolId,
         UserLabels = request.Spec.Labels,
     };
 
@@ -68,6 +72,7 @@ public sealed record SandboxLabels
         labels[ContainerLabels.AutoArchiveMinutes] = Minutes(Policies.AutoArchiveMinutes);
         labels[ContainerLabels.AutoDeleteMinutes] = Minutes(Policies.AutoDeleteMinutes);
         labels[ContainerLabels.TtlMinutes] = Minutes(Policies.TtlMinutes);
+        AddUnlessNull(labels, ContainerLabels.PoolId, PoolId);
         foreach (var (key, value) in UserLabels)
         {
             labels[ContainerLabels.UserLabelPrefix + key] = value;
@@ -98,6 +103,7 @@ public sealed record SandboxLabels
                 AutoDeleteMinutes = Minutes(labels, ContainerLabels.AutoDeleteMinutes),
                 TtlMinutes = Minutes(labels, ContainerLabels.TtlMinutes),
             },
+            PoolId = labels.GetValueOrDefault(ContainerLabels.PoolId),
             UserLabels = labels
                 .Where(l => l.Key.StartsWith(ContainerLabels.UserLabelPrefix, StringComparison.Ordinal))
                 .ToDictionary(l => l.Key[ContainerLabels.UserLabelPrefix.Length..], l => l.Value),

@@ -8,4 +8,7 @@ public static class StorageNames
 
     /// <summary>Runner bookkeeping: allocations per runner and the registry of known runners.</summary>
     public const string Runners = "runners";
+
+    /// <summary>Warm pools and their registry. Kept on disk (in <c>Silo:DataDirectory</c>) by an embedded silo too: a pool is the operator's configuration, which no container carries.</summary>
+    public const string WarmPools = "warm-pools";
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
+using SandboxGrains.WarmPools;
 
 namespace SandboxGrains.Client;
 
@@ -37,7 +38,9 @@ public sealed class SandboxGrainsGrainClient(
             throw new SandboxGrainsException(400, SandboxErrorCodes.InvalidRequest, $"{problem!.Field}: {problem.Message}");
         }
 
-        return Sandbox.From(await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).CreateAsync(spec, wait: true));
+        return Sandbox.From(
+            await WarmPoolClaims.TryClaimAsync(grains, spec, DateTimeOffset.UtcNow, cancellationToken)
+            ?? await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).CreateAsync(spec, wait: true));
     });
 
     public Task<Sandbox> GetSandboxAsync(string id, CancellationToken cancellationToken = default) =>
@@ -57,7 +60,7 @@ public sealed class SandboxGrainsGrainClient(
                 try
                 {
                     var info = await Grain(id).GetAsync();
-                    if (labels is null || labels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+                    if (info.PoolId is null && (labels is null || labels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value)))
                     {
                         found.Add(Sandbox.From(info));
                     }

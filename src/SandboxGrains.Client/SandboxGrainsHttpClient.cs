@@ -4,6 +4,7 @@ using System.Text.Json;
 
 using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
+using SandboxGrains.WarmPools;
 
 namespace SandboxGrains.Client;
 
@@ -95,6 +96,25 @@ public sealed class SandboxGrainsHttpClient(HttpClient http) : ISandboxGrainsCli
     {
         using var response = await SendRawAsync(
             HttpMethod.Delete, $"/api/v1/sandboxes/{Escape(id)}{(removeContainer ? "?removeContainer=true" : "")}", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes a warm pool: <c>size</c> started sandboxes of one kind that creates of that kind claim.</summary>
+    public Task<WarmPool> CreateWarmPoolAsync(CreateWarmPoolRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<WarmPool>(HttpMethod.Post, "/api/v1/warm-pools", JsonContent.Create(request, options: Json), cancellationToken);
+
+    public Task<IReadOnlyList<WarmPool>> ListWarmPoolsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<WarmPool>>(HttpMethod.Get, "/api/v1/warm-pools", null, cancellationToken);
+
+    public Task<WarmPool> GetWarmPoolAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<WarmPool>(HttpMethod.Get, $"/api/v1/warm-pools/{Escape(id)}", null, cancellationToken);
+
+    public Task<WarmPool> ResizeWarmPoolAsync(string id, int size, CancellationToken cancellationToken = default) =>
+        SendAsync<WarmPool>(HttpMethod.Patch, $"/api/v1/warm-pools/{Escape(id)}", JsonContent.Create(new UpdateWarmPoolRequest { Size = size }, options: Json), cancellationToken);
+
+    /// <summary>Deletes the pool and its unclaimed sandboxes; claimed ones are the callers' and stay.</summary>
+    public async Task DeleteWarmPoolAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(HttpMethod.Delete, $"/api/v1/warm-pools/{Escape(id)}", null, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<Sandbox> AdoptSandboxAsync(string container, string? injection = null, CancellationToken cancellationToken = default) =>

@@ -6,7 +6,8 @@ internal sealed record DaemonOptions(
     int Port,
     string Token,
     IReadOnlyList<string> EntrypointCommand,
-    long MaxBodyBytes)
+    long MaxBodyBytes,
+    string? ClaimFile = null)
 {
     public const string TokenEnvironmentVariable = "SANDBOXD_TOKEN";
 
@@ -76,6 +77,8 @@ internal sealed record DaemonOptions(
         }
 
         workDir ??= Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : "/";
-        return (new DaemonOptions(Path.GetFullPath(workDir), port, token.Trim(), command, maxBodyMb * 1024 * 1024), null);
+        // A claim (a warm pool's sandbox handed to a caller) is written beside the secret; no secret file, no claims.
+        var claimFile = tokenFile is null ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenFile))!, DaemonProtocol.ClaimFileName);
+        return (new DaemonOptions(Path.GetFullPath(workDir), port, token.Trim(), command, maxBodyMb * 1024 * 1024, claimFile), null);
     }
 }

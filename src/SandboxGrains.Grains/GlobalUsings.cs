@@ -6,3 +6,4 @@ global using SandboxGrains.Docker;
 global using SandboxGrains.Docker.Sandboxes;
 global using SandboxGrains.Grains.Placement;
 global using SandboxGrains.Sandboxes;
+global using SandboxGrains.WarmPools;

@@ -3,3 +3,4 @@ global using Orleans;
 global using SandboxGrains.Runners;
 global using Microsoft.AspNetCore.Http.HttpResults;
 global using SandboxGrains.Sandboxes;
+global using SandboxGrains.WarmPools;

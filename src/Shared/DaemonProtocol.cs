@@ -19,6 +19,12 @@ internal static class DaemonProtocol
     /// <summary><c>GET</c>: the daemon's version; the cluster's readiness probe.</summary>
     public const string VersionPath = "/version";
 
+    /// <summary>
+    /// The claim file, beside the daemon's secret file: written by the runner when a create claims a warm pool's sandbox,
+    /// JSON whose <c>env</c> object the daemon adds to every process it starts from then on.
+    /// </summary>
+    public const string ClaimFileName = "claim.json";
+
     /// <summary>The daemon's forward to <c>127.0.0.1:{port}</c> inside the sandbox: <c>/proxy/{port}/…</c>.</summary>
     public static string ProxyPath(int port) => $"/proxy/{port}";
 

@@ -1,4 +1,5 @@
 using SandboxGrains.Runners;
+using SandboxGrains.Sandboxes;
 
 namespace SandboxGrains.Grains.Tests;
 
@@ -24,6 +25,9 @@ public sealed class FakeContainer
 
     /// <summary>The adoption marker beside the secret, when the container was adopted.</summary>
     public AdoptionMarker? Adoption { get; set; }
+
+    /// <summary>The claim file beside the secret, when a create claimed it from a warm pool.</summary>
+    public SandboxClaim? Claim { get; set; }
 
     public bool Running { get; set; } = true;
 

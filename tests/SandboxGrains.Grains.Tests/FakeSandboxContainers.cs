@@ -171,7 +171,23 @@ public sealed class FakeSandboxContainers : ISandboxContainers
             found.Token,
             found.Name,
             found.WorkingDir,
-            SandboxLabels.IsManaged(found.Labels) ? null : found.Adoption)));
+            SandboxLabels.IsManaged(found.Labels) ? null : found.Adoption,
+            found.Claim)));
+
+    public Task<SandboxContainer> ClaimAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken) =>
+        Task.FromResult(WithContainer(containerId, container =>
+        {
+            var seen = Seen(container);
+            if (!seen.IsServing)
+            {
+                throw new ContainerRuntimeException("the pooled sandbox's daemon does not answer");
+            }
+
+            container.Claim = claim;
+            return seen;
+        }));
+
+    public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task<SandboxContainer> AdoptAsync(string containerId, AdoptionMarker adoption, string daemonToken, CancellationToken cancellationToken) =>
         Task.FromResult(WithContainer(containerId, container =>

@@ -67,6 +67,14 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("ReleaseAdoptedContainer"), AlwaysInterleave, ResponseTimeout("00:01:30")]
     Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken = default);
 
+    /// <summary>Hands a pooled sandbox's container to a caller: its daemon must answer; the claim is written beside its secret.</summary>
+    [Alias("ClaimSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:00:30")]
+    Task<SandboxContainer> ClaimSandboxContainerAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken = default);
+
+    /// <summary>True when the image is on this runner's engine.</summary>
+    [Alias("HasImage"), AlwaysInterleave]
+    Task<bool> HasImageAsync(string image, CancellationToken cancellationToken = default);
+
     /// <summary>Ids and container ids of every managed container on this runner, for reconciliation.</summary>
     /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("ListSandboxContainers"), AlwaysInterleave]

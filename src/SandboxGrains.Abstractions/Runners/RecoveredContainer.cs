@@ -1,3 +1,5 @@
+using SandboxGrains.Sandboxes;
+
 namespace SandboxGrains.Runners;
 
 /// <summary>What a runner reads from an existing container: a managed one whose grain lost its state, or one being adopted.</summary>
@@ -10,6 +12,7 @@ namespace SandboxGrains.Runners;
 /// <param name="Name">The container's name.</param>
 /// <param name="WorkingDir">The container's configured working directory, when set.</param>
 /// <param name="Adoption">The adoption marker found in the container, when it was adopted.</param>
+/// <param name="Claim">What a caller gave a warm pool's sandbox when claiming it, when it was made for a pool and claimed.</param>
 [GenerateSerializer, Immutable, Alias("sandboxgrains.RecoveredContainer")]
 public sealed record RecoveredContainer(
     [property: Id(0)] SandboxContainer Container,
@@ -20,4 +23,5 @@ public sealed record RecoveredContainer(
     [property: Id(5)] string? DaemonToken,
     [property: Id(6)] string Name,
     [property: Id(7)] string? WorkingDir,
-    [property: Id(8)] AdoptionMarker? Adoption);
+    [property: Id(8)] AdoptionMarker? Adoption,
+    [property: Id(9)] SandboxClaim? Claim = null);

@@ -82,6 +82,14 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("ApplyPolicies"), OneWay]
     Task ApplyPoliciesAsync();
 
+    /// <summary>
+    /// Hands this warm pool's sandbox to a caller's create: its daemon must answer, then it takes the claim's name, labels,
+    /// environment and policies and is started. Not pooled (or already claimed): <c>invalid_state</c>; a daemon that does
+    /// not answer puts it in error (its pool replaces it) and throws.
+    /// </summary>
+    [Alias("Claim"), ResponseTimeout("00:00:30")]
+    Task<SandboxInfo> ClaimAsync(SandboxClaim claim, CancellationToken cancellationToken = default);
+
     /// <summary>Runs the background part of a create started with wait = false.</summary>
     [Alias("Provision"), OneWay]
     Task ProvisionAsync();

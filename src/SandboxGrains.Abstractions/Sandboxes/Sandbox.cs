@@ -27,7 +27,8 @@ public sealed record Sandbox(
     int? AutoDeleteMinutes,
     int? TtlMinutes,
     DateTimeOffset? StateSince,
-    Transition? LastTransition)
+    Transition? LastTransition,
+    string? PoolId = null)
 {
     public static Sandbox From(SandboxInfo info) => new(
         info.Id,
@@ -55,7 +56,8 @@ public sealed record Sandbox(
         info.Policies.AutoDeleteMinutes,
         info.Policies.TtlMinutes,
         info.StateSince,
-        info.LastTransition is { } t ? new Transition(StateName(t.From), StateName(t.To), t.Reason, t.At) : null);
+        info.LastTransition is { } t ? new Transition(StateName(t.From), StateName(t.To), t.Reason, t.At) : null,
+        info.PoolId);
 
     private static string StateName(SandboxState state) => state.ToString().ToLowerInvariant();
 }

@@ -43,6 +43,10 @@ public static class SandboxErrorCodes
     public const string SandboxStarting = "sandbox_starting";
     public const string PortUnreachable = "port_unreachable";
     public const string ClusterUnavailable = "cluster_unavailable";
+    public const string WarmPoolNotFound = "warm_pool_not_found";
+
+    /// <summary>A warm pool larger than the room the cluster's runners have left (or a second pool of one kind).</summary>
+    public const string WarmPoolConflict = "warm_pool_conflict";
 
     /// <summary>What callers are told while <see cref="IsClusterChurn"/> failures last.</summary>
     public const string ClusterUnavailableMessage = "the cluster is re-forming after a silo change; retry shortly";
@@ -50,9 +54,9 @@ public static class SandboxErrorCodes
     /// <summary>The HTTP status each code stands for (400, 404, 409, 410, 502, 503).</summary>
     public static int HttpStatus(string code) => code switch
     {
-        NotFound or ContainerNotFound or PreviewNotFound => 404,
+        NotFound or ContainerNotFound or PreviewNotFound or WarmPoolNotFound => 404,
         InvalidRequest or ImageNotFound => 400,
-        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted => 409,
+        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted or WarmPoolConflict => 409,
         PreviewExpired => 410,
         NoCapacity or RunnerUnreachable or DockerUnavailable or SandboxStarting or ClusterUnavailable => 503,
         _ => 502,

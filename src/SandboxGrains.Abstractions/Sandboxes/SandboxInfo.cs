@@ -37,4 +37,7 @@ public sealed record SandboxInfo
 
     /// <summary>Its last change of state and why.</summary>
     [Id(22)] public SandboxTransition? LastTransition { get; init; }
+
+    /// <summary>The warm pool it waits in while unclaimed; null once claimed, and for every sandbox made for a caller.</summary>
+    [Id(23)] public string? PoolId { get; init; }
 }

@@ -42,6 +42,9 @@ public sealed record SandboxSpec
     /// <summary>Auto-stop, auto-archive, auto-delete and TTL.</summary>
     [Id(11)] public SandboxPolicies Policies { get; init; } = SandboxPolicies.Default;
 
+    /// <summary>The warm pool this sandbox is made for (it waits <see cref="SandboxState.Pooled"/> until claimed); null for a sandbox made for a caller.</summary>
+    [Id(12)] public string? PoolId { get; init; }
+
     /// <summary>The resources a runner must reserve for this sandbox.</summary>
     public RunnerResources Resources => new(Cpu, MemoryMb, 1);
 }

@@ -26,4 +26,7 @@ public enum SandboxState
 
     /// <summary>Something failed; <see cref="SandboxInfo.ErrorReason"/> says what.</summary>
     Error,
+
+    /// <summary>Started and waiting in a warm pool to be claimed by a create; not listed unless asked for.</summary>
+    Pooled,
 }

@@ -29,4 +29,5 @@ namespace SandboxGrains.Daemon.Http;
 [JsonSerializable(typeof(BulkDownloadRequest))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(PortsDto))]
+[JsonSerializable(typeof(ClaimDto))]
 internal sealed partial class DaemonJson : JsonSerializerContext;

@@ -51,3 +51,6 @@ internal sealed record UploadedFile(string Path, long Bytes);
 internal sealed record UploadResult(List<UploadedFile> Files);
 
 internal sealed record PortsDto(List<int> Ports);
+
+/// <summary>The part of the claim file (<see cref="DaemonProtocol.ClaimFileName"/>) the daemon uses.</summary>
+internal sealed record ClaimDto(Dictionary<string, string>? Env);

@@ -8,6 +8,7 @@ namespace SandboxGrains.Daemon.Processes;
 /// </summary>
 internal sealed class ProcessLauncher(DaemonOptions options)
 {
+    private readonly ClaimedEnvironment _claimed = new(options.ClaimFile);
     private readonly Lock _gate = new();
     private readonly HashSet<int> _tracked = [];
 
@@ -34,6 +35,11 @@ internal sealed class ProcessLauncher(DaemonOptions options)
 
         // The daemon's secret stays with the daemon.
         info.Environment.Remove(DaemonOptions.TokenEnvironmentVariable);
+        foreach (var (key, value) in _claimed.Current())
+        {
+            info.Environment[key] = value;
+        }
+
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

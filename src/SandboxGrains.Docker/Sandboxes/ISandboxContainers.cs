@@ -1,4 +1,5 @@
 using SandboxGrains.Runners;
+using SandboxGrains.Sandboxes;
 
 namespace SandboxGrains.Docker.Sandboxes;
 
@@ -31,6 +32,15 @@ public interface ISandboxContainers
     /// secret, and starts it.
     /// </summary>
     Task<SandboxContainer> AdoptAsync(string containerId, AdoptionMarker adoption, string daemonToken, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Hands a warm pool's running sandbox to a caller: checks that its daemon answers (one that does not is not handed
+    /// out), then writes the claim beside the daemon secret, where the daemon takes its environment from.
+    /// </summary>
+    Task<SandboxContainer> ClaimAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken);
+
+    /// <summary>True when the image is on this host's engine.</summary>
+    Task<bool> HasImageAsync(string image, CancellationToken cancellationToken);
 
     /// <summary>Removes the daemon and its files from an adopted container, leaving the container running.</summary>
     Task ReleaseAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);

@@ -185,7 +185,50 @@ internal sealed partial class SandboxContainers(
         var adoption = SandboxLabels.IsManaged(details.Labels)
             ? null
             : await ReadAdoptionAsync(details.Id, cancellationToken).ConfigureAwait(false);
-        return new RecoveredContainer(state, details.Image, details.Labels, details.Env, details.User, token, details.Name, details.WorkingDir, adoption);
+        var claim = SandboxLabels.Read(details.Labels).PoolId is null
+            ? null
+            : await ReadClaimAsync(details.Id, cancellationToken).ConfigureAwait(false);
+        return new RecoveredContainer(state, details.Image, details.Labels, details.Env, details.User, token, details.Name, details.WorkingDir, adoption, claim);
+    }
+
+    public async Task<SandboxContainer> ClaimAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken)
+    {
+        var serving = _addresses.TryGetValue(containerId, out var known)
+            && await ProbeAsync(known, daemon.Token, cancellationToken).ConfigureAwait(false) is { } version
+                ? new SandboxContainer(containerId, true, true, null, known, version)
+                : await InspectAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
+        if (!serving.IsServing)
+        {
+            throw new ContainerRuntimeException($"the pooled sandbox's daemon does not answer ({serving.ExitReason ?? "no answer at its address"})");
+        }
+
+        var file = new ClaimFile(claim.Name, claim.Labels, claim.Env, claim.Policies, claim.ClaimedAt);
+        await docker.CopyToContainerAsync(
+            containerId, TokenFolder, [new ArchiveFile(DaemonProtocol.ClaimFileName, JsonSerializer.SerializeToUtf8Bytes(file, MarkerJson))], cancellationToken)
+            .ConfigureAwait(false);
+        return serving;
+    }
+
+    public async Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
+        await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false) is not null;
+
+    private async Task<SandboxClaim?> ReadClaimAsync(string containerId, CancellationToken cancellationToken)
+    {
+        if (await docker.ReadFileAsync(containerId, ClaimPath, cancellationToken).ConfigureAwait(false) is not { } bytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ClaimFile>(bytes, MarkerJson) is { ClaimedAt: var at } file
+                ? new SandboxClaim(file.Name, file.Labels ?? new Dictionary<string, string>(), file.Env ?? new Dictionary<string, string>(), file.Policies ?? SandboxPolicies.Default, at)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     public async Task<SandboxContainer> AdoptAsync(string containerId, AdoptionMarker adoption, string daemonToken, CancellationToken cancellationToken)
@@ -331,6 +374,12 @@ internal sealed partial class SandboxContainers(
     }
 
     private const string AdoptionPath = TokenFolder + "/adopted.json";
+
+    private const string ClaimPath = TokenFolder + "/" + DaemonProtocol.ClaimFileName;
+
+    /// <summary>The claim file: the daemon reads <c>env</c>; a grain that lost its state reads the rest.</summary>
+    private sealed record ClaimFile(
+        string? Name, IReadOnlyDictionary<string, string>? Labels, IReadOnlyDictionary<string, string>? Env, SandboxPolicies? Policies, DateTimeOffset ClaimedAt);
 
     private static readonly JsonSerializerOptions MarkerJson = new(JsonSerializerDefaults.Web);
 

@@ -120,6 +120,12 @@ internal sealed class RunnerGrain(
     public Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.ReleaseAsync(containerId, daemon, ct); return true; }, cancellationToken);
 
+    public Task<SandboxContainer> ClaimSandboxContainerAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.ClaimAsync(containerId, claim, daemon, ct), cancellationToken);
+
+    public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.HasImageAsync(image, ct), cancellationToken);
+
     public Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync(CancellationToken cancellationToken) =>
         OnEngineAsync((containers, id, ct) => containers.ListAsync(id, ct), cancellationToken);
 

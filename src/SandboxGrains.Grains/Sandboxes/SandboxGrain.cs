@@ -200,7 +200,7 @@ internal sealed partial class SandboxGrain(
     private async Task<SandboxInfo> StartCoreAsync()
     {
         var info = Info;
-        if (info.State == SandboxState.Started)
+        if (info.State is SandboxState.Started or SandboxState.Pooled)
         {
             return info;
         }
@@ -327,7 +327,14 @@ internal sealed partial class SandboxGrain(
             return await UpdateAsync(rebuilt with { State = SandboxState.Error, ErrorReason = "the daemon secret could not be read back from the container" });
         }
 
-        return await FollowContainerAsync(rebuilt);
+        var followed = await FollowContainerAsync(rebuilt);
+        if (followed.PoolId is { } poolId)
+        {
+            // The pool may have lost its own record of this sandbox with its silo: it keeps it, or deletes a spare.
+            await Pool(poolId).MemberFoundAsync(Id);
+        }
+
+        return followed;
     }
 
     private async Task<SandboxInfo> ProvisionCoreAsync(SandboxSpec spec)
@@ -376,7 +383,8 @@ internal sealed partial class SandboxGrain(
         state.State.DaemonAddress = container.DaemonAddress;
         var info = await UpdateAsync(Info with
         {
-            State = SandboxState.Started,
+            // A warm pool's sandbox waits, serving, until a create claims it.
+            State = Info.PoolId is null ? SandboxState.Started : SandboxState.Pooled,
             ErrorReason = null,
             ContainerId = container.ContainerId,
             DaemonVersion = container.DaemonVersion,
@@ -408,15 +416,21 @@ internal sealed partial class SandboxGrain(
             await ScheduleLifecycleAsync();
         }
 
+        if (current is { PoolId: { } poolId, State: SandboxState.Stopped or SandboxState.Error } && before?.State != current.State)
+        {
+            // A pooled sandbox that stopped or broke is of no use to anyone: its pool removes it and makes another.
+            await Pool(poolId).MemberLostAsync(Id);
+        }
+
         return current;
     }
 
-    /// <summary>Runs the health check while the sandbox is started, and only then.</summary>
-    private void FollowHealth() => _health.Follow(this, state.State.Info?.State == SandboxState.Started, CheckHealthAsync);
+    /// <summary>Runs the health check while the sandbox is started or waits in a pool, and only then.</summary>
+    private void FollowHealth() => _health.Follow(this, state.State.Info?.State is SandboxState.Started or SandboxState.Pooled, CheckHealthAsync);
 
     private async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Info is { State: SandboxState.Started } info)
+        if (state.State.Info is { State: SandboxState.Started or SandboxState.Pooled } info)
         {
             await FollowContainerAsync(info);
         }
@@ -424,9 +438,15 @@ internal sealed partial class SandboxGrain(
 
     private async Task ForgetAsync()
     {
-        if (state.State.Info?.RunnerId is { } runnerId)
+        var forgotten = state.State.Info;
+        if (forgotten?.RunnerId is { } runnerId)
         {
             await Runner(runnerId).ReleaseAsync(Id);
+        }
+
+        if (forgotten?.PoolId is { } poolId)
+        {
+            await Pool(poolId).MemberLostAsync(Id);
         }
 
         await Registry.RemoveAsync(Id);
@@ -441,6 +461,8 @@ internal sealed partial class SandboxGrain(
 
     private IRunnerGrain Runner(string? runnerId) => grains.GetGrain<IRunnerGrain>(
         runnerId ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} has no runner"));
+
+    private IWarmPoolGrain Pool(string poolId) => grains.GetGrain<IWarmPoolGrain>(poolId);
 
     private ISandboxRegistryGrain Registry => grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
 

@@ -94,7 +94,7 @@ internal sealed class SandboxHealth
         // A daemon that misses one probe on a host under load (hundreds of sandboxes starting at once) is busy, not
         // broken; calling the sandbox broken would refuse its previews and toolbox on every silo. Only a daemon silent
         // for several checks in a row, with its container running, puts the sandbox in error.
-        if (info.State == SandboxState.Started && ++_silentChecks < SilentChecksBeforeError)
+        if (info.State is SandboxState.Started or SandboxState.Pooled && ++_silentChecks < SilentChecksBeforeError)
         {
             return HealthVerdict.Unchanged;
         }

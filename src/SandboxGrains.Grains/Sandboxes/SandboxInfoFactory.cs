@@ -19,6 +19,7 @@ internal static class SandboxInfoFactory
             User = spec.User,
             Injection = spec.Injection,
             Policies = spec.Policies,
+            PoolId = spec.PoolId,
         };
 
     /// <summary>A running container just adopted: its daemon answers from <paramref name="launched"/>.</summary>
@@ -46,7 +47,7 @@ internal static class SandboxInfoFactory
     private static SandboxInfo FromLabels(string id, string runnerId, RecoveredContainer found, DateTimeOffset now)
     {
         var labels = SandboxLabels.Read(found.Labels);
-        return New(id, labels.Name ?? id, SandboxState.Starting, found.Image, runnerId, labels.CreatedAt ?? now, now) with
+        var info = New(id, labels.Name ?? id, SandboxState.Starting, found.Image, runnerId, labels.CreatedAt ?? now, now) with
         {
             ContainerId = found.Container.ContainerId,
             Labels = labels.UserLabels,
@@ -57,7 +58,11 @@ internal static class SandboxInfoFactory
             User = found.User,
             Injection = labels.Injection,
             Policies = labels.Policies,
+            PoolId = labels.PoolId,
         };
+
+        // Made for a warm pool: still waiting in it, or claimed, and then what the claim file says the caller asked for.
+        return found.Claim is { } claim ? SandboxGrain.Claimed(info, claim) : info;
     }
 
     /// <summary>What an adopted container says of itself: its own name, image, environment and user; no reservation.</summary>

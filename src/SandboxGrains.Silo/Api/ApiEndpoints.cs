@@ -1,5 +1,6 @@
 using SandboxGrains.Silo.Previews;
 using SandboxGrains.Silo.Sandboxes;
+using SandboxGrains.Silo.WarmPools;
 
 namespace SandboxGrains.Silo.Api;
 
@@ -11,6 +12,7 @@ internal static class ApiEndpoints
         var v1 = app.MapGroup("/api/v1").RequireApiKey();
         v1.MapRunnersApi();
         v1.MapSandboxesApi();
+        v1.MapWarmPoolsApi();
         v1.MapPreviewsApi();
 
         // Anything else under /api is an unknown route, answered as a problem, not an empty 404.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using SandboxGrains.Docker;
 using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Hosting;
@@ -25,7 +26,7 @@ internal static class OrleansHosting
     public const string RedisConnectionName = "redis";
 
     /// <summary>Every grain storage the grains ask for.</summary>
-    private static readonly string[] Storages = [StorageNames.Sandboxes, StorageNames.Runners];
+    private static readonly string[] Storages = [StorageNames.Sandboxes, StorageNames.Runners, StorageNames.WarmPools];
 
     public static bool IsClusterMode(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration.GetConnectionString(RedisConnectionName)) || configuration.GetSection("Orleans:Clustering").Exists();
@@ -50,11 +51,14 @@ internal static class OrleansHosting
             if (!clustered)
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusterId, clusterId: ClusterId);
-                foreach (var storage in Storages)
+                foreach (var storage in Storages.Where(s => s != StorageNames.WarmPools))
                 {
                     silo.AddMemoryGrainStorage(storage);
                 }
 
+                var dataDirectory = configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>()?.DataDirectory ?? new SiloOptions().DataDirectory;
+                silo.Services.AddGrainStorage(StorageNames.WarmPools, (services, _) => new FileGrainStorage(
+                    Path.Combine(dataDirectory, StorageNames.WarmPools), services.GetRequiredService<Orleans.Storage.IGrainStorageSerializer>()));
                 silo.UseInMemoryReminderService();
             }
             else
@@ -178,6 +182,9 @@ internal static class OrleansHosting
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName);
         services.AddOptions<RouteCacheOptions>().BindConfiguration(RouteCacheOptions.SectionName);
+        services.AddOptions<Grains.WarmPools.WarmPoolOptions>().BindConfiguration(Grains.WarmPools.WarmPoolOptions.SectionName)
+            .Validate(o => o.RefillConcurrency is >= 1 and <= 32, "WarmPools:RefillConcurrency must be from 1 to 32 (default 2).");
+        services.AddHostedService<WarmPools.WarmPoolKeeper>();
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.SectionName)
             .Validate(o => o.MinuteLength >= TimeSpan.FromMilliseconds(100), "Lifecycle:MinuteLength must be at least 00:00:00.1 (default 00:01:00).");
         services.AddOptions<Previews.PreviewOptions>().BindConfiguration(Previews.PreviewOptions.SectionName).ValidateOnStart();

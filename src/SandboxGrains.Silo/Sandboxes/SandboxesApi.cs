@@ -1,4 +1,5 @@
 using SandboxGrains.Silo.Api;
+using SandboxGrains.Silo.WarmPools;
 
 namespace SandboxGrains.Silo.Sandboxes;
 
@@ -24,7 +25,7 @@ internal static class SandboxesApi
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpContext context, IGrainFactory grains, IOptions<SandboxOptions> options, bool? wait)
+        HttpContext context, IGrainFactory grains, IOptions<SandboxOptions> options, TimeProvider time, bool? wait)
     {
         var (body, bodyProblem) = await RequestBodies.ReadAsync<CreateSandboxRequest>(context);
         if (body is null)
@@ -38,12 +39,13 @@ internal static class SandboxesApi
             return Problems.InvalidField(problem!.Field, problem.Message);
         }
 
-        var id = SandboxIds.New();
-        var info = await grains.GetGrain<ISandboxGrain>(id).CreateAsync(spec, wait ?? true);
+        // A ready sandbox from the warm pool of its kind when there is one; else a cold one.
+        var info = await WarmPoolClaims.TryClaimAsync(grains, spec, time.GetUtcNow(), context.RequestAborted)
+            ?? await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).CreateAsync(spec, wait ?? true);
         var dto = Sandbox.From(info);
         return info.State == SandboxState.Started
-            ? TypedResults.Created($"/api/v1/sandboxes/{id}", dto)
-            : TypedResults.Accepted($"/api/v1/sandboxes/{id}", dto);
+            ? TypedResults.Created($"/api/v1/sandboxes/{info.Id}", dto)
+            : TypedResults.Accepted($"/api/v1/sandboxes/{info.Id}", dto);
     }
 
     private static async Task<IResult> AdoptAsync(HttpContext context, IGrainFactory grains)
@@ -108,7 +110,8 @@ internal static class SandboxesApi
             foreach (var (id, info) in ids.Zip(infos))
             {
                 after = id;
-                if (info is not null && (wantedState is null || info.State == wantedState)
+                // A warm pool's sandboxes are nobody's yet: listed only when asked for (state=pooled).
+                if (info is not null && (wantedState is null ? info.PoolId is null : info.State == wantedState)
                     && labels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
                 {
                     items.Add(Sandbox.From(info));
