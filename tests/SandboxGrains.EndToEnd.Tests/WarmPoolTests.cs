@@ -61,6 +61,7 @@ public sealed class WarmPoolTests
             var sandbox = claimed[i];
             Assert.Equal(("started", $"agent-{i}", $"{i}", 0), (sandbox.State, sandbox.Name, sandbox.Labels["agent"], sandbox.AutoStopMinutes));
             Assert.Null(sandbox.PoolId);
+            Assert.Equal($"claimed from warm pool {pool.Id}", sandbox.LastTransition!.Reason);
             Assert.Equal($"hello-{i}", sandbox.Env["GREETING"]);
 
             // The caller's environment reaches commands run after the claim, though the container started before it.
