@@ -45,13 +45,19 @@ if (options.Wants("daemon"))
 }
 
 // Create to ready, toolbox execute and file transfer share one embedded silo; preview and scale start their own.
-if (options.Wants("create") || options.Wants("toolbox") || options.Wants("files"))
+if (options.Wants("create") || options.Wants("first-command") || options.Wants("toolbox") || options.Wants("files"))
 {
     await using var silo = await BenchSilo.StartAsync(new Dictionary<string, string>());
     if (options.Wants("create"))
     {
         Console.WriteLine($"create: API call to ready vs docker run + exec, {options.CreateCount} each");
         measurements.AddRange(await new CreateBench(options, silo).RunAsync());
+    }
+
+    if (options.Wants("first-command"))
+    {
+        Console.WriteLine("first-command: create call to first command done; cold, from a warm pool, and docker run + exec");
+        measurements.AddRange(await new FirstCommandBench(options, silo).RunAsync());
     }
 
     var toolbox = new ToolboxBench(options, silo);

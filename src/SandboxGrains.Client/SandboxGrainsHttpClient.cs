@@ -92,6 +92,10 @@ public sealed class SandboxGrainsHttpClient(HttpClient http) : ISandboxGrainsCli
     public Task<Sandbox> StartSandboxAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<Sandbox>(HttpMethod.Post, $"/api/v1/sandboxes/{Escape(id)}/start", null, cancellationToken);
 
+    /// <summary>Archives a stopped sandbox (container committed to an image on its runner and removed); start restores it.</summary>
+    public Task<Sandbox> ArchiveSandboxAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<Sandbox>(HttpMethod.Post, $"/api/v1/sandboxes/{Escape(id)}/archive", null, cancellationToken);
+
     public async Task DeleteSandboxAsync(string id, bool removeContainer = false, CancellationToken cancellationToken = default)
     {
         using var response = await SendRawAsync(

@@ -1,3 +1,4 @@
+using SandboxGrains;
 using SandboxGrains.Daemon;
 using SandboxGrains.Daemon.Files;
 using SandboxGrains.Daemon.Http;
@@ -64,6 +65,25 @@ app.MapSessionEndpoints();
 app.MapFileEndpoints();
 app.MapGet("/port", () => TypedResults.Json(new PortsDto(ListeningPorts.Read()), DaemonJson.Default.PortsDto));
 app.MapPortProxy();
+// Not part of Daytona's API: how the cluster hands a warm pool's sandbox to a caller (its environment for every later process).
+app.MapPut(DaemonProtocol.ClaimPath, async (HttpContext context, ProcessLauncher launcher) =>
+{
+    try
+    {
+        if (await launcher.Claimed.SaveAsync(context.Request.Body, context.RequestAborted) is { } why)
+        {
+            await DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, DaemonProtocol.Errors.ClaimNotWritable, why);
+            return;
+        }
+    }
+    catch (System.Text.Json.JsonException e)
+    {
+        await DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "INVALID_CLAIM", e.Message);
+        return;
+    }
+
+    context.Response.StatusCode = StatusCodes.Status204NoContent;
+});
 // Not part of Daytona's API: how the cluster takes its daemon back out of an adopted container.
 app.MapPost("/sandboxd/shutdown", (HttpContext context, IHostApplicationLifetime lifetime) =>
 {

@@ -139,6 +139,27 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             cancellationToken)).ConfigureAwait(false);
     }
 
+    public async Task<string> CommitContainerAsync(string container, string image, CancellationToken cancellationToken = default)
+    {
+        var separator = image.LastIndexOf(':');
+        var committed = await OnContainerAsync(container, () => _client.Images.CommitContainerChangesAsync(
+            new CommitContainerChangesParameters { ContainerID = container, RepositoryName = image[..separator], Tag = image[(separator + 1)..], Pause = true },
+            cancellationToken)).ConfigureAwait(false);
+        return committed.ID;
+    }
+
+    public async Task RemoveImageAsync(string image, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await CallAsync(() => _client.Images.DeleteImageAsync(image, new ImageDeleteParameters(), cancellationToken)).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            // Gone already, or a container still runs from it: it goes with that container's own removal.
+        }
+    }
+
     public async Task RemoveContainerAsync(string container, CancellationToken cancellationToken = default)
     {
         try

@@ -21,6 +21,15 @@ public interface IContainerRuntime
     /// <summary>Creates a bridge network with inter-container traffic disabled, unless one of that name exists.</summary>
     Task EnsureIsolatedNetworkAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <summary>Commits a container's filesystem and configuration to an image tagged <paramref name="image"/> (<c>repo:tag</c>); returns the image id.</summary>
+    Task<string> CommitContainerAsync(string container, string image, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes an image tag, and the image and its untagged parents when nothing else uses them; a missing one, or one a
+    /// container still uses (it stays until that container is gone), is not an error.
+    /// </summary>
+    Task RemoveImageAsync(string image, CancellationToken cancellationToken = default);
+
     /// <summary>Creates (does not start) a container; returns its id.</summary>
     Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken cancellationToken = default);
 

@@ -227,6 +227,65 @@ public sealed class LifecyclePolicyTests(ShortMinuteSiloFixture fixture) : IClas
         }
     }
 
+    [Fact]
+    public async Task AutoArchive_CommitsAndRemovesTheContainer_FreesItsRoom_AndStartRestoresFilesEnvAndPreviewLinks()
+    {
+        var sandbox = await CreateBusyboxAsync(new CreateSandboxRequest
+        {
+            AutoStopMinutes = 0,
+            AutoArchiveMinutes = 3,
+            Env = new Dictionary<string, string> { ["GREETING"] = "kept" },
+            Cmd = ["sh", "-c", "mkdir -p /www && exec httpd -f -p 8080 -h /www"],
+        });
+        try
+        {
+            var written = await Client.ExecuteAsync(
+                sandbox.Id, "sh -c 'echo archived-hello > /www/index.html && head -c 4194304 /dev/urandom > /data.bin && md5sum /data.bin'", cancellationToken: Ct);
+            Assert.Equal(0, written.ExitCode);
+            var link = await Client.CreatePreviewAsync(sandbox.Id, 8080, cancellationToken: Ct);
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(fixture.Silo));
+            Assert.Equal("archived-hello", (await Eventually.WaitAsync(
+                async () => { using var page = await browser.GetAsync(link.Url, Ct); return (await page.Content.ReadAsStringAsync(Ct)).Trim(); },
+                text => text == "archived-hello", TimeSpan.FromSeconds(20), "the page through the link")));
+
+            // Archiving is for stopped sandboxes only; this one runs.
+            using (var http = fixture.Silo.CreateClient())
+            {
+                Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsync($"/api/v1/sandboxes/{sandbox.Id}/archive", null, Ct)).StatusCode);
+            }
+
+            var allocated = await AllocatedAsync();
+            await Client.StopSandboxAsync(sandbox.Id, Ct);
+            var archived = await Eventually.WaitAsync(
+                () => Client.GetSandboxAsync(sandbox.Id, Ct), s => s.State == "archived", TimeSpan.FromSeconds(60), "the stopped sandbox archived");
+            Assert.Equal("auto-archived after 3 min stopped", archived.LastTransition!.Reason);
+            Assert.Null(archived.ContainerId);
+            Assert.NotEqual(0, (await ProcessRunner.RunAsync("docker", ["inspect", sandbox.ContainerId!], cancellationToken: Ct)).ExitCode);
+            Assert.Equal(0, (await ProcessRunner.RunAsync("docker", ["image", "inspect", $"sandboxgrains/archive:{sandbox.Id}"], cancellationToken: Ct)).ExitCode);
+            Assert.Equal(allocated - 1, await AllocatedAsync());
+
+            var restored = await Client.StartSandboxAsync(sandbox.Id, Ct);
+            Assert.Equal("started", restored.State);
+            Assert.NotEqual(sandbox.ContainerId, restored.ContainerId);
+            Assert.Equal(allocated, await AllocatedAsync());
+            var again = await Client.ExecuteAsync(sandbox.Id, "sh -c 'md5sum /data.bin && echo $GREETING'", cancellationToken: Ct);
+            Assert.Equal(written.Result.Trim() + "\nkept", again.Result.Trim());
+            Assert.Equal("archived-hello", (await Eventually.WaitAsync(
+                async () => { using var page = await browser.GetAsync(link.Url, Ct); return (await page.Content.ReadAsStringAsync(Ct)).Trim(); },
+                text => text == "archived-hello", TimeSpan.FromSeconds(20), "the same link to the restored sandbox")));
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+
+        // The archive image goes with the sandbox.
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("docker", ["image", "inspect", $"sandboxgrains/archive:{sandbox.Id}"], cancellationToken: Ct)).ExitCode);
+    }
+
+    private async Task<int> AllocatedAsync() =>
+        (await Client.ListRunnersAsync(Ct)).Single(r => r.Id == fixture.Silo.RunnerId).SandboxCount;
+
     private async Task<Sandbox> CreateBusyboxAsync(CreateSandboxRequest policies) =>
         await Client.CreateSandboxAsync(policies with { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
 

@@ -19,6 +19,7 @@ public sealed class FakeSandboxContainers : ISandboxContainers
     private readonly Dictionary<string, Func<CancellationToken, Task>> _beforeCreate = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<CancellationToken, Task>> _beforeStop = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _checks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FakeContainer> _archives = new(StringComparer.Ordinal);
     private int _created;
 
     /// <summary>
@@ -188,6 +189,59 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         }));
 
     public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) => Task.FromResult(true);
+
+    /// <summary>The archive images that exist, as Docker's image list would show them.</summary>
+    public IReadOnlyCollection<string> Archives
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _archives.Keys];
+            }
+        }
+    }
+
+    public Task<string> ArchiveAsync(string containerId, string sandboxId, CancellationToken cancellationToken) =>
+        Task.FromResult(WithContainer(containerId, container =>
+        {
+            var image = ISandboxContainers.ArchiveImage(sandboxId);
+            _archives[image] = container;
+            _containers.Remove(container.Id);
+            return image;
+        }));
+
+    public Task<SandboxContainer> RestoreAsync(string runnerId, SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var archived = _archives.GetValueOrDefault(archiveImage) ?? throw new ImageNotFoundException(archiveImage, null);
+            var container = new FakeContainer
+            {
+                Id = $"ctr{++_created:D4}-{request.SandboxId}",
+                Name = archived.Name,
+                Image = archiveImage,
+                Labels = SandboxLabels.For(request, request.Spec.WorkDir ?? "/").Write(request.SandboxId, runnerId),
+                Env = archived.Env,
+                User = archived.User,
+                WorkingDir = archived.WorkingDir,
+                Token = archived.Token,
+                Claim = archived.Claim,
+            };
+            _containers.Add(container.Id, container);
+            return Task.FromResult(Seen(container));
+        }
+    }
+
+    public Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _archives.Remove(archiveImage);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task<SandboxContainer> AdoptAsync(string containerId, AdoptionMarker adoption, string daemonToken, CancellationToken cancellationToken) =>
         Task.FromResult(WithContainer(containerId, container =>

@@ -67,6 +67,18 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("ReleaseAdoptedContainer"), AlwaysInterleave, ResponseTimeout("00:01:30")]
     Task ReleaseAdoptedContainerAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken = default);
 
+    /// <summary>Commits a stopped sandbox's container to its archive image and removes the container; returns the image.</summary>
+    [Alias("ArchiveSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:10:00")]
+    Task<string> ArchiveSandboxContainerAsync(string containerId, string sandboxId, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes an archived sandbox's container again from its archive image and starts it.</summary>
+    [Alias("RestoreSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:05:00")]
+    Task<SandboxContainer> RestoreSandboxContainerAsync(SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a deleted sandbox's archive image.</summary>
+    [Alias("RemoveArchive"), AlwaysInterleave, ResponseTimeout("00:02:00")]
+    Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken = default);
+
     /// <summary>Hands a pooled sandbox's container to a caller: its daemon must answer; the claim is written beside its secret.</summary>
     [Alias("ClaimSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:00:30")]
     Task<SandboxContainer> ClaimSandboxContainerAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken = default);

@@ -26,9 +26,16 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("Stop"), ResponseTimeout("00:02:00")]
     Task<SandboxInfo> StopAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Starts the container and its daemon again; starting a started sandbox does nothing.</summary>
-    [Alias("Start"), ResponseTimeout("00:03:00")]
+    /// <summary>Starts the container and its daemon again (an archived sandbox is restored first); starting a started sandbox does nothing.</summary>
+    [Alias("Start"), ResponseTimeout("00:05:00")]
     Task<SandboxInfo> StartAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Archives a stopped sandbox: its container committed to an image on its runner and removed, its resources released.
+    /// <see cref="StartAsync"/> restores it. Archiving an archived one does nothing; any other state is <c>invalid_state</c>.
+    /// </summary>
+    [Alias("Archive"), ResponseTimeout("00:10:00")]
+    Task<SandboxInfo> ArchiveAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Removes the container (an adopted one only when asked), releases its resources and clears all state.</summary>
     [Alias("Delete"), ResponseTimeout("00:02:00")]

@@ -29,4 +29,13 @@ public enum SandboxState
 
     /// <summary>Started and waiting in a warm pool to be claimed by a create; not listed unless asked for.</summary>
     Pooled,
+
+    /// <summary>Its container's filesystem is being committed to an archive image, and the container removed.</summary>
+    Archiving,
+
+    /// <summary>Kept as an image on its runner, holding no CPU or memory; <c>start</c> restores it.</summary>
+    Archived,
+
+    /// <summary>Being made again from its archive image.</summary>
+    Restoring,
 }

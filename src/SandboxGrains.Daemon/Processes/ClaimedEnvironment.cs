@@ -39,6 +39,45 @@ internal sealed class ClaimedEnvironment(string? claimFile)
         }
     }
 
+    /// <summary>
+    /// Writes the claim file from a request body (which must be a claim's JSON), atomically, and takes its environment.
+    /// Returns null when written, else why not (the caller then answers <see cref="DaemonProtocol.Errors.ClaimNotWritable"/>).
+    /// </summary>
+    public async Task<string?> SaveAsync(Stream body, CancellationToken cancellationToken)
+    {
+        if (claimFile is null)
+        {
+            return "the daemon was started without --token-file, so it has no claim file";
+        }
+
+        using var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, cancellationToken);
+        var bytes = buffer.ToArray();
+        var env = JsonSerializer.Deserialize(bytes, DaemonJson.Default.ClaimDto)?.Env ?? throw new JsonException("the claim has no env object");
+        var temporary = claimFile + ".tmp";
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+            {
+                await file.WriteAsync(bytes, cancellationToken);
+            }
+
+            File.Move(temporary, claimFile, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e.Message;
+        }
+
+        lock (_gate)
+        {
+            _env = env;
+            _readAt = File.GetLastWriteTimeUtc(claimFile);
+        }
+
+        return null;
+    }
+
     private static IReadOnlyDictionary<string, string> Read(string path)
     {
         try

@@ -8,7 +8,8 @@ namespace SandboxGrains.Daemon.Processes;
 /// </summary>
 internal sealed class ProcessLauncher(DaemonOptions options)
 {
-    private readonly ClaimedEnvironment _claimed = new(options.ClaimFile);
+    /// <summary>The environment a warm pool's claim gave this sandbox (empty until claimed).</summary>
+    public ClaimedEnvironment Claimed { get; } = new(options.ClaimFile);
     private readonly Lock _gate = new();
     private readonly HashSet<int> _tracked = [];
 
@@ -35,7 +36,7 @@ internal sealed class ProcessLauncher(DaemonOptions options)
 
         // The daemon's secret stays with the daemon.
         info.Environment.Remove(DaemonOptions.TokenEnvironmentVariable);
-        foreach (var (key, value) in _claimed.Current())
+        foreach (var (key, value) in Claimed.Current())
         {
             info.Environment[key] = value;
         }

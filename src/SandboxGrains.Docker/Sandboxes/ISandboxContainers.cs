@@ -39,6 +39,24 @@ public interface ISandboxContainers
     /// </summary>
     Task<SandboxContainer> ClaimAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Archives a stopped sandbox's container: commits its filesystem and configuration to the image
+    /// <see cref="ArchiveImage"/> of the sandbox, then removes the container. Returns that image.
+    /// </summary>
+    Task<string> ArchiveAsync(string containerId, string sandboxId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes the sandbox's container again from its archive image (its files, environment, command and daemon secret are
+    /// in it), with the request's labels and limits, starts it and returns once the daemon answers.
+    /// </summary>
+    Task<SandboxContainer> RestoreAsync(string runnerId, SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken);
+
+    /// <summary>Removes a sandbox's archive image once nothing uses it (after the sandbox is deleted).</summary>
+    Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken);
+
+    /// <summary>The image a sandbox is archived to on its runner's engine.</summary>
+    static string ArchiveImage(string sandboxId) => $"sandboxgrains/archive:{sandboxId}";
+
     /// <summary>True when the image is on this host's engine.</summary>
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken);
 

@@ -193,21 +193,111 @@ internal sealed partial class SandboxContainers(
 
     public async Task<SandboxContainer> ClaimAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken)
     {
-        var serving = _addresses.TryGetValue(containerId, out var known)
-            && await ProbeAsync(known, daemon.Token, cancellationToken).ConfigureAwait(false) is { } version
-                ? new SandboxContainer(containerId, true, true, null, known, version)
-                : await InspectAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
-        if (!serving.IsServing)
+        var json = JsonSerializer.SerializeToUtf8Bytes(new ClaimFile(claim.Name, claim.Labels, claim.Env, claim.Policies, claim.ClaimedAt), MarkerJson);
+
+        // The daemon writes the file itself, and its answer proves it serves: the claim's whole cost is one request.
+        if (_addresses.TryGetValue(containerId, out var known))
         {
-            throw new ContainerRuntimeException($"the pooled sandbox's daemon does not answer ({serving.ExitReason ?? "no answer at its address"})");
+            var (written, notWritable) = await SendClaimAsync(known, daemon.Token, json, cancellationToken).ConfigureAwait(false);
+            if (written || notWritable)
+            {
+                return await FinishClaimAsync(containerId, known, daemon.Token, json, notWritable, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var file = new ClaimFile(claim.Name, claim.Labels, claim.Env, claim.Policies, claim.ClaimedAt);
-        await docker.CopyToContainerAsync(
-            containerId, TokenFolder, [new ArchiveFile(DaemonProtocol.ClaimFileName, JsonSerializer.SerializeToUtf8Bytes(file, MarkerJson))], cancellationToken)
-            .ConfigureAwait(false);
-        return serving;
+        var seen = await InspectAsync(containerId, daemon.Token, cancellationToken).ConfigureAwait(false);
+        if (!seen.IsServing)
+        {
+            throw new ContainerRuntimeException($"the pooled sandbox's daemon does not answer ({seen.ExitReason ?? "no answer at its address"})");
+        }
+
+        var (sent, refused) = await SendClaimAsync(seen.DaemonAddress!, daemon.Token, json, cancellationToken).ConfigureAwait(false);
+        return sent || refused
+            ? await FinishClaimAsync(containerId, seen.DaemonAddress!, daemon.Token, json, refused, cancellationToken).ConfigureAwait(false)
+            : throw new ContainerRuntimeException("the pooled sandbox's daemon did not take its claim");
     }
+
+    private async Task<SandboxContainer> FinishClaimAsync(
+        string containerId, string address, string token, byte[] json, bool throughDocker, CancellationToken cancellationToken)
+    {
+        if (throughDocker)
+        {
+            // The daemon runs as a user who may not write beside its secret: Docker writes the file (in one call, into
+            // "/" with the folder in the file's path), and the daemon reads it at its next process start.
+            await docker.CopyToContainerAsync(containerId, "/", [new ArchiveFile(ClaimPath.TrimStart('/'), json)], cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SandboxContainer(containerId, true, true, null, address, await ProbeAsync(address, token, cancellationToken).ConfigureAwait(false) ?? "");
+    }
+
+    /// <summary>Sends the claim to the daemon: (true, _) when it wrote it; (false, true) when it cannot write there; (false, false) when it did not answer.</summary>
+    private async Task<(bool Written, bool NotWritable)> SendClaimAsync(string address, string token, byte[] json, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            using var request = DaemonRequest(HttpMethod.Put, address, token, DaemonProtocol.ClaimPath);
+            request.Content = new ByteArrayContent(json);
+            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            return response.IsSuccessStatusCode
+                ? (true, false)
+                : (false, response.Headers.TryGetValues(DaemonProtocol.ErrorHeader, out var codes) && codes.Contains(DaemonProtocol.Errors.ClaimNotWritable));
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (false, false);
+        }
+    }
+
+    public async Task<string> ArchiveAsync(string containerId, string sandboxId, CancellationToken cancellationToken)
+    {
+        var image = ISandboxContainers.ArchiveImage(sandboxId);
+        await docker.CommitContainerAsync(containerId, image, cancellationToken).ConfigureAwait(false);
+        await RemoveAsync(containerId, cancellationToken).ConfigureAwait(false);
+        return image;
+    }
+
+    public async Task<SandboxContainer> RestoreAsync(string runnerId, SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken)
+    {
+        var spec = request.Spec;
+        _ = await docker.InspectImageAsync(archiveImage, cancellationToken).ConfigureAwait(false)
+            ?? throw new ImageNotFoundException(archiveImage, null);
+        var mountFolder = spec.Injection == InjectionMode.Mount ? bundle.RequireMountFolder() : null;
+        await docker.EnsureIsolatedNetworkAsync(Options.Network, cancellationToken).ConfigureAwait(false);
+        foreach (var leftover in await docker.ListContainersAsync(SandboxLabels.FilterBySandbox(request.SandboxId), cancellationToken).ConfigureAwait(false))
+        {
+            await docker.RemoveContainerAsync(leftover.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The archive image holds the container's own configuration (entrypoint and command, environment, user, work
+        // directory) and its files, the daemon secret and any claim among them; only what Docker keeps outside an image
+        // is given again: labels, limits, network and, in mount mode, the daemon bundle.
+        var workDir = spec.WorkDir ?? "/";
+        var id = await docker.CreateContainerAsync(new ContainerSpec
+        {
+            Image = archiveImage,
+            Name = $"sandbox-{request.SandboxId}",
+            Labels = SandboxLabels.For(request, workDir).Write(request.SandboxId, runnerId),
+            CpuCores = spec.Cpu,
+            MemoryMb = spec.MemoryMb,
+            PidsLimit = spec.PidsLimit,
+            Network = Options.Network,
+            ReadOnlyMounts = mountFolder is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [mountFolder] = DaemonInjectionOptions.BundleMountPath },
+        }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await StartAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The archive stays; only the half-made container goes.
+            await docker.RemoveContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken) => docker.RemoveImageAsync(archiveImage, cancellationToken);
 
     public async Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
         await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false) is not null;

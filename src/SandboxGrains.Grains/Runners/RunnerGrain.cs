@@ -123,6 +123,15 @@ internal sealed class RunnerGrain(
     public Task<SandboxContainer> ClaimSandboxContainerAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.ClaimAsync(containerId, claim, daemon, ct), cancellationToken);
 
+    public Task<string> ArchiveSandboxContainerAsync(string containerId, string sandboxId, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.ArchiveAsync(containerId, sandboxId, ct), cancellationToken);
+
+    public Task<SandboxContainer> RestoreSandboxContainerAsync(SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, runnerId, ct) => containers.RestoreAsync(runnerId, request, archiveImage, ct), cancellationToken);
+
+    public Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.RemoveArchiveAsync(archiveImage, ct); return true; }, cancellationToken);
+
     public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.HasImageAsync(image, ct), cancellationToken);
 

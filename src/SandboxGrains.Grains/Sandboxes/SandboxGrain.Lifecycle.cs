@@ -43,6 +43,10 @@ internal sealed partial class SandboxGrain
                     logger.PolicyActs(Id, reason!);
                     await StopCoreAsync(reason, CancellationToken.None);
                     break;
+                case LifecycleAction.Archive:
+                    logger.PolicyActs(Id, reason!);
+                    await ArchiveCoreAsync(reason!);
+                    break;
                 case LifecycleAction.Delete:
                     logger.PolicyActs(Id, reason!);
                     await DeleteCoreAsync(removeAdoptedContainer: false, CancellationToken.None);

@@ -205,6 +205,11 @@ internal sealed partial class SandboxGrain(
             return info;
         }
 
+        if (info.State == SandboxState.Archived)
+        {
+            return await RestoreCoreAsync(info);
+        }
+
         var containerId = RequireContainer(info, "start");
         await UpdateAsync(info with { State = SandboxState.Starting, ErrorReason = null });
         try
@@ -239,6 +244,11 @@ internal sealed partial class SandboxGrain(
                 {
                     await runner.RemoveSandboxContainerAsync(containerId, cancellationToken);
                 }
+            }
+
+            if (state.State.ArchiveImage is { } archive)
+            {
+                await Runner(info.RunnerId).RemoveArchiveAsync(archive, cancellationToken);
             }
         }
         catch (Exception e) when (e is SandboxException or OperationCanceledException)
@@ -287,7 +297,8 @@ internal sealed partial class SandboxGrain(
     public async Task OnContainerEventAsync(string containerId, string action)
     {
         if (state.State.Info is not { } info || info.ContainerId != containerId
-            || info.State is SandboxState.Creating or SandboxState.Starting or SandboxState.Stopping or SandboxState.Destroying)
+            || info.State is SandboxState.Creating or SandboxState.Starting or SandboxState.Stopping or SandboxState.Destroying
+                or SandboxState.Archiving or SandboxState.Restoring)
         {
             // Our own operations cause these events too; they record the outcome themselves.
             return;
@@ -312,6 +323,7 @@ internal sealed partial class SandboxGrain(
             await Runner(runnerId).RecordAsync(Id, new RunnerResources(info.Cpu, info.MemoryMb, 1), CancellationToken.None);
             await Registry.AddAsync(Id, CancellationToken.None);
             return info.State is SandboxState.Destroying or SandboxState.Stopping or SandboxState.Starting or SandboxState.Creating
+                    or SandboxState.Archiving or SandboxState.Restoring
                 ? info
                 : await FollowContainerAsync(info with { ContainerId = containerId });
         }

@@ -28,4 +28,10 @@ internal static partial class SandboxGrainLog
 
     [LoggerMessage(8, LogLevel.Warning, "Sandbox {SandboxId}: policy not applied ({Reason}): {Error}; tried again at the next check")]
     public static partial void PolicyFailed(this ILogger logger, string sandboxId, string reason, string error);
+
+    [LoggerMessage(9, LogLevel.Information, "Sandbox {SandboxId} archived to {Image}")]
+    public static partial void Archived(this ILogger logger, string sandboxId, string image);
+
+    [LoggerMessage(10, LogLevel.Information, "Sandbox {SandboxId} restored from its archive on runner {RunnerId}")]
+    public static partial void Restored(this ILogger logger, string sandboxId, string runnerId);
 }

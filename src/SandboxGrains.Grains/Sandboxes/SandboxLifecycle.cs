@@ -5,6 +5,7 @@ internal enum LifecycleAction
 {
     None,
     Stop,
+    Archive,
     Delete,
 }
 
@@ -20,7 +21,7 @@ internal static class SandboxLifecycle
 
     /// <summary>The earliest moment a policy may act on <paramref name="info"/>; null when none can.</summary>
     public static DateTimeOffset? NextDeadline(SandboxInfo info, TimeSpan minute) =>
-        new[] { TtlDeadline(info, minute), DeleteDeadline(info, minute), StopDeadline(info, minute) }.Min();
+        new[] { TtlDeadline(info, minute), DeleteDeadline(info, minute), ArchiveDeadline(info, minute), StopDeadline(info, minute) }.Min();
 
     /// <summary>What is due at <paramref name="now"/>, and why in words; the hard lifetime wins over everything.</summary>
     public static (LifecycleAction Action, string? Reason) Due(SandboxInfo info, DateTimeOffset now, TimeSpan minute)
@@ -38,6 +39,11 @@ internal static class SandboxLifecycle
                 : $"auto-deleted after {policies.AutoDeleteMinutes} min {Name(info.State)}");
         }
 
+        if (ArchiveDeadline(info, minute) <= now)
+        {
+            return (LifecycleAction.Archive, $"auto-archived after {policies.AutoArchiveMinutes} min stopped");
+        }
+
         if (StopDeadline(info, minute) <= now)
         {
             return (LifecycleAction.Stop, $"auto-stopped after {policies.AutoStopMinutes} min idle");
@@ -50,7 +56,13 @@ internal static class SandboxLifecycle
         info.Policies.TtlMinutes is { } ttl && info.State is not SandboxState.Destroying ? info.CreatedAt + (ttl * minute) : null;
 
     private static DateTimeOffset? DeleteDeadline(SandboxInfo info, TimeSpan minute) =>
-        info.Policies.AutoDeleteMinutes is { } minutes && info.State is SandboxState.Stopped
+        info.Policies.AutoDeleteMinutes is { } minutes && info.State is SandboxState.Stopped or SandboxState.Archived
+            ? Since(info) + (minutes * minute)
+            : null;
+
+    /// <summary>A stopped sandbox's archive; never an adopted one (its container is its owner's).</summary>
+    private static DateTimeOffset? ArchiveDeadline(SandboxInfo info, TimeSpan minute) =>
+        info.Policies.AutoArchiveMinutes is > 0 and var minutes && info.State is SandboxState.Stopped && !info.Adopted
             ? Since(info) + (minutes * minute)
             : null;
 

@@ -25,4 +25,8 @@ public sealed class SandboxRecord
     /// <summary>The sandbox's preview links, by token hash (the tokens themselves are never stored).</summary>
     [Id(4)]
     public List<PreviewRecord> Previews { get; set; } = [];
+
+    /// <summary>The image on its runner the sandbox was last archived to; removed with the sandbox.</summary>
+    [Id(5)]
+    public string? ArchiveImage { get; set; }
 }

@@ -76,5 +76,6 @@ internal sealed class SandboxRecordWriter(IPersistentState<SandboxRecord> state,
     }
 
     private static bool IsOnTheWay(SandboxState state) =>
-        state is SandboxState.Creating or SandboxState.Starting or SandboxState.Stopping or SandboxState.Destroying;
+        state is SandboxState.Creating or SandboxState.Starting or SandboxState.Stopping or SandboxState.Destroying
+            or SandboxState.Archiving or SandboxState.Restoring;
 }

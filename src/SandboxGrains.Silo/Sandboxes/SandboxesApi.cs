@@ -3,7 +3,7 @@ using SandboxGrains.Silo.WarmPools;
 
 namespace SandboxGrains.Silo.Sandboxes;
 
-/// <summary><c>/api/v1/sandboxes</c>: create, list, get, change (policies, labels), keep alive, stop, start, delete, adopt.</summary>
+/// <summary><c>/api/v1/sandboxes</c>: create (claiming from a warm pool when one fits), list, get, change (policies, labels), keep alive, stop, start, archive, delete, adopt.</summary>
 internal static class SandboxesApi
 {
     private const int DefaultPageSize = 100;
@@ -20,6 +20,7 @@ internal static class SandboxesApi
         sandboxes.MapPost("/{id}/keepalive", KeepAliveAsync).WithName("KeepSandboxAlive");
         sandboxes.MapPost("/{id}/stop", StopAsync).WithName("StopSandbox");
         sandboxes.MapPost("/{id}/start", StartAsync).WithName("StartSandbox");
+        sandboxes.MapPost("/{id}/archive", ArchiveAsync).WithName("ArchiveSandbox");
         sandboxes.MapDelete("/{id}", DeleteAsync).WithName("DeleteSandbox");
         return api;
     }
@@ -170,6 +171,9 @@ internal static class SandboxesApi
 
     private static async Task<IResult> StartAsync(IGrainFactory grains, string id) =>
         TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).StartAsync()));
+
+    private static async Task<IResult> ArchiveAsync(IGrainFactory grains, string id) =>
+        TypedResults.Ok(Sandbox.From(await SandboxGrain(grains, id).ArchiveAsync()));
 
     private static async Task<IResult> DeleteAsync(IGrainFactory grains, string id, bool? removeContainer)
     {

@@ -1,3 +1,4 @@
+using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Sandboxes;
 using SandboxGrains.Sandboxes;
 using Xunit;
@@ -95,6 +96,62 @@ public sealed class SandboxPolicyTests(ClusterFixture fixture)
         fixture.Time.Advance(Minute);
         await TickAsync(grain);
         Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
+    }
+
+    [Fact]
+    public async Task AutoArchive_StoppedForItsMinutes_ArchivesThen_AndNotBefore_FreeingItsRoom_AndStartRestoresIt()
+    {
+        var (grain, info) = await CreateAsync(new SandboxPolicies { AutoStopMinutes = 0, AutoArchiveMinutes = 60 });
+        await grain.StopAsync(Cancel);
+        var reservations = await fixture.ReservationsAsync();
+
+        fixture.Time.Advance(59 * Minute);
+        await TickAsync(grain);
+        Assert.Equal(SandboxState.Stopped, (await grain.GetAsync(Cancel)).State);
+
+        fixture.Time.Advance(Minute);
+        await TickAsync(grain);
+        var archived = await grain.GetAsync(Cancel);
+        Assert.Equal((SandboxState.Archived, null, "auto-archived after 60 min stopped"), (archived.State, archived.ContainerId, archived.LastTransition!.Reason));
+        Assert.Null(fixture.Containers.Find(info.ContainerId!));
+        Assert.Contains(ISandboxContainers.ArchiveImage(info.Id), fixture.Containers.Archives);
+        Assert.Equal(reservations - 1, await fixture.ReservationsAsync());
+
+        var restored = await grain.StartAsync(Cancel);
+        Assert.Equal(SandboxState.Started, restored.State);
+        Assert.True(fixture.Containers.Find(restored.ContainerId!)!.Running);
+        Assert.Equal(reservations, await fixture.ReservationsAsync());
+
+        await grain.DeleteAsync(removeAdoptedContainer: false, Cancel);
+        Assert.DoesNotContain(ISandboxContainers.ArchiveImage(info.Id), fixture.Containers.Archives);
+    }
+
+    [Fact]
+    public async Task AutoDelete_CountsForArchivedSandboxesToo_AndRemovesTheArchive()
+    {
+        var (grain, info) = await CreateAsync(new SandboxPolicies { AutoStopMinutes = 0, AutoArchiveMinutes = 10, AutoDeleteMinutes = 60 });
+        await grain.StopAsync(Cancel);
+        fixture.Time.Advance(10 * Minute);
+        await TickAsync(grain);
+        Assert.Equal(SandboxState.Archived, (await grain.GetAsync(Cancel)).State);
+
+        fixture.Time.Advance(60 * Minute);
+        await TickAsync(grain);
+
+        Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
+        Assert.DoesNotContain(ISandboxContainers.ArchiveImage(info.Id), fixture.Containers.Archives);
+    }
+
+    [Fact]
+    public async Task Archive_OfARunningSandbox_IsInvalidState_AndChangesNothing()
+    {
+        var (grain, info) = await CreateAsync(SandboxPolicies.Default);
+
+        var e = await Assert.ThrowsAsync<SandboxException>(() => grain.ArchiveAsync(Cancel));
+
+        Assert.Equal(SandboxErrorCodes.InvalidState, e.Code);
+        Assert.Equal(SandboxState.Started, (await grain.GetAsync(Cancel)).State);
+        Assert.True(fixture.Containers.Find(info.ContainerId!)!.Running);
     }
 
     [Fact]

@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace SandboxGrains.Grains.Sandboxes;
+
+/// <summary>
+/// Archiving: a stopped sandbox's container is committed to an image on its runner (<c>sandboxgrains/archive:{id}</c>)
+/// and removed, giving the runner its CPU and memory back; <c>start</c> makes the container again from that image,
+/// files, environment, daemon secret and all, on the same runner (the image is there). Previews, labels and policies
+/// stay with the grain meanwhile. The archive image goes when the sandbox is deleted.
+/// </summary>
+internal sealed partial class SandboxGrain
+{
+    public async Task<SandboxInfo> ArchiveAsync(CancellationToken cancellationToken) => Shown(await ArchiveCoreAsync("archived on request"));
+
+    private async Task<SandboxInfo> ArchiveCoreAsync(string reason)
+    {
+        var info = Info;
+        if (info.State == SandboxState.Archived)
+        {
+            return info;
+        }
+
+        if (info.Adopted)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is an adopted container, its owner's: it cannot be archived");
+        }
+
+        if (info is not { State: SandboxState.Stopped, ContainerId: { } containerId })
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} can be archived only when stopped (it is {Name(info.State)}); stop it first");
+        }
+
+        await UpdateAsync(info with { State = SandboxState.Archiving });
+        string image;
+        try
+        {
+            // Runs to the end once begun: cut short, the commit could finish with nobody recording where it went.
+            image = await Runner(info.RunnerId).ArchiveSandboxContainerAsync(containerId, Id, CancellationToken.None);
+        }
+        catch (SandboxException)
+        {
+            // The container is still there (a failed commit removes nothing): the sandbox is stopped as before.
+            await UpdateAsync(Info with { State = SandboxState.Stopped });
+            throw;
+        }
+
+        state.State.ArchiveImage = image;
+        await Runner(info.RunnerId).ReleaseAsync(Id);
+        logger.Archived(Id, image);
+        return await UpdateAsync(Info with { State = SandboxState.Archived, ContainerId = null, ErrorReason = null }, reason);
+    }
+
+    private async Task<SandboxInfo> RestoreCoreAsync(SandboxInfo info)
+    {
+        var runner = Runner(info.RunnerId);
+        var image = state.State.ArchiveImage
+            ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is archived but its archive image is not known");
+        if (!await runner.TryReserveAsync(Id, new RunnerResources(info.Cpu, info.MemoryMb, 1)))
+        {
+            throw new SandboxException(SandboxErrorCodes.NoCapacity, string.Create(CultureInfo.InvariantCulture,
+                $"runner {info.RunnerId}, which holds sandbox {Id}'s archive, has no room for its {info.Cpu} CPU and {info.MemoryMb} MB now; free some there and start it again"));
+        }
+
+        await UpdateAsync(info with { State = SandboxState.Restoring, ErrorReason = null });
+        try
+        {
+            var request = new SandboxContainerRequest(Id, info.Name, SpecOf(info), state.State.DaemonToken!, info.CreatedAt);
+            var started = await runner.RestoreSandboxContainerAsync(request, image, CancellationToken.None);
+            logger.Restored(Id, info.RunnerId ?? "?");
+            return await OnServingAsync(started);
+        }
+        catch (SandboxException e)
+        {
+            // The archive is untouched: the sandbox stays archived, with the reason, and may be started again.
+            await runner.ReleaseAsync(Id);
+            await UpdateAsync(Info with { State = SandboxState.Archived, ErrorReason = $"restoring failed: {e.Message}" });
+            throw;
+        }
+    }
+
+    /// <summary>The request a restored container is labelled with: the sandbox as it is now (policies and labels changed since create included).</summary>
+    private static SandboxSpec SpecOf(SandboxInfo info) => new()
+    {
+        Image = info.Image,
+        Name = info.Name,
+        Env = info.Env,
+        Labels = info.Labels,
+        Cpu = info.Cpu,
+        MemoryMb = info.MemoryMb,
+        WorkDir = info.WorkDir,
+        User = info.User,
+        Injection = info.Injection,
+        Policies = info.Policies,
+    };
+}
