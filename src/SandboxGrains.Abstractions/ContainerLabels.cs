@@ -45,6 +45,9 @@ public static class ContainerLabels
     /// <summary>See <see cref="AutoStopMinutes"/>.</summary>
     public const string TtlMinutes = "sandboxgrains.ttl-minutes";
 
+    /// <summary>The image the sandbox was created from (a restored sandbox's container runs from its archive image).</summary>
+    public const string Image = "sandboxgrains.image";
+
     /// <summary>The warm pool the sandbox was made for; a claimed one also carries a claim file (see <c>SandboxClaim</c>).</summary>
     public const string PoolId = "sandboxgrains.pool-id";
 

@@ -36,6 +36,9 @@ public sealed record SandboxLabels
     /// <summary>The warm pool the sandbox was made for; null for every other sandbox.</summary>
     public string? PoolId { get; init; }
 
+    /// <summary>The image the sandbox was created from; null when the labels predate it.</summary>
+    public string? Image { get; init; }
+
     /// <summary>The caller's own labels, without the prefix they are stored under.</summary>
     public IReadOnlyDictionary<string, string> UserLabels { get; init; } = new Dictionary<string, string>();
 
@@ -50,6 +53,7 @@ public sealed record SandboxLabels
         CreatedAt = request.CreatedAt,
         Policies = request.Spec.Policies,
         PoolId = request.Spec.PoolId,
+        Image = request.Spec.Image,
         UserLabels = request.Spec.Labels,
     };
 
@@ -72,7 +76,11 @@ public sealed record SandboxLabels
         labels[ContainerLabels.AutoArchiveMinutes] = Minutes(Policies.AutoArchiveMinutes);
         labels[ContainerLabels.AutoDeleteMinutes] = Minutes(Policies.AutoDeleteMinutes);
         labels[ContainerLabels.TtlMinutes] = Minutes(Policies.TtlMinutes);
-        AddUnlessNull(labels, ContainerLabels.PoolId, PoolId);
+        AddUnlessNull(labels, ContainerLabels.Image, Image);
+
+        // Always written, empty for none: an archive image keeps the labels of the container it was committed from, and
+        // a restored sandbox's own labels must override a pool id it had before it was claimed.
+        labels[ContainerLabels.PoolId] = PoolId ?? "";
         foreach (var (key, value) in UserLabels)
         {
             labels[ContainerLabels.UserLabelPrefix + key] = value;
@@ -103,7 +111,8 @@ public sealed record SandboxLabels
                 AutoDeleteMinutes = Minutes(labels, ContainerLabels.AutoDeleteMinutes),
                 TtlMinutes = Minutes(labels, ContainerLabels.TtlMinutes),
             },
-            PoolId = labels.GetValueOrDefault(ContainerLabels.PoolId),
+            PoolId = labels.GetValueOrDefault(ContainerLabels.PoolId) is { Length: > 0 } poolId ? poolId : null,
+            Image = labels.GetValueOrDefault(ContainerLabels.Image),
             UserLabels = labels
                 .Where(l => l.Key.StartsWith(ContainerLabels.UserLabelPrefix, StringComparison.Ordinal))
                 .ToDictionary(l => l.Key[ContainerLabels.UserLabelPrefix.Length..], l => l.Value),
@@ -118,6 +127,15 @@ public sealed record SandboxLabels
 
     /// <summary>A container list filter for the labelled containers of one sandbox.</summary>
     public static Dictionary<string, string> FilterBySandbox(string sandboxId) => new() { [ContainerLabels.SandboxId] = sandboxId };
+
+    /// <summary>The sandbox an archive image tag (<c>sandboxgrains/archive:{id}</c>) belongs to, or null for any other tag.</summary>
+    public static string? SandboxIdOfArchive(string imageTag) =>
+        imageTag.StartsWith(ArchiveRepository + ":", StringComparison.Ordinal) ? imageTag[(ArchiveRepository.Length + 1)..] : null;
+
+    /// <summary>The image a sandbox is archived to on its runner's engine.</summary>
+    public static string ArchiveImage(string sandboxId) => $"{ArchiveRepository}:{sandboxId}";
+
+    private const string ArchiveRepository = "sandboxgrains/archive";
 
     /// <summary>A container list filter for the labelled containers of one runner.</summary>
     public static Dictionary<string, string> FilterByRunner(string runnerId) =>

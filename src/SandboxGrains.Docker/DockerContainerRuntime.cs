@@ -52,7 +52,8 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 [.. config?.Cmd ?? []],
                 NullIfEmpty(config?.WorkingDir),
                 NullIfEmpty(config?.User),
-                [.. config?.Env ?? []]);
+                [.. config?.Env ?? []],
+                config?.Labels is { } labels ? new Dictionary<string, string>(labels) : []);
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -139,11 +140,21 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task<string> CommitContainerAsync(string container, string image, CancellationToken cancellationToken = default)
+    public async Task<string> CommitContainerAsync(
+        string container, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
     {
+        // The commit's configuration is the container's, with what is given here over it; everything not given is kept.
+        var details = await InspectContainerAsync(container, cancellationToken).ConfigureAwait(false) ?? throw new ContainerNotFoundException(container, null);
         var separator = image.LastIndexOf(':');
         var committed = await OnContainerAsync(container, () => _client.Images.CommitContainerChangesAsync(
-            new CommitContainerChangesParameters { ContainerID = container, RepositoryName = image[..separator], Tag = image[(separator + 1)..], Pause = true },
+            new CommitContainerChangesParameters
+            {
+                ContainerID = container,
+                RepositoryName = image[..separator],
+                Tag = image[(separator + 1)..],
+                Pause = true,
+                Labels = new Dictionary<string, string>(details.Labels.Concat(labels).GroupBy(l => l.Key).Select(g => g.Last())),
+            },
             cancellationToken)).ConfigureAwait(false);
         return committed.ID;
     }
@@ -207,6 +218,16 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             [.. found.Config?.Env ?? []],
             NullIfEmpty(found.Config?.User),
             NullIfEmpty(found.Config?.WorkingDir));
+    }
+
+    public async Task<IReadOnlyList<string>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
+    {
+        var filters = new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["label"] = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true),
+        };
+        var found = await CallAsync(() => _client.Images.ListImagesAsync(new ImagesListParameters { Filters = filters }, cancellationToken)).ConfigureAwait(false);
+        return [.. found.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>")];
     }
 
     public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(

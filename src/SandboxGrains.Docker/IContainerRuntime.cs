@@ -21,14 +21,20 @@ public interface IContainerRuntime
     /// <summary>Creates a bridge network with inter-container traffic disabled, unless one of that name exists.</summary>
     Task EnsureIsolatedNetworkAsync(string name, CancellationToken cancellationToken = default);
 
-    /// <summary>Commits a container's filesystem and configuration to an image tagged <paramref name="image"/> (<c>repo:tag</c>); returns the image id.</summary>
-    Task<string> CommitContainerAsync(string container, string image, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Commits a container's filesystem and configuration to an image tagged <paramref name="image"/> (<c>repo:tag</c>),
+    /// with <paramref name="labels"/> over the container's own; returns the image id.
+    /// </summary>
+    Task<string> CommitContainerAsync(string container, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Removes an image tag, and the image and its untagged parents when nothing else uses them; a missing one, or one a
     /// container still uses (it stays until that container is gone), is not an error.
     /// </summary>
     Task RemoveImageAsync(string image, CancellationToken cancellationToken = default);
+
+    /// <summary>The tags (<c>repo:tag</c>) of the images that carry every given label.</summary>
+    Task<IReadOnlyList<string>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
 
     /// <summary>Creates (does not start) a container; returns its id.</summary>
     Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken cancellationToken = default);

@@ -7,4 +7,5 @@ public sealed record ImageDetails(
     IReadOnlyList<string> Cmd,
     string? WorkingDir,
     string? User,
-    IReadOnlyList<string> Env);
+    IReadOnlyList<string> Env,
+    IReadOnlyDictionary<string, string>? Labels = null);

@@ -286,6 +286,54 @@ public sealed class LifecyclePolicyTests(ShortMinuteSiloFixture fixture) : IClas
     private async Task<int> AllocatedAsync() =>
         (await Client.ListRunnersAsync(Ct)).Single(r => r.Id == fixture.Silo.RunnerId).SandboxCount;
 
+    [Fact]
+    public async Task ArchivedSandbox_IsFoundAgainAfterTheEmbeddedSiloWasKilled_AndRestoresWithItsFiles()
+    {
+        var settings = new Dictionary<string, string>(ShortMinuteSiloFixture.Settings) { ["Runner:Id"] = $"archive-{Guid.NewGuid():N}"[..20] };
+        string id;
+        var first = SiloProcess.Start(settings);
+        first.KeepContainers = true;
+        await using (first)
+        {
+            await first.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+            var client = SandboxGrainsHttpClient.Create(first.BaseAddress, first.ApiKey);
+            id = (await client.CreateSandboxAsync(
+                new CreateSandboxRequest
+                {
+                    Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, AutoStopMinutes = 0,
+                    Labels = new Dictionary<string, string> { ["keep"] = "yes" },
+                },
+                Ct)).Id;
+            Assert.Equal(0, (await client.ExecuteAsync(id, "sh -c 'echo kept > /kept.txt'", cancellationToken: Ct)).ExitCode);
+            await client.StopSandboxAsync(id, Ct);
+            Assert.Equal("archived", (await client.ArchiveSandboxAsync(id, Ct)).State);
+            await first.KillAsync();
+        }
+
+        // The embedded silo's state was in memory: the sandbox comes back from its archive image alone.
+        await using var second = SiloProcess.Start(settings);
+        await second.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+        var again = SandboxGrainsHttpClient.Create(second.BaseAddress, second.ApiKey);
+        try
+        {
+            var found = await Eventually.WaitAsync(
+                async () => (await again.ListSandboxesAsync(cancellationToken: Ct)).FirstOrDefault(s => s.Id == id),
+                s => s?.State == "archived",
+                TimeSpan.FromSeconds(40),
+                "the archived sandbox found again");
+            Assert.Equal(("yes", "sandboxgrains/busybox:latest"), (found!.Labels["keep"], found.Image));
+
+            Assert.Equal("started", (await again.StartSandboxAsync(id, Ct)).State);
+            Assert.Equal("kept", (await again.ExecuteAsync(id, "cat /kept.txt", cancellationToken: Ct)).Result.Trim());
+        }
+        finally
+        {
+            await again.DeleteSandboxAsync(id, cancellationToken: Ct);
+        }
+
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("docker", ["image", "inspect", $"sandboxgrains/archive:{id}"], cancellationToken: Ct)).ExitCode);
+    }
+
     private async Task<Sandbox> CreateBusyboxAsync(CreateSandboxRequest policies) =>
         await Client.CreateSandboxAsync(policies with { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
 

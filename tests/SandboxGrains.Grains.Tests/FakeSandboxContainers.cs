@@ -202,14 +202,35 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         }
     }
 
-    public Task<string> ArchiveAsync(string containerId, string sandboxId, CancellationToken cancellationToken) =>
+    public Task<string> ArchiveAsync(string runnerId, string containerId, SandboxContainerRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(WithContainer(containerId, container =>
         {
-            var image = ISandboxContainers.ArchiveImage(sandboxId);
-            _archives[image] = container;
+            var image = SandboxLabels.ArchiveImage(request.SandboxId);
+            _archives[image] = new FakeContainer
+            {
+                Id = container.Id,
+                Name = container.Name,
+                Image = container.Image,
+                Labels = SandboxLabels.For(request, request.Spec.WorkDir ?? "/").Write(request.SandboxId, runnerId),
+                Env = container.Env,
+                User = container.User,
+                WorkingDir = container.WorkingDir,
+                Token = container.Token,
+                Claim = container.Claim,
+            };
             _containers.Remove(container.Id);
             return image;
         }));
+
+    public Task<RecoveredContainer> ReadArchiveAsync(string archiveImage, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var archived = _archives.GetValueOrDefault(archiveImage) ?? throw new ImageNotFoundException(archiveImage, null);
+            return Task.FromResult(new RecoveredContainer(
+                new SandboxContainer(archiveImage, false, false, "archived", null, null), archiveImage, archived.Labels, archived.Env, archived.User, null, archived.Name, archived.WorkingDir, null));
+        }
+    }
 
     public Task<SandboxContainer> RestoreAsync(string runnerId, SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken)
     {
@@ -225,7 +246,7 @@ public sealed class FakeSandboxContainers : ISandboxContainers
                 Env = archived.Env,
                 User = archived.User,
                 WorkingDir = archived.WorkingDir,
-                Token = archived.Token,
+                Token = request.DaemonToken,
                 Claim = archived.Claim,
             };
             _containers.Add(container.Id, container);
@@ -268,7 +289,10 @@ public sealed class FakeSandboxContainers : ISandboxContainers
             IReadOnlyList<ManagedContainer> found = [.. _containers.Values
                 .Select(c => (Container: c, SandboxId: SandboxLabels.SandboxIdOf(c.Labels) ?? c.Adoption?.SandboxId))
                 .Where(c => c.SandboxId is not null)
-                .Select(c => new ManagedContainer(c.SandboxId!, c.Container.Id, c.Container.Running ? "running" : "exited"))];
+                .Select(c => new ManagedContainer(c.SandboxId!, c.Container.Id, c.Container.Running ? "running" : "exited")),
+                .. _archives.Keys
+                    .Where(image => !_containers.Values.Any(c => SandboxLabels.SandboxIdOf(c.Labels) == SandboxLabels.SandboxIdOfArchive(image)))
+                    .Select(image => new ManagedContainer(SandboxLabels.SandboxIdOfArchive(image)!, image, ManagedContainer.Archived))];
             return Task.FromResult(found);
         }
     }

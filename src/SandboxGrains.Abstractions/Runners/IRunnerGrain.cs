@@ -69,7 +69,11 @@ public interface IRunnerGrain : IGrainWithStringKey
 
     /// <summary>Commits a stopped sandbox's container to its archive image and removes the container; returns the image.</summary>
     [Alias("ArchiveSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:10:00")]
-    Task<string> ArchiveSandboxContainerAsync(string containerId, string sandboxId, CancellationToken cancellationToken = default);
+    Task<string> ArchiveSandboxContainerAsync(string containerId, SandboxContainerRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads an archived sandbox's image back (labels, environment) for a grain that lost its state.</summary>
+    [Alias("ReadArchive"), AlwaysInterleave]
+    Task<RecoveredContainer> ReadArchiveAsync(string archiveImage, CancellationToken cancellationToken = default);
 
     /// <summary>Makes an archived sandbox's container again from its archive image and starts it.</summary>
     [Alias("RestoreSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:05:00")]

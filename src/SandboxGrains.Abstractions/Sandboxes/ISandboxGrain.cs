@@ -58,6 +58,10 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("Reconcile"), ResponseTimeout("00:02:00")]
     Task<SandboxInfo> ReconcileAsync(string runnerId, string containerId, CancellationToken cancellationToken = default);
 
+    /// <summary>A runner's silo found this sandbox's archive image at start-up: a grain without state takes it back as archived.</summary>
+    [Alias("ReconcileArchive"), ResponseTimeout("00:02:00")]
+    Task<SandboxInfo> ReconcileArchiveAsync(string runnerId, string archiveImage, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Makes a preview link to <paramref name="port"/>; the answer holds the only copy of the token the cluster ever
     /// sees (it keeps a hash). <paramref name="expiresIn"/> null: the link works until revoked or the sandbox is deleted.

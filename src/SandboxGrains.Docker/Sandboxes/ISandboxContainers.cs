@@ -40,10 +40,14 @@ public interface ISandboxContainers
     Task<SandboxContainer> ClaimAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Archives a stopped sandbox's container: commits its filesystem and configuration to the image
-    /// <see cref="ArchiveImage"/> of the sandbox, then removes the container. Returns that image.
+    /// Archives a stopped sandbox's container: commits its filesystem and configuration, labelled for
+    /// <paramref name="request"/> (the sandbox as it is now), to the sandbox's archive image
+    /// (<see cref="SandboxLabels.ArchiveImage"/>), then removes the container. Returns that image.
     /// </summary>
-    Task<string> ArchiveAsync(string containerId, string sandboxId, CancellationToken cancellationToken);
+    Task<string> ArchiveAsync(string runnerId, string containerId, SandboxContainerRequest request, CancellationToken cancellationToken);
+
+    /// <summary>What an archive image says of its sandbox (its labels, environment, user), for a grain that lost its state.</summary>
+    Task<RecoveredContainer> ReadArchiveAsync(string archiveImage, CancellationToken cancellationToken);
 
     /// <summary>
     /// Makes the sandbox's container again from its archive image (its files, environment, command and daemon secret are
@@ -54,15 +58,15 @@ public interface ISandboxContainers
     /// <summary>Removes a sandbox's archive image once nothing uses it (after the sandbox is deleted).</summary>
     Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken);
 
-    /// <summary>The image a sandbox is archived to on its runner's engine.</summary>
-    static string ArchiveImage(string sandboxId) => $"sandboxgrains/archive:{sandboxId}";
-
     /// <summary>True when the image is on this host's engine.</summary>
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken);
 
     /// <summary>Removes the daemon and its files from an adopted container, leaving the container running.</summary>
     Task ReleaseAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
 
-    /// <summary>Every container of this runner: those carrying its labels and those it adopted.</summary>
+    /// <summary>
+    /// Every container of this runner: those carrying its labels and those it adopted; and the archive images of its
+    /// archived sandboxes (<see cref="ManagedContainer.Archived"/>, the image in place of a container id).
+    /// </summary>
     Task<IReadOnlyList<ManagedContainer>> ListAsync(string runnerId, CancellationToken cancellationToken);
 }

@@ -250,12 +250,30 @@ internal sealed partial class SandboxContainers(
         }
     }
 
-    public async Task<string> ArchiveAsync(string containerId, string sandboxId, CancellationToken cancellationToken)
+    public async Task<string> ArchiveAsync(string runnerId, string containerId, SandboxContainerRequest request, CancellationToken cancellationToken)
     {
-        var image = ISandboxContainers.ArchiveImage(sandboxId);
-        await docker.CommitContainerAsync(containerId, image, cancellationToken).ConfigureAwait(false);
+        var image = SandboxLabels.ArchiveImage(request.SandboxId);
+        var labels = SandboxLabels.For(request, request.Spec.WorkDir ?? "/").Write(request.SandboxId, runnerId);
+        await docker.CommitContainerAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);
         await RemoveAsync(containerId, cancellationToken).ConfigureAwait(false);
         return image;
+    }
+
+    public async Task<RecoveredContainer> ReadArchiveAsync(string archiveImage, CancellationToken cancellationToken)
+    {
+        var image = await docker.InspectImageAsync(archiveImage, cancellationToken).ConfigureAwait(false)
+            ?? throw new ImageNotFoundException(archiveImage, null);
+        var labels = image.Labels ?? new Dictionary<string, string>();
+        return new RecoveredContainer(
+            new SandboxContainer(archiveImage, Exists: false, Running: false, "archived", null, null),
+            SandboxLabels.Read(labels).Image ?? archiveImage,
+            labels,
+            image.Env,
+            image.User,
+            DaemonToken: null,
+            Name: $"sandbox-{SandboxLabels.SandboxIdOfArchive(archiveImage)}",
+            image.WorkingDir,
+            Adoption: null);
     }
 
     public async Task<SandboxContainer> RestoreAsync(string runnerId, SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken)
@@ -287,6 +305,8 @@ internal sealed partial class SandboxContainers(
         }, cancellationToken).ConfigureAwait(false);
         try
         {
+            // The secret in the archive is the one the sandbox had; a grain rebuilt after a restart made a new one.
+            await WriteTokenAsync(id, request.DaemonToken, cancellationToken).ConfigureAwait(false);
             return await StartAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -369,11 +389,20 @@ internal sealed partial class SandboxContainers(
     {
         var found = await docker.ListContainersAsync(SandboxLabels.FilterByRunner(runnerId), cancellationToken).ConfigureAwait(false);
         var adopted = await ListAdoptedAsync(runnerId, cancellationToken).ConfigureAwait(false);
-        return [.. found
+        var containers = found
             .Select(c => (Container: c, SandboxId: SandboxLabels.SandboxIdOf(c.Labels)))
             .Where(c => c.SandboxId is not null)
             .Select(c => new ManagedContainer(c.SandboxId!, c.Container.Id, c.Container.State))
-            .Concat(adopted)];
+            .Concat(adopted)
+            .ToList();
+
+        // Archived sandboxes have only their image; a restored one has its container too, and that is what counts.
+        var withContainers = containers.Select(c => c.SandboxId).ToHashSet(StringComparer.Ordinal);
+        var archives = (await docker.ListImagesAsync(SandboxLabels.FilterByRunner(runnerId), cancellationToken).ConfigureAwait(false))
+            .Select(tag => (Tag: tag, SandboxId: SandboxLabels.SandboxIdOfArchive(tag)))
+            .Where(a => a.SandboxId is not null && !withContainers.Contains(a.SandboxId))
+            .Select(a => new ManagedContainer(a.SandboxId!, a.Tag, ManagedContainer.Archived));
+        return [.. containers, .. archives];
     }
 
     /// <summary>

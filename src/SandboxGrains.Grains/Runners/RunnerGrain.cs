@@ -123,8 +123,11 @@ internal sealed class RunnerGrain(
     public Task<SandboxContainer> ClaimSandboxContainerAsync(string containerId, SandboxClaim claim, DaemonLaunch daemon, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.ClaimAsync(containerId, claim, daemon, ct), cancellationToken);
 
-    public Task<string> ArchiveSandboxContainerAsync(string containerId, string sandboxId, CancellationToken cancellationToken) =>
-        OnEngineAsync((containers, _, ct) => containers.ArchiveAsync(containerId, sandboxId, ct), cancellationToken);
+    public Task<string> ArchiveSandboxContainerAsync(string containerId, SandboxContainerRequest request, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, runnerId, ct) => containers.ArchiveAsync(runnerId, containerId, request, ct), cancellationToken);
+
+    public Task<RecoveredContainer> ReadArchiveAsync(string archiveImage, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.ReadArchiveAsync(archiveImage, ct), cancellationToken);
 
     public Task<SandboxContainer> RestoreSandboxContainerAsync(SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, runnerId, ct) => containers.RestoreAsync(runnerId, request, archiveImage, ct), cancellationToken);

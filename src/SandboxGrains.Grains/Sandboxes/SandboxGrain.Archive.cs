@@ -35,7 +35,7 @@ internal sealed partial class SandboxGrain
         try
         {
             // Runs to the end once begun: cut short, the commit could finish with nobody recording where it went.
-            image = await Runner(info.RunnerId).ArchiveSandboxContainerAsync(containerId, Id, CancellationToken.None);
+            image = await Runner(info.RunnerId).ArchiveSandboxContainerAsync(containerId, Request(info), CancellationToken.None);
         }
         catch (SandboxException)
         {
@@ -64,8 +64,7 @@ internal sealed partial class SandboxGrain
         await UpdateAsync(info with { State = SandboxState.Restoring, ErrorReason = null });
         try
         {
-            var request = new SandboxContainerRequest(Id, info.Name, SpecOf(info), state.State.DaemonToken!, info.CreatedAt);
-            var started = await runner.RestoreSandboxContainerAsync(request, image, CancellationToken.None);
+            var started = await runner.RestoreSandboxContainerAsync(Request(info), image, CancellationToken.None);
             logger.Restored(Id, info.RunnerId ?? "?");
             return await OnServingAsync(started);
         }
@@ -78,7 +77,34 @@ internal sealed partial class SandboxGrain
         }
     }
 
-    /// <summary>The request a restored container is labelled with: the sandbox as it is now (policies and labels changed since create included).</summary>
+    /// <summary>
+    /// A sandbox taken back from its archive image after a restart, when its grain kept no state: archived as before,
+    /// with a new daemon secret (the restore writes it into the container).
+    /// </summary>
+    public async Task<SandboxInfo> ReconcileArchiveAsync(string runnerId, string archiveImage, CancellationToken cancellationToken)
+    {
+        if (state.State.Info is { } info)
+        {
+            return info;
+        }
+
+        var found = await Runner(runnerId).ReadArchiveAsync(archiveImage, cancellationToken);
+        state.State = new SandboxRecord
+        {
+            Info = SandboxInfoFactory.FromArchive(Id, runnerId, found, time.GetUtcNow()),
+            DaemonToken = NewDaemonToken(),
+            ArchiveImage = archiveImage,
+        };
+        await state.WriteStateAsync(CancellationToken.None);
+        await Registry.AddAsync(Id, CancellationToken.None);
+        await ScheduleLifecycleAsync();
+        logger.Rebuilt(Id, runnerId);
+        return Info;
+    }
+
+    /// <summary>What the runner labels an archive or a restored container with: the sandbox as it is now (policies and labels changed since create included).</summary>
+    private SandboxContainerRequest Request(SandboxInfo info) => new(Id, info.Name, SpecOf(info), state.State.DaemonToken!, info.CreatedAt);
+
     private static SandboxSpec SpecOf(SandboxInfo info) => new()
     {
         Image = info.Image,

@@ -38,6 +38,10 @@ internal static class SandboxInfoFactory
     public static SandboxInfo FromContainer(string id, string runnerId, RecoveredContainer found, DateTimeOffset now) =>
         found.Adoption is { } adoption ? FromAdoptionMarker(id, runnerId, found, adoption, now) : FromLabels(id, runnerId, found, now);
 
+    /// <summary>An archived sandbox rebuilt from its archive image's labels: archived, with no container.</summary>
+    public static SandboxInfo FromArchive(string id, string runnerId, RecoveredContainer found, DateTimeOffset now) =>
+        FromLabels(id, runnerId, found, now) with { State = SandboxState.Archived, ContainerId = null };
+
     private static SandboxInfo FromAdoptionMarker(string id, string runnerId, RecoveredContainer found, AdoptionMarker adoption, DateTimeOffset now) =>
         Adopted(id, runnerId, found, SandboxState.Starting, adoption.Injection, adoption.WorkDir, adoption.AdoptedAt, now) with
         {
@@ -47,7 +51,7 @@ internal static class SandboxInfoFactory
     private static SandboxInfo FromLabels(string id, string runnerId, RecoveredContainer found, DateTimeOffset now)
     {
         var labels = SandboxLabels.Read(found.Labels);
-        var info = New(id, labels.Name ?? id, SandboxState.Starting, found.Image, runnerId, labels.CreatedAt ?? now, now) with
+        var info = New(id, labels.Name ?? id, SandboxState.Starting, labels.Image ?? found.Image, runnerId, labels.CreatedAt ?? now, now) with
         {
             ContainerId = found.Container.ContainerId,
             Labels = labels.UserLabels,

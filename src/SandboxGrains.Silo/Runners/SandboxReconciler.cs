@@ -43,7 +43,10 @@ internal sealed partial class SandboxReconciler(
             {
                 try
                 {
-                    await grains.GetGrain<ISandboxGrain>(container.SandboxId).ReconcileAsync(runnerId, container.ContainerId, cancellationToken);
+                    var sandbox = grains.GetGrain<ISandboxGrain>(container.SandboxId);
+                    await (container.IsArchive
+                        ? sandbox.ReconcileArchiveAsync(runnerId, container.ContainerId, cancellationToken)
+                        : sandbox.ReconcileAsync(runnerId, container.ContainerId, cancellationToken));
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {

@@ -42,6 +42,8 @@ public sealed class SandboxLabelsTests
                 ["sandboxgrains.auto-archive-minutes"] = "10080",
                 ["sandboxgrains.auto-delete-minutes"] = "",
                 ["sandboxgrains.ttl-minutes"] = "",
+                ["sandboxgrains.image"] = Request.Spec.Image,
+                ["sandboxgrains.pool-id"] = "",
                 ["sandboxgrains.label.team"] = "blue",
             },
             labels);

@@ -1,4 +1,3 @@
-using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Sandboxes;
 using SandboxGrains.Sandboxes;
 using Xunit;
@@ -114,7 +113,7 @@ public sealed class SandboxPolicyTests(ClusterFixture fixture)
         var archived = await grain.GetAsync(Cancel);
         Assert.Equal((SandboxState.Archived, null, "auto-archived after 60 min stopped"), (archived.State, archived.ContainerId, archived.LastTransition!.Reason));
         Assert.Null(fixture.Containers.Find(info.ContainerId!));
-        Assert.Contains(ISandboxContainers.ArchiveImage(info.Id), fixture.Containers.Archives);
+        Assert.Contains(SandboxLabels.ArchiveImage(info.Id), fixture.Containers.Archives);
         Assert.Equal(reservations - 1, await fixture.ReservationsAsync());
 
         var restored = await grain.StartAsync(Cancel);
@@ -123,7 +122,7 @@ public sealed class SandboxPolicyTests(ClusterFixture fixture)
         Assert.Equal(reservations, await fixture.ReservationsAsync());
 
         await grain.DeleteAsync(removeAdoptedContainer: false, Cancel);
-        Assert.DoesNotContain(ISandboxContainers.ArchiveImage(info.Id), fixture.Containers.Archives);
+        Assert.DoesNotContain(SandboxLabels.ArchiveImage(info.Id), fixture.Containers.Archives);
     }
 
     [Fact]
@@ -139,7 +138,7 @@ public sealed class SandboxPolicyTests(ClusterFixture fixture)
         await TickAsync(grain);
 
         Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
-        Assert.DoesNotContain(ISandboxContainers.ArchiveImage(info.Id), fixture.Containers.Archives);
+        Assert.DoesNotContain(SandboxLabels.ArchiveImage(info.Id), fixture.Containers.Archives);
     }
 
     [Fact]
