@@ -7,7 +7,7 @@ namespace SandboxGrains.Bench;
 internal sealed record BenchOptions(bool Quick, bool Smoke, IReadOnlySet<string>? Only, string? OutFile)
 {
     /// <summary>Every suite, in the order they run.</summary>
-    public static readonly string[] Suites = ["daemon", "create", "first-command", "toolbox", "files", "preview", "scale", "cluster", "ceiling"];
+    public static readonly string[] Suites = ["daemon", "create", "first-command", "archive", "toolbox", "files", "preview", "scale", "cluster", "ceiling"];
 
     /// <summary>Suites that run only when named: diagnoses, not targets.</summary>
     private static readonly string[] OnlyWhenNamed = ["ceiling"];
@@ -23,6 +23,9 @@ internal sealed record BenchOptions(bool Quick, bool Smoke, IReadOnlySet<string>
 
     /// <summary>Creates sent at once in the burst mode of the time-to-first-command suite.</summary>
     public int BurstCount => Quick ? 20 : 50;
+
+    /// <summary>Archive and restore rounds.</summary>
+    public int ArchiveRounds => Quick ? 2 : 5;
 
     /// <summary>Sandboxes that exist at once in the scale suite.</summary>
     public int ScaleCount => Quick ? 50 : 300;

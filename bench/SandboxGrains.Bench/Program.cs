@@ -45,7 +45,7 @@ if (options.Wants("daemon"))
 }
 
 // Create to ready, toolbox execute and file transfer share one embedded silo; preview and scale start their own.
-if (options.Wants("create") || options.Wants("first-command") || options.Wants("toolbox") || options.Wants("files"))
+if (options.Wants("create") || options.Wants("first-command") || options.Wants("archive") || options.Wants("toolbox") || options.Wants("files"))
 {
     await using var silo = await BenchSilo.StartAsync(new Dictionary<string, string>());
     if (options.Wants("create"))
@@ -58,6 +58,12 @@ if (options.Wants("create") || options.Wants("first-command") || options.Wants("
     {
         Console.WriteLine("first-command: create call to first command done; cold, from a warm pool, and docker run + exec");
         measurements.AddRange(await new FirstCommandBench(options, silo).RunAsync());
+    }
+
+    if (options.Wants("archive"))
+    {
+        Console.WriteLine("archive: archive and restore of a sandbox with 100 MB written vs docker commit + docker run");
+        measurements.AddRange(await new ArchiveBench(options, silo).RunAsync());
     }
 
     var toolbox = new ToolboxBench(options, silo);

@@ -481,15 +481,17 @@ internal sealed partial class SandboxContainers(
     /// <summary>The secret goes in a file, not the environment, so it shows in neither <c>docker inspect</c> nor child processes.</summary>
     private Task WriteTokenAsync(string containerId, string token, CancellationToken cancellationToken, AdoptionMarker? adoption = null)
     {
-        List<ArchiveFile> files = [new ArchiveFile(Path.GetFileName(DaemonInjectionOptions.TokenPath), Encoding.UTF8.GetBytes(token))];
+        // Into "/" with the folder in each file's path: one Docker archive upload (about 60 ms here) rather than two, the
+        // folder's skeleton first; the folder entries in the upload make it as the skeleton did.
+        List<ArchiveFile> files = [new ArchiveFile(DaemonInjectionOptions.TokenPath.TrimStart('/'), Encoding.UTF8.GetBytes(token))];
         if (adoption is not null)
         {
             // Stored with the mode's name, not the enum's number, so the file means the same to any later version.
             var marker = new AdoptionMarkerFile(adoption.SandboxId, adoption.RunnerId, adoption.Injection.Name(), adoption.WorkDir, adoption.AdoptedAt);
-            files.Add(new ArchiveFile(Path.GetFileName(AdoptionPath), JsonSerializer.SerializeToUtf8Bytes(marker, MarkerJson)));
+            files.Add(new ArchiveFile(AdoptionPath.TrimStart('/'), JsonSerializer.SerializeToUtf8Bytes(marker, MarkerJson)));
         }
 
-        return docker.CopyToContainerAsync(containerId, TokenFolder, files, cancellationToken);
+        return docker.CopyToContainerAsync(containerId, "/", files, cancellationToken);
     }
 
     private const string AdoptionPath = TokenFolder + "/adopted.json";
