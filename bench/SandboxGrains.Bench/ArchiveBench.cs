@@ -74,14 +74,7 @@ internal sealed class ArchiveBench(BenchOptions options, BenchSilo silo)
             again = Baselines.NewName();
             clock.Restart();
             await ProcessRunner.DockerAsync("run", "-d", "--name", again, image, "sleep", "3600");
-            while ((await ProcessRunner.RunAsync("docker", ["exec", again, "true"])).ExitCode != 0)
-            {
-                if (clock.Elapsed > TimeSpan.FromSeconds(30))
-                {
-                    throw new TimeoutException("docker exec into the re-run container did not work within 30 s");
-                }
-            }
-
+            await Baselines.WaitUntilExecWorksAsync(again, clock);
             return (commit, clock.Elapsed.TotalMilliseconds);
         }
         finally

@@ -21,6 +21,13 @@ internal static class Baselines
         await ProcessRunner.DockerAsync(
             "run", "-d", "--name", name, "--cpus", cpus.ToString(System.Globalization.CultureInfo.InvariantCulture), "--memory", $"{memoryMb}m",
             "sandboxgrains/busybox:latest", "sleep", "3600");
+        await WaitUntilExecWorksAsync(name, clock);
+        return (name, clock.Elapsed);
+    }
+
+    /// <summary>Tries <c>docker exec true</c> in a container just started until it works (30 s on <paramref name="clock"/> at most).</summary>
+    public static async Task WaitUntilExecWorksAsync(string name, Stopwatch clock)
+    {
         while ((await ProcessRunner.RunAsync("docker", ["exec", name, "true"])).ExitCode != 0)
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(30))
@@ -28,8 +35,6 @@ internal static class Baselines
                 throw new TimeoutException($"docker exec into {name} did not work within 30 s");
             }
         }
-
-        return (name, clock.Elapsed);
     }
 
     /// <summary>Removes containers this harness made (by name), a batch at a time.</summary>

@@ -39,9 +39,7 @@ internal sealed class WarmPoolGrain(
             return;
         }
 
-        this.RegisterGrainTimer(
-            _ => ReviewAsync(),
-            new GrainTimerCreationOptions(Options.ReviewInterval, Options.ReviewInterval) { Interleave = true, KeepAlive = true });
+        KeepReviewing();
         await ReviewAsync();
     }
 
@@ -67,9 +65,7 @@ internal sealed class WarmPoolGrain(
 
         state.State = new WarmPoolRecord { Spec = spec, CreatedAt = time.GetUtcNow() };
         await state.WriteStateAsync(CancellationToken.None);
-        this.RegisterGrainTimer(
-            _ => ReviewAsync(),
-            new GrainTimerCreationOptions(Options.ReviewInterval, Options.ReviewInterval) { Interleave = true, KeepAlive = true });
+        KeepReviewing();
         logger.LogInformation("Warm pool {PoolId} created: {Size} of {Image}", Id, spec.Size, spec.Image);
         Refill();
         return Info();
@@ -191,6 +187,11 @@ internal sealed class WarmPoolGrain(
             LastError = _lastError,
         };
     }
+
+    /// <summary>Reviews the members every <see cref="WarmPoolOptions.ReviewInterval"/>, interleaved with calls, keeping the pool active.</summary>
+    private void KeepReviewing() => this.RegisterGrainTimer(
+        _ => ReviewAsync(),
+        new GrainTimerCreationOptions(Options.ReviewInterval, Options.ReviewInterval) { Interleave = true, KeepAlive = true });
 
     /// <summary>Looks at every member not being made or handed out, then refills.</summary>
     private async Task ReviewAsync()

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using SandboxGrains.Runners;
+using SandboxGrains.Sandboxes;
+
+namespace SandboxGrains.Docker.Sandboxes;
+
+/// <summary>
+/// Archives: a stopped sandbox's container committed to its archive image and removed; made again from it on restore;
+/// the image read back for a grain that lost its state, and removed with the sandbox.
+/// </summary>
+internal sealed partial class SandboxContainers
+{
+    public async Task<string> ArchiveAsync(string runnerId, string containerId, SandboxContainerRequest request, CancellationToken cancellationToken)
+    {
+        var image = SandboxLabels.ArchiveImage(request.SandboxId);
+        var labels = SandboxLabels.For(request, request.Spec.WorkDir ?? "/").Write(request.SandboxId, runnerId);
+        await docker.CommitContainerAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);
+        await RemoveAsync(containerId, cancellationToken).ConfigureAwait(false);
+        return image;
+    }
+
+    public async Task<RecoveredContainer> ReadArchiveAsync(string archiveImage, CancellationToken cancellationToken)
+    {
+        var image = await docker.InspectImageAsync(archiveImage, cancellationToken).ConfigureAwait(false)
+            ?? throw new ImageNotFoundException(archiveImage, null);
+        var labels = image.Labels ?? new Dictionary<string, string>();
+        return new RecoveredContainer(
+            new SandboxContainer(archiveImage, Exists: false, Running: false, "archived", null, null),
+            SandboxLabels.Read(labels).Image ?? archiveImage,
+            labels,
+            image.Env,
+            image.User,
+            DaemonToken: null,
+            Name: $"sandbox-{SandboxLabels.SandboxIdOfArchive(archiveImage)}",
+            image.WorkingDir,
+            Adoption: null);
+    }
+
+    public async Task<SandboxContainer> RestoreAsync(string runnerId, SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken)
+    {
+        var spec = request.Spec;
+        _ = await docker.InspectImageAsync(archiveImage, cancellationToken).ConfigureAwait(false)
+            ?? throw new ImageNotFoundException(archiveImage, null);
+        var mountFolder = spec.Injection == InjectionMode.Mount ? bundle.RequireMountFolder() : null;
+        await docker.EnsureIsolatedNetworkAsync(Options.Network, cancellationToken).ConfigureAwait(false);
+        foreach (var leftover in await docker.ListContainersAsync(SandboxLabels.FilterBySandbox(request.SandboxId), cancellationToken).ConfigureAwait(false))
+        {
+            await docker.RemoveContainerAsync(leftover.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The archive image holds the container's own configuration (entrypoint and command, environment, user, work
+        // directory) and its files, the daemon secret and any claim among them; only what Docker keeps outside an image
+        // is given again: labels, limits, network and, in mount mode, the daemon bundle.
+        var workDir = spec.WorkDir ?? "/";
+        var id = await docker.CreateContainerAsync(new ContainerSpec
+        {
+            Image = archiveImage,
+            Name = $"sandbox-{request.SandboxId}",
+            Labels = SandboxLabels.For(request, workDir).Write(request.SandboxId, runnerId),
+            CpuCores = spec.Cpu,
+            MemoryMb = spec.MemoryMb,
+            PidsLimit = spec.PidsLimit,
+            Network = Options.Network,
+            ReadOnlyMounts = mountFolder is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [mountFolder] = DaemonInjectionOptions.BundleMountPath },
+        }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The secret in the archive is the one the sandbox had; a grain rebuilt after a restart made a new one.
+            await WriteTokenAsync(id, request.DaemonToken, cancellationToken).ConfigureAwait(false);
+            return await StartAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The archive stays; only the half-made container goes.
+            await docker.RemoveContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken) => docker.RemoveImageAsync(archiveImage, cancellationToken);
+}
