@@ -85,7 +85,7 @@ app.MapPut(DaemonProtocol.ClaimPath, async (HttpContext context, ProcessLauncher
     context.Response.StatusCode = StatusCodes.Status204NoContent;
 });
 // Not part of Daytona's API: how the cluster takes its daemon back out of an adopted container.
-app.MapPost("/sandboxd/shutdown", (HttpContext context, IHostApplicationLifetime lifetime) =>
+app.MapPost(DaemonProtocol.ShutdownPath, (HttpContext context, IHostApplicationLifetime lifetime) =>
 {
     if (Environment.ProcessId == 1)
     {

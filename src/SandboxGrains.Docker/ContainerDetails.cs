@@ -16,6 +16,7 @@ namespace SandboxGrains.Docker;
 /// <param name="Env">Its environment as configured (<c>KEY=value</c>).</param>
 /// <param name="User">The user it runs as, when set.</param>
 /// <param name="WorkingDir">Its working directory, when set.</param>
+/// <param name="Volumes">Where Docker volumes are mounted in it (an image's <c>VOLUME</c>s included): what a commit leaves out.</param>
 public sealed record ContainerDetails(
     string Id,
     string Name,
@@ -31,4 +32,5 @@ public sealed record ContainerDetails(
     IReadOnlyList<string> Cmd,
     IReadOnlyList<string> Env,
     string? User,
-    string? WorkingDir);
+    string? WorkingDir,
+    IReadOnlyList<string>? Volumes = null);

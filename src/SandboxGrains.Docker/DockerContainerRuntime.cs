@@ -217,7 +217,8 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             [.. found.Config?.Cmd ?? []],
             [.. found.Config?.Env ?? []],
             NullIfEmpty(found.Config?.User),
-            NullIfEmpty(found.Config?.WorkingDir));
+            NullIfEmpty(found.Config?.WorkingDir),
+            [.. (found.Mounts ?? []).Where(m => m.Type == "volume").Select(m => m.Destination)]);
     }
 
     public async Task<IReadOnlyList<string>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)

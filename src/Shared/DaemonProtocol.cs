@@ -30,7 +30,16 @@ internal static class DaemonProtocol
     /// rather than a Docker archive upload (about 60 ms here). A daemon that may not write there answers
     /// <see cref="Errors.ClaimNotWritable"/> and the cluster writes the file through Docker instead.
     /// </summary>
-    public const string ClaimPath = "/sandboxd/claim";
+    public const string ClaimPath = ClusterPathPrefix + "/claim";
+
+    /// <summary>
+    /// Where the daemon's routes for the cluster alone begin (<see cref="ClaimPath"/>, <see cref="ShutdownPath"/>): not
+    /// Daytona's API, and refused through the toolbox.
+    /// </summary>
+    public const string ClusterPathPrefix = "/sandboxd";
+
+    /// <summary><c>POST</c>: the daemon leaves an adopted container (refused when it is the container's init process).</summary>
+    public const string ShutdownPath = ClusterPathPrefix + "/shutdown";
 
     /// <summary>The daemon's forward to <c>127.0.0.1:{port}</c> inside the sandbox: <c>/proxy/{port}/…</c>.</summary>
     public static string ProxyPath(int port) => $"/proxy/{port}";

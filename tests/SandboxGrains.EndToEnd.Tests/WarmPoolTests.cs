@@ -69,6 +69,14 @@ public sealed class WarmPoolTests
             Assert.Equal($"hello-{i}", echoed.Result.Trim());
         }
 
+        // The daemon's claim route is the cluster's alone: through the toolbox a caller could rewrite a claim.
+        foreach (var path in new[] { "sandboxd/claim", "SANDBOXD/claim", "/sandboxd/claim", "%73andboxd/claim", "x/../sandboxd/claim" })
+        {
+            await AssertStatusAsync(silo, HttpMethod.Put, $"/toolbox/{claimed[0].Id}/{path}", new { env = new { GREETING = "forged" } }, HttpStatusCode.BadRequest);
+        }
+
+        Assert.Equal("hello-0", (await client.ExecuteAsync(claimed[0].Id, "sh -c 'echo $GREETING'", cancellationToken: Ct)).Result.Trim());
+
         Assert.Equal(3, (await client.ListSandboxesAsync(new Dictionary<string, string> { ["agent"] = "1" }, Ct)).Count
             + (await client.ListSandboxesAsync(new Dictionary<string, string> { ["agent"] = "0" }, Ct)).Count
             + (await client.ListSandboxesAsync(new Dictionary<string, string> { ["agent"] = "2" }, Ct)).Count);

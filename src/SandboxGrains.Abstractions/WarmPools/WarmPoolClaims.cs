@@ -13,24 +13,49 @@ public static class WarmPoolClaims
 
     public static async Task<SandboxInfo?> TryClaimAsync(IGrainFactory grains, SandboxSpec spec, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (!WarmPoolSpec.CanServe(spec)
-            || await grains.GetGrain<IWarmPoolRegistryGrain>(IWarmPoolRegistryGrain.Key).FindAsync(WarmPoolSpec.KindOf(spec), cancellationToken) is not { } poolId)
+        if (!WarmPoolSpec.CanServe(spec))
         {
             return null;
         }
 
-        var pool = grains.GetGrain<IWarmPoolGrain>(poolId);
+        IWarmPoolGrain pool;
+        try
+        {
+            if (await grains.GetGrain<IWarmPoolRegistryGrain>(IWarmPoolRegistryGrain.Key).FindAsync(WarmPoolSpec.KindOf(spec), cancellationToken) is not { } poolId)
+            {
+                return null;
+            }
+
+            pool = grains.GetGrain<IWarmPoolGrain>(poolId);
+        }
+        catch (SandboxException)
+        {
+            // A pool that cannot answer is no reason to fail a create: it is made cold.
+            return null;
+        }
+
         var claim = SandboxClaim.For(spec, now);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            if (await pool.TakeAsync(cancellationToken) is not { } sandboxId)
+            string? sandboxId;
+            try
+            {
+                sandboxId = await pool.TakeAsync(cancellationToken);
+            }
+            catch (SandboxException)
+            {
+                return null;
+            }
+
+            if (sandboxId is null)
             {
                 return null;
             }
 
             try
             {
-                return await grains.GetGrain<ISandboxGrain>(sandboxId).ClaimAsync(claim, cancellationToken);
+                // Not cancelled by the caller once taken: a claim cut short would leave the sandbox neither the pool's nor the caller's.
+                return await grains.GetGrain<ISandboxGrain>(sandboxId).ClaimAsync(claim, CancellationToken.None);
             }
             catch (SandboxException)
             {

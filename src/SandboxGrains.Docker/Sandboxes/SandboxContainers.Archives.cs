@@ -12,6 +12,16 @@ internal sealed partial class SandboxContainers
 {
     public async Task<string> ArchiveAsync(string runnerId, string containerId, SandboxContainerRequest request, CancellationToken cancellationToken)
     {
+        // A commit keeps the container's own filesystem only, and removing the container removes its volumes: a sandbox
+        // with volumes would lose their data in an archive, so it is refused before anything changes.
+        var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ContainerNotFoundException(containerId, null);
+        if (details.Volumes is { Count: > 0 } volumes)
+        {
+            throw new ContainerRuntimeException(
+                $"sandbox {request.SandboxId} cannot be archived: its data in {string.Join(", ", volumes)} is on Docker volumes, which an archive does not keep");
+        }
+
         var image = SandboxLabels.ArchiveImage(request.SandboxId);
         var labels = SandboxLabels.For(request, request.Spec.WorkDir ?? "/").Write(request.SandboxId, runnerId);
         await docker.CommitContainerAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);

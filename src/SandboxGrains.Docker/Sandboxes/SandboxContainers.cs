@@ -230,7 +230,7 @@ internal sealed partial class SandboxContainers(
             using var deleted = await _http.SendAsync(delete, cancellationToken).ConfigureAwait(false);
         }
 
-        using var shutdown = DaemonRequest(HttpMethod.Post, current.DaemonAddress!, daemon.Token, "/sandboxd/shutdown");
+        using var shutdown = DaemonRequest(HttpMethod.Post, current.DaemonAddress!, daemon.Token, DaemonProtocol.ShutdownPath);
         using var answer = await _http.SendAsync(shutdown, cancellationToken).ConfigureAwait(false);
         if (!answer.IsSuccessStatusCode)
         {

@@ -39,8 +39,16 @@ internal sealed partial class SandboxGrain
         }
         catch (SandboxException)
         {
-            // The container is still there (a failed commit removes nothing): the sandbox is stopped as before.
+            // The container is still there (a refused or failed commit removes nothing): the sandbox is stopped as before.
             await UpdateAsync(Info with { State = SandboxState.Stopped });
+            throw;
+        }
+        catch (Exception e)
+        {
+            // Not known how far it got (a timeout, a lost silo): the image may exist, the container may not. In error, with
+            // the image recorded so a delete removes it; reconciliation takes the sandbox back as archived if only it is left.
+            state.State.ArchiveImage = SandboxLabels.ArchiveImage(Id);
+            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = $"archiving did not finish: {e.Message}" });
             throw;
         }
 
@@ -75,6 +83,12 @@ internal sealed partial class SandboxGrain
             await UpdateAsync(Info with { State = SandboxState.Archived, ErrorReason = $"restoring failed: {e.Message}" });
             throw;
         }
+        catch (Exception e)
+        {
+            // Not known whether a container was made: in error, its room kept; a delete removes whatever there is.
+            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = $"restoring did not finish: {e.Message}" });
+            throw;
+        }
     }
 
     /// <summary>
@@ -85,7 +99,17 @@ internal sealed partial class SandboxGrain
     {
         if (state.State.Info is { } info)
         {
-            return info;
+            // The runner lists an archive only for a sandbox with no container: one caught on the way into or out of its
+            // archive (a silo died) is archived, nothing else.
+            if (info.State is SandboxState.Archived or SandboxState.Destroying)
+            {
+                return info;
+            }
+
+            state.State.ArchiveImage = archiveImage;
+            state.State.DaemonAddress = null;
+            await Runner(runnerId).ReleaseAsync(Id, CancellationToken.None);
+            return await UpdateAsync(info with { State = SandboxState.Archived, ContainerId = null, ErrorReason = null }, "found archived at start-up");
         }
 
         var found = await Runner(runnerId).ReadArchiveAsync(archiveImage, cancellationToken);

@@ -246,9 +246,10 @@ internal sealed partial class SandboxGrain(
                 }
             }
 
-            if (state.State.ArchiveImage is { } archive)
+            // Also when an archive was begun but not recorded: left behind, it would bring the sandbox back at the next start-up.
+            if (state.State.ArchiveImage is not null || info.State == SandboxState.Archiving)
             {
-                await Runner(info.RunnerId).RemoveArchiveAsync(archive, cancellationToken);
+                await Runner(info.RunnerId).RemoveArchiveAsync(state.State.ArchiveImage ?? SandboxLabels.ArchiveImage(Id), cancellationToken);
             }
         }
         catch (Exception e) when (e is SandboxException or OperationCanceledException)

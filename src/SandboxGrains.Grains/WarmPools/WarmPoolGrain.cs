@@ -18,9 +18,16 @@ internal sealed class WarmPoolGrain(
     IOptions<SandboxOptions> sandboxOptions,
     ILogger<WarmPoolGrain> logger) : Grain, IWarmPoolGrain
 {
+    /// <summary>How long a member may be handed to a create without word of its claim before the pool looks at it again.</summary>
+    private static readonly TimeSpan ClaimPatience = TimeSpan.FromMinutes(1);
+
     private readonly List<string> _ready = [];
-    private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _taken = new(StringComparer.Ordinal);
     private readonly HashSet<string> _making = new(StringComparer.Ordinal);
+
+    // Calls interleave with the refill, and two overlapping writes of one grain state conflict (an ETag mismatch in
+    // Redis, a torn file on disk): each write waits for the one before it.
+    private Task _lastWrite = Task.CompletedTask;
     private DateTimeOffset _activatedAt;
     private Task _refill = Task.CompletedTask;
     private string? _lastError;
@@ -64,7 +71,7 @@ internal sealed class WarmPoolGrain(
         }
 
         state.State = new WarmPoolRecord { Spec = spec, CreatedAt = time.GetUtcNow() };
-        await state.WriteStateAsync(CancellationToken.None);
+        await WriteAsync();
         KeepReviewing();
         logger.LogInformation("Warm pool {PoolId} created: {Size} of {Image}", Id, spec.Size, spec.Image);
         Refill();
@@ -82,11 +89,11 @@ internal sealed class WarmPoolGrain(
         }
 
         state.State.Spec = spec with { Size = size };
-        await state.WriteStateAsync(CancellationToken.None);
+        await WriteAsync();
 
         // Spares go first from those still being made or not ready, then from the ready ones.
         var spares = state.State.Members.Count - size;
-        foreach (var id in state.State.Members.Where(m => !_taken.Contains(m)).OrderBy(m => _ready.Contains(m)).Take(Math.Max(0, spares)).ToList())
+        foreach (var id in state.State.Members.Where(m => !_taken.ContainsKey(m)).OrderBy(m => _ready.Contains(m)).Take(Math.Max(0, spares)).ToList())
         {
             await RemoveAndDeleteAsync(id);
         }
@@ -97,14 +104,35 @@ internal sealed class WarmPoolGrain(
 
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
-        _ = Spec;
+        var spec = Spec;
         state.State.Spec = null;
 
         // The refill stops at its next step; what it is making now is deleted with the rest once made.
-        await _refill;
-        foreach (var id in state.State.Members.Where(m => !_taken.Contains(m)).ToList())
+        try
         {
-            await RemoveAndDeleteAsync(id);
+            await _refill;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Warm pool {PoolId}: its last refill failed: {Reason}", Id, e.Message);
+        }
+
+        // Members handed to a create are left to it; one whose claim fails is deleted when it reports (the pool is gone).
+        var left = 0;
+        foreach (var id in state.State.Members.Where(m => !_taken.ContainsKey(m)).ToList())
+        {
+            if (!await RemoveAndDeleteAsync(id))
+            {
+                left++;
+            }
+        }
+
+        if (left > 0)
+        {
+            // Kept, empty-sized, so nothing is lost track of: the caller retries the delete.
+            state.State.Spec = spec with { Size = 0 };
+            await WriteAsync();
+            throw new SandboxException(SandboxErrorCodes.Failed, $"warm pool {Id}: {left} of its sandboxes could not be deleted now (their runner does not answer); delete the pool again");
         }
 
         await Registry.RemoveAsync(Id, CancellationToken.None);
@@ -116,8 +144,7 @@ internal sealed class WarmPoolGrain(
 
     public Task<string?> TakeAsync(CancellationToken cancellationToken)
     {
-        _ = Spec;
-        if (_ready.Count == 0)
+        if (state.State.Spec is null || _ready.Count == 0)
         {
             Refill();
             return Task.FromResult<string?>(null);
@@ -125,7 +152,7 @@ internal sealed class WarmPoolGrain(
 
         var id = _ready[0];
         _ready.RemoveAt(0);
-        _taken.Add(id);
+        _taken[id] = time.GetUtcNow();
         return Task.FromResult<string?>(id);
     }
 
@@ -135,7 +162,7 @@ internal sealed class WarmPoolGrain(
         _ready.Remove(sandboxId);
         if (state.State.Members.Remove(sandboxId))
         {
-            await state.WriteStateAsync(CancellationToken.None);
+            await WriteAsync();
         }
 
         Refill();
@@ -143,9 +170,10 @@ internal sealed class WarmPoolGrain(
 
     public async Task MemberLostAsync(string sandboxId)
     {
-        if (state.State.Members.Contains(sandboxId))
+        if (state.State.Members.Contains(sandboxId) || state.State.Spec is null)
         {
-            logger.LogInformation("Warm pool {PoolId} replaces sandbox {SandboxId}", Id, sandboxId);
+            // Ours, or of a pool deleted meanwhile (nobody else will ever delete it).
+            logger.LogInformation("Warm pool {PoolId} removes sandbox {SandboxId}", Id, sandboxId);
             await RemoveAndDeleteAsync(sandboxId);
             Refill();
         }
@@ -153,22 +181,15 @@ internal sealed class WarmPoolGrain(
 
     public async Task MemberFoundAsync(string sandboxId)
     {
-        if (state.State.Members.Contains(sandboxId) || _making.Contains(sandboxId))
+        if (state.State.Members.Contains(sandboxId))
         {
             await ReviewMemberAsync(sandboxId);
             return;
         }
 
-        if (state.State.Spec is { } spec && state.State.Members.Count < spec.Size)
-        {
-            state.State.Members.Add(sandboxId);
-            await state.WriteStateAsync(CancellationToken.None);
-            await ReviewMemberAsync(sandboxId);
-            return;
-        }
-
-        // A member of a pool deleted while its silo was down, or one more than the pool needs: nothing may keep it.
-        logger.LogInformation("Warm pool {PoolId} deletes sandbox {SandboxId}: not wanted", Id, sandboxId);
+        // Not a member the pool made and still counts: a spare, a member of a pool deleted while its silo was down, or a
+        // sandbox already handed out whose claim file is gone. None may be handed out; none may linger.
+        logger.LogInformation("Warm pool {PoolId} deletes sandbox {SandboxId}: not one of its members", Id, sandboxId);
         await DeleteMemberAsync(sandboxId);
     }
 
@@ -193,7 +214,7 @@ internal sealed class WarmPoolGrain(
         _ => ReviewAsync(),
         new GrainTimerCreationOptions(Options.ReviewInterval, Options.ReviewInterval) { Interleave = true, KeepAlive = true });
 
-    /// <summary>Looks at every member not being made or handed out, then refills.</summary>
+    /// <summary>Looks at every member not being made, ready, or recently handed out, then refills.</summary>
     private async Task ReviewAsync()
     {
         if (state.State.Spec is null)
@@ -201,7 +222,14 @@ internal sealed class WarmPoolGrain(
             return;
         }
 
-        foreach (var id in state.State.Members.Where(m => !_making.Contains(m) && !_taken.Contains(m) && !_ready.Contains(m)).ToList())
+        // A create that took a member and never said how its claim went (it gave up, its silo died) loses it back.
+        var now = time.GetUtcNow();
+        foreach (var (id, _) in _taken.Where(t => now - t.Value > ClaimPatience).ToList())
+        {
+            _taken.Remove(id);
+        }
+
+        foreach (var id in state.State.Members.Where(m => !_making.Contains(m) && !_taken.ContainsKey(m) && !_ready.Contains(m)).ToList())
         {
             await ReviewMemberAsync(id);
         }
@@ -222,7 +250,7 @@ internal sealed class WarmPoolGrain(
             // back yet is not lost yet.
             if (time.GetUtcNow() - _activatedAt > Options.RestartGrace && state.State.Members.Remove(id))
             {
-                await state.WriteStateAsync(CancellationToken.None);
+                await WriteAsync();
             }
 
             return;
@@ -235,7 +263,7 @@ internal sealed class WarmPoolGrain(
                 await MemberClaimedAsync(id);
                 break;
             case { State: SandboxState.Pooled }:
-                if (!_ready.Contains(id))
+                if (state.State.Members.Contains(id) && !_ready.Contains(id) && !_taken.ContainsKey(id))
                 {
                     _ready.Add(id);
                 }
@@ -268,7 +296,7 @@ internal sealed class WarmPoolGrain(
             }
 
             // Written before the containers exist, so a crash meanwhile leaves members the pool knows and reviews.
-            await state.WriteStateAsync(CancellationToken.None);
+            await WriteAsync();
             var made = await Task.WhenAll(ids.Select(id => MakeMemberAsync(id, spec)));
             if (!made.All(ok => ok))
             {
@@ -285,10 +313,10 @@ internal sealed class WarmPoolGrain(
             _making.Remove(id);
             if (!state.State.Members.Contains(id))
             {
-                // The pool was deleted or shrunk while this one was made.
+                // The pool was deleted or shrunk, or the member reported lost, while it was made.
                 await DeleteMemberAsync(id);
             }
-            else if (info.State == SandboxState.Pooled)
+            else if (info.State == SandboxState.Pooled && !_ready.Contains(id))
             {
                 _ready.Add(id);
             }
@@ -301,46 +329,82 @@ internal sealed class WarmPoolGrain(
             _making.Remove(id);
             _lastError = $"a sandbox for the pool could not be made: {e.Message}";
             logger.LogWarning("Warm pool {PoolId} could not make a sandbox: {Reason}", Id, e.Message);
-
-            // A create that failed cleanly left nothing; one that did not finish is in error and reported lost.
-            if (e is SandboxException && state.State.Members.Remove(id))
+            if (!state.State.Members.Contains(id))
             {
-                await state.WriteStateAsync(CancellationToken.None);
+                // Reported lost while it was made: whatever is left of it goes now.
+                await DeleteMemberAsync(id);
+            }
+            else if (e is SandboxException && state.State.Members.Remove(id))
+            {
+                // A create that failed cleanly left nothing; one that did not finish is in error and is reviewed as lost.
+                await WriteAsync();
             }
 
             return false;
         }
     }
 
-    private async Task RemoveAndDeleteAsync(string id)
+    /// <summary>
+    /// Takes a member out of the pool and deletes its sandbox. False when the delete failed: the member stays counted (and
+    /// is reviewed again), so no sandbox is ever left without an owner.
+    /// </summary>
+    private async Task<bool> RemoveAndDeleteAsync(string id)
     {
         _ready.Remove(id);
         _taken.Remove(id);
+        if (_making.Contains(id))
+        {
+            // Its maker deletes it once made, finding it no longer a member.
+            state.State.Members.Remove(id);
+            await WriteAsync();
+            return true;
+        }
+
+        if (!await DeleteMemberAsync(id))
+        {
+            return false;
+        }
+
         if (state.State.Members.Remove(id))
         {
-            await state.WriteStateAsync(CancellationToken.None);
+            await WriteAsync();
         }
 
-        if (!_making.Contains(id))
-        {
-            await DeleteMemberAsync(id);
-        }
+        return true;
     }
 
-    private async Task DeleteMemberAsync(string id)
+    private async Task<bool> DeleteMemberAsync(string id)
     {
         try
         {
             await GrainFactory.GetGrain<ISandboxGrain>(id).DeleteAsync(removeAdoptedContainer: false);
+            return true;
         }
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
         {
+            return true;
         }
-        catch (SandboxException e)
+        catch (Exception e) when (e is SandboxException || SandboxErrorCodes.IsClusterChurn(e))
         {
-            // The runner cannot be reached now; the member stays in error and the next review (or reconciliation) tries again.
             logger.LogWarning("Warm pool {PoolId} could not delete sandbox {SandboxId}: {Reason}", Id, id, e.Message);
+            return false;
         }
+    }
+
+    private Task WriteAsync() => _lastWrite = WriteAfterAsync(_lastWrite);
+
+    private async Task WriteAfterAsync(Task previous)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception)
+        {
+            // The earlier write's own caller has its failure; this write stores the state as it is now regardless.
+        }
+
+        await state.WriteStateAsync(CancellationToken.None);
     }
 
     private async Task RequireRoomAsync(WarmPoolSpec spec, int size)

@@ -31,7 +31,7 @@ internal sealed class FileGrainStorage(string folder, IGrainStorageSerializer se
     {
         Directory.CreateDirectory(folder);
         var path = PathOf(stateName, grainId);
-        var temporary = path + ".tmp";
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         await File.WriteAllBytesAsync(temporary, serializer.Serialize(grainState.State).ToArray());
         File.Move(temporary, path, overwrite: true);
         grainState.RecordExists = true;

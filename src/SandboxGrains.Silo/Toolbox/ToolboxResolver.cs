@@ -13,6 +13,11 @@ internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
             throw new SandboxException(SandboxErrorCodes.NotFound, $"sandbox {sandboxId} not found");
         }
 
+        if (IsClusterOnly(context.Request.Path, sandboxId))
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidRequest, "paths under /sandboxd/ are the cluster's own calls to the daemon, not part of the toolbox");
+        }
+
         var (daemon, refusal) = await endpoints.GetServingAsync(context, sandboxId);
         if (daemon is null)
         {
@@ -22,4 +27,18 @@ internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
         var pathAndQuery = RawRequestTarget.After(context, $"/toolbox/{sandboxId}");
         return Resolution.Forward(new ForwardTarget(sandboxId, daemon.Address!, pathAndQuery, HeaderPolicy.Toolbox, DaemonSecret: daemon.Token));
     }
+
+    /// <summary>
+    /// The daemon's <c>/sandboxd/…</c> routes (a pool claim, taking the daemon out of an adopted container) are the
+    /// cluster's alone: through the toolbox anyone with an API key could rewrite a claimed sandbox's claim file. Checked on
+    /// the decoded, dot-normalised path, case-insensitively and past repeated slashes, as the daemon's routing would see it.
+    /// </summary>
+    private static bool IsClusterOnly(PathString path, string sandboxId)
+    {
+        var rest = (path.Value ?? "")[Math.Min((path.Value ?? "").Length, $"/toolbox/{sandboxId}".Length)..].TrimStart('/');
+        return rest.Equals(ClusterPrefix, StringComparison.OrdinalIgnoreCase)
+            || rest.StartsWith(ClusterPrefix + "/", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static readonly string ClusterPrefix = DaemonProtocol.ClusterPathPrefix.TrimStart('/');
 }
