@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace SandboxGrains.Docker;
 
 /// <summary><see cref="IContainerRuntime"/> over one Docker engine, through Docker.DotNet.Enhanced.</summary>
-internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
+internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
 {
     private readonly DockerClient _client;
     private readonly ILogger<DockerContainerRuntime> _logger;
@@ -38,27 +38,6 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         var info = await CallAsync(() => _client.System.GetSystemInfoAsync(cancellationToken)).ConfigureAwait(false);
         var version = await CallAsync(() => _client.System.GetVersionAsync(cancellationToken)).ConfigureAwait(false);
         return new EngineInfo(Endpoint, version.Version, version.APIVersion, (int)info.NCPU, info.MemTotal);
-    }
-
-    public async Task<ImageDetails?> InspectImageAsync(string image, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var found = await CallAsync(() => _client.Images.InspectImageAsync(image, cancellationToken)).ConfigureAwait(false);
-            var config = found.Config;
-            return new ImageDetails(
-                found.ID,
-                [.. config?.Entrypoint ?? []],
-                [.. config?.Cmd ?? []],
-                NullIfEmpty(config?.WorkingDir),
-                NullIfEmpty(config?.User),
-                [.. config?.Env ?? []],
-                config?.Labels is { } labels ? new Dictionary<string, string>(labels) : []);
-        }
-        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
     }
 
     public async Task EnsureIsolatedNetworkAsync(string name, CancellationToken cancellationToken = default)
@@ -140,37 +119,6 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task<string> CommitContainerAsync(
-        string container, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
-    {
-        // The commit's configuration is the container's, with what is given here over it; everything not given is kept.
-        var details = await InspectContainerAsync(container, cancellationToken).ConfigureAwait(false) ?? throw new ContainerNotFoundException(container, null);
-        var separator = image.LastIndexOf(':');
-        var committed = await OnContainerAsync(container, () => _client.Images.CommitContainerChangesAsync(
-            new CommitContainerChangesParameters
-            {
-                ContainerID = container,
-                RepositoryName = image[..separator],
-                Tag = image[(separator + 1)..],
-                Pause = true,
-                Labels = new Dictionary<string, string>(details.Labels.Concat(labels).GroupBy(l => l.Key).Select(g => g.Last())),
-            },
-            cancellationToken)).ConfigureAwait(false);
-        return committed.ID;
-    }
-
-    public async Task RemoveImageAsync(string image, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await CallAsync(() => _client.Images.DeleteImageAsync(image, new ImageDeleteParameters(), cancellationToken)).ConfigureAwait(false);
-        }
-        catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
-        {
-            // Gone already, or a container still runs from it: it goes with that container's own removal.
-        }
-    }
-
     public async Task RemoveContainerAsync(string container, CancellationToken cancellationToken = default)
     {
         try
@@ -221,25 +169,11 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             [.. (found.Mounts ?? []).Where(m => m.Type == "volume").Select(m => m.Destination)]);
     }
 
-    public async Task<IReadOnlyList<string>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
-    {
-        var filters = new Dictionary<string, IDictionary<string, bool>>
-        {
-            ["label"] = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true),
-        };
-        var found = await CallAsync(() => _client.Images.ListImagesAsync(new ImagesListParameters { Filters = filters }, cancellationToken)).ConfigureAwait(false);
-        return [.. found.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>")];
-    }
-
     public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(
         IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
     {
-        var filters = new Dictionary<string, IDictionary<string, bool>>
-        {
-            ["label"] = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true),
-        };
         var found = await CallAsync(() => _client.Containers.ListContainersAsync(
-            new ContainersListParameters { All = true, Filters = filters }, cancellationToken)).ConfigureAwait(false);
+            new ContainersListParameters { All = true, Filters = LabelFilter(labels) }, cancellationToken)).ConfigureAwait(false);
         return [.. found.Select(c => new ContainerSummary(
             c.ID,
             c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
@@ -484,6 +418,10 @@ internal sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
 
     private static Dictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>
         new() { [key] = new Dictionary<string, bool> { [value] = true } };
+
+    /// <summary>Docker's list filter for objects carrying every given label.</summary>
+    private static Dictionary<string, IDictionary<string, bool>> LabelFilter(IReadOnlyDictionary<string, string> labels) =>
+        new() { ["label"] = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true) };
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -195,22 +195,10 @@ public sealed class LifecyclePolicyTests(ShortMinuteSiloFixture fixture) : IClas
     [Fact]
     public async Task AutoStop_FiresAfterTheEmbeddedSiloWasKilledAndRestarted()
     {
-        var settings = new Dictionary<string, string>(ShortMinuteSiloFixture.Settings) { ["Runner:Id"] = $"policy-{Guid.NewGuid():N}"[..20] };
-        string id;
-        var first = SiloProcess.Start(settings);
-        first.KeepContainers = true;
-        await using (first)
-        {
-            await first.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
-            var client = SandboxGrainsHttpClient.Create(first.BaseAddress, first.ApiKey);
-            id = (await client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, AutoStopMinutes = 8 }, Ct)).Id;
-            await first.KillAsync();
-        }
-
         // The embedded silo's reminders and state were in memory: both come back from the container's labels.
-        await using var second = SiloProcess.Start(settings);
-        await second.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
-        var again = SandboxGrainsHttpClient.Create(second.BaseAddress, second.ApiKey);
+        var (second, again, id) = await KillAndRestartAsync(async client =>
+            (await client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, AutoStopMinutes = 8 }, Ct)).Id);
+        await using var _ = second;
         try
         {
             var stopped = await Eventually.WaitAsync(
@@ -289,15 +277,10 @@ public sealed class LifecyclePolicyTests(ShortMinuteSiloFixture fixture) : IClas
     [Fact]
     public async Task ArchivedSandbox_IsFoundAgainAfterTheEmbeddedSiloWasKilled_AndRestoresWithItsFiles()
     {
-        var settings = new Dictionary<string, string>(ShortMinuteSiloFixture.Settings) { ["Runner:Id"] = $"archive-{Guid.NewGuid():N}"[..20] };
-        string id;
-        var first = SiloProcess.Start(settings);
-        first.KeepContainers = true;
-        await using (first)
+        // The embedded silo's state was in memory: the sandbox comes back from its archive image alone.
+        var (second, again, id) = await KillAndRestartAsync(async client =>
         {
-            await first.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
-            var client = SandboxGrainsHttpClient.Create(first.BaseAddress, first.ApiKey);
-            id = (await client.CreateSandboxAsync(
+            var id = (await client.CreateSandboxAsync(
                 new CreateSandboxRequest
                 {
                     Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, AutoStopMinutes = 0,
@@ -307,13 +290,9 @@ public sealed class LifecyclePolicyTests(ShortMinuteSiloFixture fixture) : IClas
             Assert.Equal(0, (await client.ExecuteAsync(id, "sh -c 'echo kept > /kept.txt'", cancellationToken: Ct)).ExitCode);
             await client.StopSandboxAsync(id, Ct);
             Assert.Equal("archived", (await client.ArchiveSandboxAsync(id, Ct)).State);
-            await first.KillAsync();
-        }
-
-        // The embedded silo's state was in memory: the sandbox comes back from its archive image alone.
-        await using var second = SiloProcess.Start(settings);
-        await second.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
-        var again = SandboxGrainsHttpClient.Create(second.BaseAddress, second.ApiKey);
+            return id;
+        });
+        await using var _ = second;
         try
         {
             var found = await Eventually.WaitAsync(
@@ -332,6 +311,38 @@ public sealed class LifecyclePolicyTests(ShortMinuteSiloFixture fixture) : IClas
         }
 
         Assert.NotEqual(0, (await ProcessRunner.RunAsync("docker", ["image", "inspect", $"sandboxgrains/archive:{id}"], cancellationToken: Ct)).ExitCode);
+    }
+
+    /// <summary>
+    /// On an embedded silo of its own runner, does <paramref name="before"/> (which names the sandbox it made), kills the
+    /// silo with SIGKILL leaving its containers, and starts another with the same settings.
+    /// </summary>
+    private static async Task<(SiloProcess Second, SandboxGrainsHttpClient Client, string SandboxId)> KillAndRestartAsync(
+        Func<SandboxGrainsHttpClient, Task<string>> before)
+    {
+        var settings = new Dictionary<string, string>(ShortMinuteSiloFixture.Settings) { ["Runner:Id"] = $"restart-{Guid.NewGuid():N}"[..20] };
+        string id;
+        var first = SiloProcess.Start(settings);
+        first.KeepContainers = true;
+        await using (first)
+        {
+            await first.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+            id = await before(SandboxGrainsHttpClient.Create(first.BaseAddress, first.ApiKey));
+            await first.KillAsync();
+        }
+
+        var second = SiloProcess.Start(settings);
+        try
+        {
+            await second.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+        }
+        catch
+        {
+            await second.DisposeAsync();
+            throw;
+        }
+
+        return (second, SandboxGrainsHttpClient.Create(second.BaseAddress, second.ApiKey), id);
     }
 
     private async Task<Sandbox> CreateBusyboxAsync(CreateSandboxRequest policies) =>
