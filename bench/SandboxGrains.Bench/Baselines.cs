@@ -13,14 +13,18 @@ internal static class Baselines
 
     public static string NewName() => $"{Prefix}{Guid.NewGuid():N}"[..32];
 
-    /// <summary><c>docker run -d</c> of busybox with the limits our sandboxes get, then <c>docker exec true</c> until it works.</summary>
-    public static async Task<(string Name, TimeSpan Elapsed)> RunUntilExecWorksAsync(double cpus, int memoryMb)
+    /// <summary>
+    /// <c>docker run -d</c> of busybox with the limits our sandboxes get, then <c>docker exec true</c> until it works; on
+    /// Docker's default bridge unless a <paramref name="network"/> is named.
+    /// </summary>
+    public static async Task<(string Name, TimeSpan Elapsed)> RunUntilExecWorksAsync(double cpus, int memoryMb, string? network = null)
     {
         var name = NewName();
         var clock = Stopwatch.StartNew();
+        string[] onNetwork = network is null ? [] : ["--network", network];
         await ProcessRunner.DockerAsync(
-            "run", "-d", "--name", name, "--cpus", cpus.ToString(System.Globalization.CultureInfo.InvariantCulture), "--memory", $"{memoryMb}m",
-            "sandboxgrains/busybox:latest", "sleep", "3600");
+            ["run", "-d", "--name", name, "--cpus", cpus.ToString(System.Globalization.CultureInfo.InvariantCulture), "--memory", $"{memoryMb}m",
+             .. onNetwork, "sandboxgrains/busybox:latest", "sleep", "3600"]);
         await WaitUntilExecWorksAsync(name, clock);
         return (name, clock.Elapsed);
     }
@@ -45,4 +49,17 @@ internal static class Baselines
             await ProcessRunner.RunAsync("docker", ["rm", "-f", .. batch], TimeSpan.FromMinutes(2));
         }
     }
+
+    /// <summary>
+    /// A bridge network whose containers cannot reach each other, as our sandboxes' is: Docker sets one up per container
+    /// (its embedded DNS among others), which the default bridge does not, so it is the baseline for what isolation costs.
+    /// </summary>
+    public static async Task<string> CreateIsolatedNetworkAsync()
+    {
+        var name = NewName();
+        await ProcessRunner.DockerAsync("network", "create", "-o", "com.docker.network.bridge.enable_icc=false", name);
+        return name;
+    }
+
+    public static Task RemoveNetworkAsync(string name) => ProcessRunner.RunAsync("docker", ["network", "rm", name]);
 }

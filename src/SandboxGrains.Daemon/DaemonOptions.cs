@@ -1,13 +1,16 @@
+using SandboxGrains.Daemon.Http;
+
 namespace SandboxGrains.Daemon;
 
-/// <summary>What sandboxd was started with: <c>sandboxd --work-dir DIR [--port N] [--token-file F] [-- command...]</c>.</summary>
+/// <summary>What sandboxd was started with: <c>sandboxd --work-dir DIR [--port N] [--token-file F [--token-stdin]] [-- command...]</c>.</summary>
 internal sealed record DaemonOptions(
     string WorkDir,
     int Port,
-    string Token,
+    DaemonSecret Secret,
     IReadOnlyList<string> EntrypointCommand,
     long MaxBodyBytes,
-    string? ClaimFile = null)
+    string? ClaimFile = null,
+    bool SecretOnStdin = false)
 {
     public const string TokenEnvironmentVariable = "SANDBOXD_TOKEN";
 
@@ -16,6 +19,7 @@ internal sealed record DaemonOptions(
     {
         string? workDir = null;
         string? tokenFile = null;
+        var tokenFromStdin = false;
         var port = DaemonProtocol.DefaultPort;
         long maxBodyMb = 4096;
         var command = new List<string>();
@@ -42,6 +46,7 @@ internal sealed record DaemonOptions(
 
                         break;
                     case "--token-file": tokenFile = Value(); break;
+                    case "--token-stdin": tokenFromStdin = true; break;
                     case "--max-body-mb":
                         if (!long.TryParse(Value(), out maxBodyMb) || maxBodyMb < 1)
                         {
@@ -58,20 +63,18 @@ internal sealed record DaemonOptions(
             }
         }
 
-        var token = Environment.GetEnvironmentVariable(TokenEnvironmentVariable);
-        if (tokenFile is not null)
+        // A secret file may not exist yet: the cluster writes it once the container runs (see DaemonSecret).
+        var secret = tokenFile is not null
+            ? DaemonSecret.FromFile(tokenFile)
+            : Environment.GetEnvironmentVariable(TokenEnvironmentVariable) is { } token && !string.IsNullOrWhiteSpace(token)
+                ? DaemonSecret.Fixed(token.Trim())
+                : null;
+        if (tokenFromStdin && tokenFile is null)
         {
-            try
-            {
-                token = File.ReadAllText(tokenFile).Trim();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return (null, $"cannot read --token-file {tokenFile}: {e.Message}");
-            }
+            return (null, "--token-stdin needs --token-file: the secret read from stdin is kept there");
         }
 
-        if (string.IsNullOrWhiteSpace(token))
+        if (secret is null)
         {
             return (null, $"no daemon secret: set {TokenEnvironmentVariable} or pass --token-file (every request must carry it in {DaemonProtocol.SecretHeader})");
         }
@@ -79,6 +82,6 @@ internal sealed record DaemonOptions(
         workDir ??= Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : "/";
         // A claim (a warm pool's sandbox handed to a caller) is written beside the secret; no secret file, no claims.
         var claimFile = tokenFile is null ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenFile))!, DaemonProtocol.ClaimFileName);
-        return (new DaemonOptions(Path.GetFullPath(workDir), port, token.Trim(), command, maxBodyMb * 1024 * 1024, claimFile), null);
+        return (new DaemonOptions(Path.GetFullPath(workDir), port, secret, command, maxBodyMb * 1024 * 1024, claimFile, tokenFromStdin), null);
     }
 }

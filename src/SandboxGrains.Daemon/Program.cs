@@ -11,7 +11,7 @@ var (options, error) = DaemonOptions.Parse(background ? args[1..] : args);
 if (options is null)
 {
     Console.Error.WriteLine($"sandboxd: {error}");
-    Console.Error.WriteLine("usage: sandboxd [--background] --work-dir DIR [--port 2280] [--token-file FILE] [--max-body-mb 4096] [-- command args...]");
+    Console.Error.WriteLine("usage: sandboxd [--background] --work-dir DIR [--port 2280] [--token-file FILE [--token-stdin]] [--max-body-mb 4096] [-- command args...]");
     return 2;
 }
 
@@ -25,6 +25,14 @@ if (background)
 }
 
 Directory.CreateDirectory(options.WorkDir);
+if (options.SecretOnStdin)
+{
+    options.Secret.ReadStandardInput();
+}
+else if (!options.Secret.IsKnown)
+{
+    Console.Error.WriteLine($"sandboxd: {options.Secret.SourceFile} does not exist yet; every request is refused until it holds the secret");
+}
 
 // The empty builder, not the slim one: no configuration sources (flags are the daemon's whole configuration, and a watched
 // file would cost an inotify instance, of which the kernel allows 128 per user — every sandbox's daemon is root in the

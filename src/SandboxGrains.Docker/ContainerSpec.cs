@@ -39,6 +39,12 @@ public sealed record ContainerSpec
     /// <summary>Host paths bind-mounted read-only: host path → container path.</summary>
     public IReadOnlyDictionary<string, string> ReadOnlyMounts { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Keeps the main process's stdin open for the one attach of <see cref="IContainerRuntime.StartContainerAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// (closed after it): how a secret reaches PID 1 without the environment or a file upload.
+    /// </summary>
+    public bool OpenStdin { get; init; }
+
     /// <summary>Network to attach to; null means Docker's default bridge.</summary>
     public string? Network { get; init; }
 }

@@ -78,6 +78,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             Labels = new Dictionary<string, string>(spec.Labels),
             WorkingDir = spec.WorkingDir!,
             User = spec.User!,
+            OpenStdin = spec.OpenStdin,
+            StdinOnce = spec.OpenStdin,
+            AttachStdin = spec.OpenStdin,
             HostConfig = new HostConfig
             {
                 Privileged = false,
@@ -109,6 +112,20 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     {
         await OnContainerAsync(container, () => _client.Containers.StartContainerAsync(
             container, new ContainerStartParameters(), cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task StartContainerAsync(string container, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default)
+    {
+        await OnContainerAsync(container, async () =>
+        {
+            // Attached before the start, so nothing written can miss the process; closing it ends the process's stdin.
+            using var stdin = await _client.Containers.AttachContainerAsync(
+                container, new ContainerAttachParameters { Stream = true, Stdin = true }, cancellationToken).ConfigureAwait(false);
+            await _client.Containers.StartContainerAsync(container, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+            var bytes = input.ToArray();
+            await stdin.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
+            stdin.CloseWrite();
+        }).ConfigureAwait(false);
     }
 
     public async Task StopContainerAsync(string container, TimeSpan gracePeriod, CancellationToken cancellationToken = default)

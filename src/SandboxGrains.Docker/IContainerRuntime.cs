@@ -42,6 +42,9 @@ public interface IContainerRuntime
     /// <summary>Starts a container; starting a running one does nothing.</summary>
     Task StartContainerAsync(string container, CancellationToken cancellationToken = default);
 
+    /// <summary>Starts a container made with <see cref="ContainerSpec.OpenStdin"/> and writes <paramref name="input"/> to its main process's stdin, then closes it.</summary>
+    Task StartContainerAsync(string container, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default);
+
     /// <summary>Stops a container, killing it after the grace period; stopping a stopped one does nothing.</summary>
     Task StopContainerAsync(string container, TimeSpan gracePeriod, CancellationToken cancellationToken = default);
 

@@ -25,7 +25,18 @@ public sealed class DaemonContainer : IAsyncDisposable
     /// <summary>The published bundle (<c>dotnet publish src/SandboxGrains.Daemon -c Release</c> puts it here).</summary>
     public static string BundlePath => Path.Combine(RepositoryPaths.Root, "artifacts", "sandboxd");
 
-    public static async Task<DaemonContainer> StartAsync(string image, params string[] entrypoint)
+    public static Task<DaemonContainer> StartAsync(string image, params string[] entrypoint) =>
+        LaunchAsync(image, ["-e", $"SANDBOXD_TOKEN={Token}"], [], entrypoint, waitForVersion: true);
+
+    /// <summary>sandboxd reading its secret from <paramref name="tokenFile"/>, which need not exist yet; returns once the daemon answers at all.</summary>
+    public static async Task<DaemonContainer> StartWithTokenFileAsync(string image, string tokenFile, params string[] entrypoint)
+    {
+        var container = await LaunchAsync(image, [], ["--token-file", tokenFile], entrypoint, waitForVersion: false);
+        await container.WaitForVersionAsync(answeredAtAll: true);
+        return container;
+    }
+
+    private static async Task<DaemonContainer> LaunchAsync(string image, string[] dockerArgs, string[] daemonArgs, string[] entrypoint, bool waitForVersion)
     {
         await Requirements.DockerAsync();
         if (!File.Exists(Path.Combine(BundlePath, "sandboxd")))
@@ -37,8 +48,8 @@ public sealed class DaemonContainer : IAsyncDisposable
         List<string> args =
         [
             "run", "-d", "--name", name, "--label", "sandboxgrains.test=daemon",
-            "-v", $"{BundlePath}:/opt/sandboxgrains:ro", "-e", $"SANDBOXD_TOKEN={Token}", "-p", "127.0.0.1::2280",
-            "--entrypoint", "/opt/sandboxgrains/sandboxd", image, "--work-dir", "/work",
+            "-v", $"{BundlePath}:/opt/sandboxgrains:ro", .. dockerArgs, "-p", "127.0.0.1::2280",
+            "--entrypoint", "/opt/sandboxgrains/sandboxd", image, "--work-dir", "/work", .. daemonArgs,
         ];
         if (entrypoint.Length > 0)
         {
@@ -59,23 +70,27 @@ public sealed class DaemonContainer : IAsyncDisposable
         var mapped = await ProcessRunner.DockerAsync("port", name, "2280/tcp");
         var port = int.Parse(mapped.Split('\n')[0].Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
         container = new DaemonContainer(name, port);
-        await container.WaitForVersionAsync();
+        if (waitForVersion)
+        {
+            await container.WaitForVersionAsync();
+        }
+
         return container;
     }
 
-    public HttpClient CreateClient(bool withToken = true)
+    public HttpClient CreateClient(bool withToken = true, string secret = Token)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
         if (withToken)
         {
-            client.DefaultRequestHeaders.Add("X-Sandbox-Daemon-Token", Token);
+            client.DefaultRequestHeaders.Add("X-Sandbox-Daemon-Token", secret);
         }
 
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }
 
-    private async Task WaitForVersionAsync()
+    private async Task WaitForVersionAsync(bool answeredAtAll = false)
     {
         using var client = CreateClient();
         client.Timeout = TimeSpan.FromSeconds(2);
@@ -86,7 +101,7 @@ public sealed class DaemonContainer : IAsyncDisposable
             try
             {
                 using var response = await client.GetAsync("/version");
-                if (response.IsSuccessStatusCode)
+                if (response.IsSuccessStatusCode || answeredAtAll)
                 {
                     return;
                 }

@@ -70,6 +70,39 @@ public sealed class DaemonContainerTests
     }
 
     [Fact]
+    public async Task SecretFile_WrittenAfterStart_IsTakenUp_AndARewrittenOneReplacesIt()
+    {
+        // The cluster starts a sandbox first and uploads the secret into it after: until then nothing may pass.
+        const string file = "/run/sandboxgrains-test/daemon-token";
+        await using var container = await DaemonContainer.StartWithTokenFileAsync("sandboxgrains/busybox:latest", file, "sleep", "600");
+        using var client = container.CreateClient();
+        using (var early = await client.GetAsync("/version", Ct))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, early.StatusCode);
+        }
+
+        await ProcessRunner.DockerAsync("exec", container.Name, "sh", "-c", $"mkdir -p /run/sandboxgrains-test && printf '%s' '{DaemonContainer.Token}' > {file}");
+        using (var taken = await client.GetAsync("/version", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        }
+
+        // A restored archive gets the secret of the grain that restores it: the old one stops working at once.
+        await ProcessRunner.DockerAsync("exec", container.Name, "sh", "-c", $"echo second-secret-0123456789 > {file}");
+        using var second = container.CreateClient(secret: "second-secret-0123456789");
+        using (var replaced = await second.GetAsync("/version", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        }
+
+        using var old = await client.GetAsync("/version", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
+        using var anonymous = container.CreateClient(withToken: false);
+        using var refused = await anonymous.GetAsync("/version", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task Daemon_HoldsNoInotifyInstance_SoHundredsOfSandboxesFitTheKernelsPerUserLimit()
     {
         // Every sandbox's daemon runs as root in the same user namespace; the kernel allows 128 inotify instances per

@@ -83,6 +83,36 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartWithInput_ReachesTheMainProcess_OnceAndNotInTheConfiguration()
+    {
+        await Requirements.DockerAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var id = await _runtime.CreateContainerAsync(new ContainerSpec
+        {
+            Image = Busybox,
+            Name = _testId,
+            // The rest of stdin after the first line must be at its end: the attach is closed once the input is written.
+            Cmd = ["sh", "-c", "head -n1 > /tmp/first; cat > /tmp/rest; sleep 300"],
+            Labels = new Dictionary<string, string> { ["sandboxgrains.test"] = _testId },
+            OpenStdin = true,
+        }, ct);
+
+        await _runtime.StartContainerAsync(id, Encoding.UTF8.GetBytes("the-secret\n"), ct);
+
+        var read = "";
+        for (var attempt = 0; attempt < 100 && read != "the-secret\n|"; attempt++)
+        {
+            read = (await _runtime.ExecAsync(id, new ExecRequest(["sh", "-c", "cat /tmp/first; printf '|'; cat /tmp/rest"]), ct)).Stdout;
+            await Task.Delay(50, ct);
+        }
+
+        Assert.Equal("the-secret\n|", read);
+        var details = await _runtime.InspectContainerAsync(id, ct);
+        Assert.True(details!.Running);
+        Assert.DoesNotContain("the-secret", string.Join(' ', details.Env), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CreateContainer_AppliesLimitsAndHardening()
     {
         await Requirements.DockerAsync();

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace SandboxGrains.Daemon.Http;
@@ -9,13 +7,11 @@ internal static class DaemonPipeline
 {
     public static void UseDaemonPipeline(this WebApplication app, DaemonOptions options)
     {
-        // No hashing here: .NET's hashes need OpenSSL, which sandbox images (busybox, distroless) do not have.
-        var expected = Encoding.UTF8.GetBytes(options.Token);
         app.Use(async (context, next) =>
         {
             try
             {
-                if (!HasToken(context.Request, expected))
+                if (!options.Secret.Matches(context.Request.Headers[DaemonProtocol.SecretHeader].ToString()))
                 {
                     throw new DaemonError(401, DaemonProtocol.Errors.Unauthorized, $"missing or wrong {DaemonProtocol.SecretHeader}");
                 }
@@ -59,18 +55,6 @@ internal static class DaemonPipeline
         context.Response.Headers[DaemonProtocol.ErrorHeader] = code;
         var body = new ErrorBody(status, message, code, DateTimeOffset.UtcNow, context.Request.Path, context.Request.Method);
         await context.Response.WriteAsJsonAsync(body, DaemonJson.Default.ErrorBody);
-    }
-
-    private static bool HasToken(HttpRequest request, byte[] expected)
-    {
-        var presented = request.Headers[DaemonProtocol.SecretHeader].ToString();
-        if (presented.Length == 0)
-        {
-            return false;
-        }
-
-        // Constant time for equal lengths; the length of a generated secret is no secret.
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), expected);
     }
 
     /// <summary>Lifts Kestrel's body limit for one request (uploads are bounded by our own limit instead).</summary>

@@ -75,9 +75,11 @@ internal sealed partial class SandboxContainers
         }, cancellationToken).ConfigureAwait(false);
         try
         {
-            // The secret in the archive is the one the sandbox had; a grain rebuilt after a restart made a new one.
-            await WriteTokenAsync(id, request.DaemonToken, cancellationToken).ConfigureAwait(false);
-            return await StartAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
+            // The secret in the archive is the one the sandbox had; a grain rebuilt after a restart made a new one, and the
+            // daemon takes it up from its file (as in a create, the upload goes into the running container).
+            await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            await docker.CopyToContainerAsync(id, "/", DaemonFiles(request.DaemonToken, withBundle: false), cancellationToken).ConfigureAwait(false);
+            return await ServeAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -37,7 +37,6 @@ internal sealed partial class SandboxContainers(
         var image = await docker.InspectImageAsync(spec.Image, cancellationToken).ConfigureAwait(false)
             ?? throw new ImageNotFoundException(spec.Image, null);
         var mountFolder = spec.Injection == InjectionMode.Mount ? bundle.RequireMountFolder() : null;
-        var bundleFiles = spec.Injection == InjectionMode.Copy ? bundle.Files : [];
         await docker.EnsureIsolatedNetworkAsync(Options.Network, cancellationToken).ConfigureAwait(false);
 
         // A create interrupted by a crash may have left this sandbox's container behind; it must not survive as a twin.
@@ -61,14 +60,18 @@ internal sealed partial class SandboxContainers(
             PidsLimit = spec.PidsLimit,
             Network = Options.Network,
         };
+        // A daemon that is PID 1 and root gets its secret on stdin as the container starts, and keeps it in its file itself;
+        // any other gets the file by a Docker archive upload, which costs about 60 ms and a process in the engine.
+        var secretOnStdin = mountFolder is not null && RunsAsRoot(spec.User ?? image.User);
         if (mountFolder is not null)
         {
             // sandboxd is PID 1 and runs the image's own entrypoint + cmd as its child, so images whose command exits stay up.
             container = container with
             {
-                Entrypoint = [.. DaemonCommand(BundleDaemonPath, workDir), "--"],
+                Entrypoint = [.. DaemonCommand(BundleDaemonPath, workDir), .. secretOnStdin ? ["--token-stdin"] : Array.Empty<string>(), "--"],
                 Cmd = [.. image.Entrypoint, .. userCommand],
                 ReadOnlyMounts = new Dictionary<string, string> { [mountFolder] = DaemonInjectionOptions.BundleMountPath },
+                OpenStdin = secretOnStdin,
             };
         }
         else if (spec.Cmd is not null)
@@ -79,13 +82,19 @@ internal sealed partial class SandboxContainers(
         var id = await docker.CreateContainerAsync(container, cancellationToken).ConfigureAwait(false);
         try
         {
-            await WriteTokenAsync(id, request.DaemonToken, cancellationToken).ConfigureAwait(false);
-            if (bundleFiles.Count > 0)
+            if (secretOnStdin)
             {
-                await docker.CopyToContainerAsync(id, DaemonInjectionOptions.BundleMountPath, bundleFiles, cancellationToken).ConfigureAwait(false);
+                await docker.StartContainerAsync(id, Encoding.UTF8.GetBytes(request.DaemonToken + "\n"), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Started before it has its files: an upload into a running container costs what one into a created
+                // container does, and meanwhile a mount-mode daemon boots, refusing every request until the secret is in.
+                await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+                await docker.CopyToContainerAsync(id, "/", DaemonFiles(request.DaemonToken, withBundle: spec.Injection == InjectionMode.Copy), cancellationToken).ConfigureAwait(false);
             }
 
-            return await StartAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
+            return await ServeAsync(id, new DaemonLaunch(spec.Injection, workDir, request.DaemonToken), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -98,6 +107,12 @@ internal sealed partial class SandboxContainers(
     public async Task<SandboxContainer> StartAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
     {
         await docker.StartContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
+        return await ServeAsync(containerId, daemon, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>In a running container whose daemon files are in place: launches the daemon unless it is PID 1, and waits until it answers.</summary>
+    private async Task<SandboxContainer> ServeAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken)
+    {
         if (daemon.Mode != InjectionMode.Mount)
         {
             await LaunchDaemonAsync(containerId, daemon, cancellationToken).ConfigureAwait(false);
@@ -204,12 +219,7 @@ internal sealed partial class SandboxContainers(
         }
 
         var daemon = new DaemonLaunch(adoption.Injection, adoption.WorkDir, daemonToken);
-        await WriteTokenAsync(details.Id, daemon.Token, cancellationToken, adoption).ConfigureAwait(false);
-        if (daemon.Mode == InjectionMode.Copy)
-        {
-            await docker.CopyToContainerAsync(details.Id, DaemonInjectionOptions.BundleMountPath, bundle.Files, cancellationToken).ConfigureAwait(false);
-        }
-
+        await docker.CopyToContainerAsync(details.Id, "/", DaemonFiles(daemon.Token, withBundle: daemon.Mode == InjectionMode.Copy, adoption), cancellationToken).ConfigureAwait(false);
         await LaunchDaemonAsync(details.Id, daemon, cancellationToken).ConfigureAwait(false);
         return await WaitForDaemonAsync(details.Id, daemon.Token, cancellationToken).ConfigureAwait(false);
     }
@@ -310,6 +320,10 @@ internal sealed partial class SandboxContainers(
 
     public void Dispose() => _http.Dispose();
 
+    /// <summary>Whether a container user (<c>name</c>, <c>uid</c>, <c>name:group</c>…; empty is the image's default, root) is root.</summary>
+    private static bool RunsAsRoot(string? user) =>
+        string.IsNullOrEmpty(user) || user.Split(':')[0] is "root" or "0";
+
     private static string BundleDaemonPath => DaemonInjectionOptions.BundleMountPath + "/sandboxd";
 
     private string[] DaemonCommand(string daemonPath, string workDir) =>
@@ -331,11 +345,13 @@ internal sealed partial class SandboxContainers(
         }
     }
 
-    /// <summary>The secret goes in a file, not the environment, so it shows in neither <c>docker inspect</c> nor child processes.</summary>
-    private Task WriteTokenAsync(string containerId, string token, CancellationToken cancellationToken, AdoptionMarker? adoption = null)
+    /// <summary>
+    /// The daemon's files, for one Docker archive upload into "/" (each upload costs about 60 ms here, whatever its
+    /// size): the secret, in a file rather than the environment so it shows in neither <c>docker inspect</c> nor child
+    /// processes; an adopted container's marker; in copy mode the bundle itself.
+    /// </summary>
+    private List<ArchiveFile> DaemonFiles(string token, bool withBundle, AdoptionMarker? adoption = null)
     {
-        // Into "/" with the folder in each file's path: one Docker archive upload (about 60 ms here) rather than two, the
-        // folder's skeleton first; the folder entries in the upload make it as the skeleton did.
         List<ArchiveFile> files = [new ArchiveFile(DaemonInjectionOptions.TokenPath.TrimStart('/'), Encoding.UTF8.GetBytes(token))];
         if (adoption is not null)
         {
@@ -344,7 +360,13 @@ internal sealed partial class SandboxContainers(
             files.Add(new ArchiveFile(AdoptionPath.TrimStart('/'), JsonSerializer.SerializeToUtf8Bytes(marker, MarkerJson)));
         }
 
-        return docker.CopyToContainerAsync(containerId, "/", files, cancellationToken);
+        if (withBundle)
+        {
+            var folder = DaemonInjectionOptions.BundleMountPath.TrimStart('/') + "/";
+            files.AddRange(bundle.Files.Select(f => f with { RelativePath = folder + f.RelativePath }));
+        }
+
+        return files;
     }
 
     private const string AdoptionPath = TokenFolder + "/adopted.json";
