@@ -135,6 +135,33 @@ public sealed class SandboxLifecycleTests(SandboxSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task SecretPaths_RootDaemonGetsItOnStdin_NonRootOneByUpload_BothServeAcrossARestart()
+    {
+        // A root daemon keeps the secret it reads from stdin in its file; one running as another user could not, so it
+        // gets the file by an upload after the start instead. Both must serve, and again after a stop and start.
+        var root = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        var nobody = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, User = "nobody" }, Ct);
+        try
+        {
+            Assert.Equal("true", await ProcessRunner.DockerAsync("inspect", "-f", "{{.Config.OpenStdin}}", root.ContainerId!));
+            Assert.Equal("false", await ProcessRunner.DockerAsync("inspect", "-f", "{{.Config.OpenStdin}}", nobody.ContainerId!));
+            foreach (var sandbox in new[] { root, nobody })
+            {
+                Assert.Equal("stopped", (await Client.StopSandboxAsync(sandbox.Id, Ct)).State);
+                Assert.Equal("started", (await Client.StartSandboxAsync(sandbox.Id, Ct)).State);
+            }
+
+            Assert.Equal("0", (await Client.ExecuteAsync(root.Id, "id -u", cancellationToken: Ct)).Result.Trim());
+            Assert.Equal("65534", (await Client.ExecuteAsync(nobody.Id, "id -u", cancellationToken: Ct)).Result.Trim());
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(root.Id, cancellationToken: Ct);
+            await Client.DeleteSandboxAsync(nobody.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
     public async Task DockerStopFromOutside_StateBecomesStopped_AndStartBringsItBack()
     {
         var sandbox = await Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
