@@ -73,6 +73,12 @@ ensure_browser() {
   fi
 }
 
+# Debian's Docker distribution registry and htpasswd, for the tests that pull from a real registry (each test starts
+# its own on a free loopback port; Docker trusts 127.0.0.0/8 registries without TLS).
+ensure_registry_tools() {
+  need_packages docker-registry:docker-registry htpasswd:apache2-utils
+}
+
 need_dotnet() {
   command -v dotnet >/dev/null 2>&1 || die "the .NET SDK 10 is needed (dotnet on PATH); see https://dot.net"
 }

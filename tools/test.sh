@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test against real services: installs and starts Docker's engine and a private Redis when missing, installs
-# Debian's Chromium and the browser driver, builds the sandbox images, builds the solution, runs all test projects.
+# Debian's Chromium and the browser driver, Debian's docker-registry, builds the sandbox images, builds the solution, runs all test projects.
 # Last line: "tests: N passed, N failed, N skipped".
 # Usage: tools/test.sh [extra dotnet test arguments, e.g. --filter-class '*Docker*']
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,6 +10,7 @@ need_dotnet
 ensure_docker
 ensure_redis
 ensure_browser
+ensure_registry_tools
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
 bash tools/build-images.sh busybox base musl distroless
 

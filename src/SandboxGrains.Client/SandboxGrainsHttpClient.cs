@@ -16,8 +16,9 @@ public sealed class SandboxGrainsHttpClient(HttpClient http) : ISandboxGrainsCli
     /// <summary>Creates a client for <paramref name="baseAddress"/> that sends <paramref name="apiKey"/> as a bearer token.</summary>
     public static SandboxGrainsHttpClient Create(Uri baseAddress, string apiKey)
     {
-        // Creating and starting a sandbox can take a while on a busy host; the server bounds every step itself.
-        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        // Creating a sandbox can take a while: a busy host, or an image to pull first (Registries:PullTimeout, 10 min by
+        // default). The server bounds every step itself; this only keeps a lost connection from hanging forever.
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(15) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return new SandboxGrainsHttpClient(http);
     }

@@ -28,3 +28,30 @@ public sealed class ImageNotFoundException(string image, Exception? inner)
     /// <summary>The image reference that was asked for.</summary>
     public string Image { get; } = image;
 }
+
+/// <summary>Why a pull failed, so the API can tell a missing image from a registry problem.</summary>
+public enum PullFailure
+{
+    /// <summary>The registry answered: it has no such image or tag.</summary>
+    NotFound,
+
+    /// <summary>The registry wants credentials we do not have, or refused the ones we sent.</summary>
+    Unauthorized,
+
+    /// <summary>The registry could not be reached at all.</summary>
+    Unreachable,
+
+    /// <summary>Anything else (a broken layer, a full disk, a timeout).</summary>
+    Other,
+}
+
+/// <summary>Pulling an image from its registry failed; the message says why in words a person can act on.</summary>
+public sealed class ImagePullException(string image, PullFailure failure, string message, Exception? inner = null)
+    : ContainerRuntimeException(message, inner)
+{
+    /// <summary>The image reference that was pulled.</summary>
+    public string Image { get; } = image;
+
+    /// <summary>What kind of failure it was.</summary>
+    public PullFailure Failure { get; } = failure;
+}

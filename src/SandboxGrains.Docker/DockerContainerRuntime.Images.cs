@@ -1,10 +1,12 @@
 using System.Net;
 using Docker.DotNet;
+using System.Text.Json;
 using Docker.DotNet.Models;
+using SandboxGrains.Images;
 
 namespace SandboxGrains.Docker;
 
-/// <summary>The image side of the engine: inspecting images, committing a container to one (archives), listing and removing them.</summary>
+/// <summary>The image side of the engine: inspecting and pulling images, committing a container to one (archives), listing and removing them.</summary>
 internal sealed partial class DockerContainerRuntime
 {
     public async Task<ImageDetails?> InspectImageAsync(string image, CancellationToken cancellationToken = default)
@@ -63,5 +65,81 @@ internal sealed partial class DockerContainerRuntime
     {
         var found = await CallAsync(() => _client.Images.ListImagesAsync(new ImagesListParameters { Filters = LabelFilter(labels) }, cancellationToken)).ConfigureAwait(false);
         return [.. found.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>")];
+    }
+
+    public async Task PullImageAsync(string image, RegistryAuth? auth, IProgress<PullProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        if (!ImageReference.TryParse(image, out var reference, out var problem))
+        {
+            throw new ImagePullException(image, PullFailure.Other, $"image {image}: {problem}");
+        }
+
+        var tracker = new PullProgressTracker(progress);
+        try
+        {
+            await CallAsync(() => _client.Images.CreateImageAsync(
+                new ImagesCreateParameters { FromImage = reference.Name, Tag = reference.TagOrDefault ?? reference.Digest },
+                auth is null ? null : new AuthConfig { Username = auth.Username, Password = auth.Password, ServerAddress = auth.Registry },
+                tracker,
+                cancellationToken)).ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            throw PullFailed(reference, auth, EngineMessage(e), e);
+        }
+
+        if (tracker.Error is { } error)
+        {
+            throw PullFailed(reference, auth, error, null);
+        }
+    }
+
+    /// <summary>
+    /// Names a failed pull in words a person can act on. The engine reports every registry problem as text (and mostly as
+    /// a 500), so the kind is read from the phrases the distribution registry and Docker use.
+    /// </summary>
+    private static ImagePullException PullFailed(ImageReference reference, RegistryAuth? auth, string detail, Exception? inner)
+    {
+        var image = reference.ToString();
+        var registry = reference.RegistryHost;
+        if (Mentions(detail, "unauthorized", "authentication required", "no basic auth credentials", "incorrect username or password", "denied: requested access"))
+        {
+            return new ImagePullException(image, PullFailure.Unauthorized, auth is null
+                ? $"registry {registry} needs credentials for {image} and none are configured for it (Registries:{registry})"
+                : $"registry {registry} refused the credentials configured for it (user {auth.Username})", inner);
+        }
+
+        if (Mentions(detail, "manifest unknown", "not found", "name unknown", "repository does not exist", "pull access denied"))
+        {
+            return new ImagePullException(image, PullFailure.NotFound, $"image {image} not found in registry {registry}", inner);
+        }
+
+        if (Mentions(detail, "connection refused", "no such host", "dial tcp", "i/o timeout", "network is unreachable", "server gave HTTP response to HTTPS client", "TLS handshake"))
+        {
+            return new ImagePullException(image, PullFailure.Unreachable, $"registry {registry} cannot be reached: {detail}", inner);
+        }
+
+        return new ImagePullException(image, PullFailure.Other, $"pulling {image} from {registry} failed: {detail}", inner);
+    }
+
+    private static bool Mentions(string text, params string[] phrases) =>
+        phrases.Any(p => text.Contains(p, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The engine's own message out of an error answer (<c>{"message": "…"}</c>), else the client's.</summary>
+    private static string EngineMessage(DockerApiException e)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(e.ResponseBody ?? "");
+            if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("message", out var message) && message.GetString() is { } text)
+            {
+                return text;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return e.Message;
     }
 }

@@ -18,6 +18,13 @@ public interface IContainerRuntime
     /// <summary>Inspects an image present on the engine; null when it is not there.</summary>
     Task<ImageDetails?> InspectImageAsync(string image, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Pulls an image from its registry (with <paramref name="auth"/> when given), reporting progress as layers arrive.
+    /// Throws <see cref="ImagePullException"/> saying whether the image is missing, the registry refused us, or it could
+    /// not be reached.
+    /// </summary>
+    Task PullImageAsync(string image, RegistryAuth? auth, IProgress<Images.PullProgress>? progress, CancellationToken cancellationToken = default);
+
     /// <summary>Creates a bridge network with inter-container traffic disabled, unless one of that name exists.</summary>
     Task EnsureIsolatedNetworkAsync(string name, CancellationToken cancellationToken = default);
 

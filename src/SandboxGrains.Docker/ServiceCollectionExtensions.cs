@@ -15,6 +15,8 @@ public static class ServiceCollectionExtensions
         services.AddOptions<DaemonInjectionOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DaemonBundle>();
+        services.AddOptions<RegistryOptions>();
+        services.TryAddSingleton<ImagePuller>();
         services.TryAddSingleton<ISandboxContainers, SandboxContainers>();
         return services;
     }

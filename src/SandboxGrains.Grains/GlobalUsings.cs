@@ -7,3 +7,4 @@ global using SandboxGrains.Docker.Sandboxes;
 global using SandboxGrains.Grains.Placement;
 global using SandboxGrains.Sandboxes;
 global using SandboxGrains.WarmPools;
+global using SandboxGrains.Images;

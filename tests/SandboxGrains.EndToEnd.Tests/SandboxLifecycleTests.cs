@@ -226,7 +226,8 @@ public sealed class SandboxLifecycleTests(SandboxSiloFixture fixture) : IClassFi
 
     public static TheoryData<string, string, string> BadBodies => new()
     {
-        { """{"image":"sandboxgrains/nope:latest"}""", "image_not_found", "sandboxgrains/nope:latest" },
+        { """{"image":"SandboxGrains/BusyBox"}""", "invalid_request", "image" },
+        { """{"image":"sandboxgrains/busybox::1"}""", "invalid_request", "image" },
         { """{"memoryMb":-5}""", "invalid_request", "memoryMb" },
         { """{"cpu":0}""", "invalid_request", "cpu" },
         { """{"injection":"teleport"}""", "invalid_request", "injection" },
@@ -276,6 +277,4 @@ public sealed class SandboxLifecycleTests(SandboxSiloFixture fixture) : IClassFi
         Assert.Empty(await Containers.WithLabelAsync("sandboxgrains.label.batch", batch));
         Assert.Empty(await Client.ListSandboxesAsync(new Dictionary<string, string> { ["batch"] = batch }, Ct));
     }
-
-    private sealed record Problem(int Status, string Code, string Detail);
 }

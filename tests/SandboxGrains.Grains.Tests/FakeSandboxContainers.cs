@@ -190,6 +190,11 @@ public sealed class FakeSandboxContainers : ISandboxContainers
 
     public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) => Task.FromResult(true);
 
+    // Every image is present here; pulls are tested against a real registry and engine.
+    public Task PullImageAsync(string image, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public SandboxGrains.Images.PullProgress? PullProgressOf(string image) => null;
+
     /// <summary>The archive images that exist, as Docker's image list would show them.</summary>
     public IReadOnlyCollection<string> Archives
     {

@@ -29,17 +29,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts redis-server on the same port and folder (so it reloads what it had written) and waits for PING.</summary>
     public async Task StartAgainAsync()
     {
-        var info = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _folder, "--appendonly", "yes", "--appendfsync", "always", "--save", "" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ServerProcess.Start("redis-server", ["--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _folder, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!await AnswersAsync())
         {
@@ -64,13 +54,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
-        }
-
-        _process?.Dispose();
+        await ServerProcess.KillAsync(_process);
         Directory.Delete(_folder, recursive: true);
     }
 

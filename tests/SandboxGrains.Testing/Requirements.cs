@@ -78,7 +78,7 @@ public static class Requirements
         }
     }
 
-    private static void Unavailable(string reason)
+    internal static void Unavailable(string reason)
     {
         if (InCi)
         {

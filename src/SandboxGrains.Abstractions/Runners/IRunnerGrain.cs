@@ -91,6 +91,17 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("HasImage"), AlwaysInterleave]
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Pulls an image onto this runner, or joins the pull of it under way; fails with <see cref="SandboxErrorCodes.ImageNotFound"/>
+    /// when the registry has no such image, <see cref="SandboxErrorCodes.ImagePullFailed"/> when it refuses us or cannot be reached.
+    /// </summary>
+    [Alias("PullImage"), AlwaysInterleave, ResponseTimeout("00:30:00")]
+    Task PullImageAsync(string image, CancellationToken cancellationToken = default);
+
+    /// <summary>How far the pull of an image has come on this runner; null when none is under way.</summary>
+    [Alias("GetPullProgress"), AlwaysInterleave]
+    Task<Images.PullProgress?> GetPullProgressAsync(string image, CancellationToken cancellationToken = default);
+
     /// <summary>Ids and container ids of every managed container on this runner, for reconciliation.</summary>
     /// <remarks>No cancellation token yet: the silo calls this holding a token of its own, which adding one would oblige it to forward (CA2016).</remarks>
     [Alias("ListSandboxContainers"), AlwaysInterleave]

@@ -11,7 +11,7 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// <paramref name="wait"/> false it returns in state <see cref="SandboxState.Creating"/> and finishes in the background.
     /// Problems found before any container exists (no capacity, unknown image) throw and leave nothing behind.
     /// </summary>
-    [Alias("Create"), ResponseTimeout("00:03:00")]
+    [Alias("Create"), ResponseTimeout("00:15:00")]
     Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait, CancellationToken cancellationToken = default);
 
     /// <summary>Makes an existing running container a sandbox through copy (or none) injection.</summary>

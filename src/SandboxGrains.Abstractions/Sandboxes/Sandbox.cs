@@ -28,7 +28,8 @@ public sealed record Sandbox(
     int? TtlMinutes,
     DateTimeOffset? StateSince,
     Transition? LastTransition,
-    string? PoolId = null)
+    string? PoolId = null,
+    Images.PullProgress? Pull = null)
 {
     public static Sandbox From(SandboxInfo info) => new(
         info.Id,
@@ -57,7 +58,8 @@ public sealed record Sandbox(
         info.Policies.TtlMinutes,
         info.StateSince,
         info.LastTransition is { } t ? new Transition(StateName(t.From), StateName(t.To), t.Reason, t.At) : null,
-        info.PoolId);
+        info.PoolId,
+        info.Pull);
 
     private static string StateName(SandboxState state) => state.ToString().ToLowerInvariant();
 }

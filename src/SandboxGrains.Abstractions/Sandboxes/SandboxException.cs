@@ -28,6 +28,9 @@ public static class SandboxErrorCodes
     public const string NotFound = "sandbox_not_found";
     public const string InvalidRequest = "invalid_request";
     public const string ImageNotFound = "image_not_found";
+
+    /// <summary>A pull failed for a reason other than a missing image: the registry refused us or could not be reached.</summary>
+    public const string ImagePullFailed = "image_pull_failed";
     public const string ContainerNotFound = "container_not_found";
     public const string AlreadyManaged = "container_already_managed";
     public const string NoCapacity = "no_capacity";

@@ -1,3 +1,4 @@
+using SandboxGrains.Images;
 using SandboxGrains.Runners;
 
 namespace SandboxGrains.Sandboxes;
@@ -40,4 +41,7 @@ public sealed record SandboxInfo
 
     /// <summary>The warm pool it waits in while unclaimed; null once claimed, and for every sandbox made for a caller.</summary>
     [Id(23)] public string? PoolId { get; init; }
+
+    /// <summary>How far the pull of its image has come while it is <see cref="SandboxState.Pulling"/>; never stored.</summary>
+    [Id(24)] public PullProgress? Pull { get; init; }
 }

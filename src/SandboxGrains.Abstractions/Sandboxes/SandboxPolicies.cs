@@ -13,7 +13,7 @@ public sealed record SandboxPolicies
     /// <summary>A started sandbox with no toolbox or preview traffic (and no open WebSocket) this long is stopped; 0: never.</summary>
     [Id(0)] public int AutoStopMinutes { get; init; } = 15;
 
-    /// <summary>A stopped sandbox this long is archived; 0: never. (Accepted and shown; archiving itself is not built yet.)</summary>
+    /// <summary>A stopped sandbox this long is archived (files kept as an image, container removed); 0: never.</summary>
     [Id(1)] public int AutoArchiveMinutes { get; init; } = 7 * 24 * 60;
 
     /// <summary>A stopped sandbox this long is deleted; 0: as soon as it stops (an ephemeral sandbox); null: never.</summary>

@@ -16,9 +16,9 @@ public static partial class SandboxRequests
     public static (SandboxSpec? Spec, InvalidField? Problem) ToSpec(CreateSandboxRequest body, SandboxOptions defaults)
     {
         var image = string.IsNullOrWhiteSpace(body.Image) ? defaults.DefaultImage : body.Image.Trim();
-        if (image.Length > 255 || image.Any(char.IsWhiteSpace))
+        if (!Images.ImageReference.TryParse(image, out _, out var imageProblem))
         {
-            return Invalid("image", "must be an image reference such as sandboxgrains/busybox:latest");
+            return Invalid("image", imageProblem);
         }
 
         if (body.Name is { } name && (name.Length is 0 or > 63 || name.Any(char.IsControl)))

@@ -38,4 +38,23 @@ public enum SandboxState
 
     /// <summary>Being made again from its archive image.</summary>
     Restoring,
+
+    /// <summary>Its image is being pulled onto its runner; <see cref="SandboxInfo.Pull"/> shows how far. Creating follows.</summary>
+    Pulling,
+}
+
+/// <summary>Facts about sandbox states that several places decide by.</summary>
+public static class SandboxStates
+{
+    /// <summary>
+    /// True while one of the sandbox's own operations is under way (creating, pulling, starting, stopping, deleting,
+    /// archiving, restoring): that operation records its outcome, so events and health checks leave the sandbox alone.
+    /// </summary>
+    public static bool IsOnTheWay(this SandboxState state) =>
+        state is SandboxState.Creating or SandboxState.Pulling or SandboxState.Starting or SandboxState.Stopping
+            or SandboxState.Destroying or SandboxState.Archiving or SandboxState.Restoring;
+
+    /// <summary>True while the sandbox is on its way to serving (made, pulled, started or restored): callers retry shortly.</summary>
+    public static bool IsComingUp(this SandboxState state) =>
+        state is SandboxState.Creating or SandboxState.Pulling or SandboxState.Starting or SandboxState.Restoring;
 }

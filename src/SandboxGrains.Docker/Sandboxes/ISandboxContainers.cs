@@ -61,6 +61,12 @@ public interface ISandboxContainers
     /// <summary>True when the image is on this host's engine.</summary>
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken);
 
+    /// <summary>Pulls an image onto this host's engine, or joins the pull of it already under way.</summary>
+    Task PullImageAsync(string image, CancellationToken cancellationToken);
+
+    /// <summary>How far the pull of an image has come on this host; null when none is under way.</summary>
+    Images.PullProgress? PullProgressOf(string image);
+
     /// <summary>Removes the daemon and its files from an adopted container, leaving the container running.</summary>
     Task ReleaseAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken);
 

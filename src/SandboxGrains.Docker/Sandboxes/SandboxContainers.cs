@@ -12,6 +12,7 @@ namespace SandboxGrains.Docker.Sandboxes;
 internal sealed partial class SandboxContainers(
     IContainerRuntime docker,
     DaemonBundle bundle,
+    ImagePuller puller,
     IOptions<DaemonInjectionOptions> options,
     TimeProvider time,
     ILogger<SandboxContainers> logger) : ISandboxContainers, IDisposable
@@ -208,6 +209,10 @@ internal sealed partial class SandboxContainers(
 
     public async Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
         await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false) is not null;
+
+    public Task PullImageAsync(string image, CancellationToken cancellationToken) => puller.PullAsync(image, cancellationToken);
+
+    public Images.PullProgress? PullProgressOf(string image) => puller.ProgressOf(image);
 
     public async Task<IReadOnlyList<ManagedContainer>> ListAsync(string runnerId, CancellationToken cancellationToken)
     {

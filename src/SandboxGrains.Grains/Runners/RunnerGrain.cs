@@ -138,6 +138,12 @@ internal sealed class RunnerGrain(
     public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.HasImageAsync(image, ct), cancellationToken);
 
+    public Task PullImageAsync(string image, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.PullImageAsync(image, ct); return true; }, cancellationToken);
+
+    public Task<PullProgress?> GetPullProgressAsync(string image, CancellationToken cancellationToken) =>
+        Task.FromResult(IsOnOwnSilo ? services.GetRequiredService<ISandboxContainers>().PullProgressOf(image) : null);
+
     public Task<IReadOnlyList<ManagedContainer>> ListSandboxContainersAsync(CancellationToken cancellationToken) =>
         OnEngineAsync((containers, id, ct) => containers.ListAsync(id, ct), cancellationToken);
 
@@ -180,6 +186,11 @@ internal sealed class RunnerGrain(
         {
             // The caller is gone; cancellation is the answer, not a failure of the engine.
             throw;
+        }
+        catch (ImagePullException e)
+        {
+            throw new SandboxException(
+                e.Failure == PullFailure.NotFound ? SandboxErrorCodes.ImageNotFound : SandboxErrorCodes.ImagePullFailed, $"{e.Message} (runner {runnerId})");
         }
         catch (ImageNotFoundException e)
         {

@@ -10,8 +10,7 @@ internal sealed partial class SandboxGrain
     public async Task OnContainerEventAsync(string containerId, string action)
     {
         if (state.State.Info is not { } info || info.ContainerId != containerId
-            || info.State is SandboxState.Creating or SandboxState.Starting or SandboxState.Stopping or SandboxState.Destroying
-                or SandboxState.Archiving or SandboxState.Restoring)
+            || info.State.IsOnTheWay())
         {
             // Our own operations cause these events too; they record the outcome themselves.
             return;
@@ -35,8 +34,7 @@ internal sealed partial class SandboxGrain
             // Only the read below may be cut short: once the grain takes the container back, it records all of it.
             await Runner(runnerId).RecordAsync(Id, new RunnerResources(info.Cpu, info.MemoryMb, 1), CancellationToken.None);
             await Registry.AddAsync(Id, CancellationToken.None);
-            return info.State is SandboxState.Destroying or SandboxState.Stopping or SandboxState.Starting or SandboxState.Creating
-                    or SandboxState.Archiving or SandboxState.Restoring
+            return info.State.IsOnTheWay()
                 ? info
                 : await FollowContainerAsync(info with { ContainerId = containerId });
         }

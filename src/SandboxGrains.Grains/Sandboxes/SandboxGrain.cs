@@ -71,6 +71,7 @@ internal sealed partial class SandboxGrain(
     /// </summary>
     private SandboxInfo Shown(SandboxInfo info) => info with
     {
+        Pull = info.State == SandboxState.Pulling ? _pullProgress : null,
         RunnerStatus = info.RunnerId is not { } runnerId ? null
             : !runners.HasLiveSilo(runnerId) ? RunnerStatus.Unreachable
             : _health.EngineUnavailable ? RunnerStatus.Unhealthy
@@ -302,7 +303,7 @@ internal sealed partial class SandboxGrain(
         SandboxContainer created;
         try
         {
-            created = await Runner(info.RunnerId).CreateSandboxContainerAsync(request);
+            created = await CreateContainerAsync(Runner(info.RunnerId), request);
         }
         catch (SandboxException e)
         {

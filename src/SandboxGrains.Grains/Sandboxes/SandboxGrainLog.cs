@@ -34,4 +34,7 @@ internal static partial class SandboxGrainLog
 
     [LoggerMessage(10, LogLevel.Information, "Sandbox {SandboxId} restored from its archive on runner {RunnerId}")]
     public static partial void Restored(this ILogger logger, string sandboxId, string runnerId);
+
+    [LoggerMessage(11, LogLevel.Information, "Sandbox {SandboxId}: image {Image} is not on runner {RunnerId}; pulling it")]
+    public static partial void Pulling(this ILogger logger, string sandboxId, string image, string runnerId);
 }

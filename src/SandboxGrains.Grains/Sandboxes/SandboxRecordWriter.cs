@@ -42,9 +42,9 @@ internal sealed class SandboxRecordWriter(IPersistentState<SandboxRecord> state,
             // A transition is kept from one settled state to the next (started → stopped), not through the state on the
             // way (stopping), which says nothing a reader needs.
             written = written with { StateSince = now };
-            if (!IsOnTheWay(info.State))
+            if (!info.State.IsOnTheWay())
             {
-                var from = IsOnTheWay(before.State) ? before.LastTransition?.To ?? before.State : before.State;
+                var from = before.State.IsOnTheWay() ? before.LastTransition?.To ?? before.State : before.State;
                 written = written with { LastTransition = new SandboxTransition(from, info.State, reason ?? info.ErrorReason, now) };
             }
         }
@@ -75,7 +75,4 @@ internal sealed class SandboxRecordWriter(IPersistentState<SandboxRecord> state,
         }
     }
 
-    private static bool IsOnTheWay(SandboxState state) =>
-        state is SandboxState.Creating or SandboxState.Starting or SandboxState.Stopping or SandboxState.Destroying
-            or SandboxState.Archiving or SandboxState.Restoring;
 }

@@ -16,7 +16,7 @@ internal static class ForwardingProblems
     public static IResult NotServing(HttpContext context, string sandboxId, SandboxState state)
     {
         var name = state.ToString().ToLowerInvariant();
-        if (state is SandboxState.Creating or SandboxState.Starting)
+        if (state.IsComingUp())
         {
             context.Response.Headers.RetryAfter = "1";
             return Problems.ServiceUnavailable(SandboxErrorCodes.SandboxStarting, $"sandbox {sandboxId} is {name}; retry in a moment");

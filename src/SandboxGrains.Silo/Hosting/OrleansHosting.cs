@@ -180,6 +180,9 @@ internal static class OrleansHosting
         services.AddOptions<RunnerOptions>().BindConfiguration(RunnerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
+        services.AddOptions<RegistryOptions>().Configure<IConfiguration>(RegistryConfiguration.Read)
+            .Validate(o => o.PullTimeout > TimeSpan.Zero, "Registries:PullTimeout must be positive (default 00:10:00).")
+            .Validate(o => o.Logins.Values.All(l => l.Username.Length > 0), "Registries:<host>:Username must not be empty.");
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName);
         services.AddOptions<RouteCacheOptions>().BindConfiguration(RouteCacheOptions.SectionName);
         services.AddOptions<Grains.WarmPools.WarmPoolOptions>().BindConfiguration(Grains.WarmPools.WarmPoolOptions.SectionName)

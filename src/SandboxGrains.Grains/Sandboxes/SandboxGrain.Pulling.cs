@@ -1,0 +1,51 @@
+namespace SandboxGrains.Grains.Sandboxes;
+
+/// <summary>
+/// A create whose image is not on its runner: the runner pulls it (one pull per image per runner, shared by every create
+/// waiting for it) while the sandbox shows state <c>pulling</c> and how far the pull has come, then the create runs again.
+/// The first attempt costs nothing extra when the image is there, which is nearly always.
+/// </summary>
+internal sealed partial class SandboxGrain
+{
+    private static readonly TimeSpan PullProgressPeriod = TimeSpan.FromMilliseconds(500);
+
+    // Read by interleaved gets while the pull runs; not stored, since a pull does not outlive its silo.
+    private PullProgress? _pullProgress;
+
+    private async Task<SandboxContainer> CreateContainerAsync(IRunnerGrain runner, SandboxContainerRequest request)
+    {
+        try
+        {
+            return await runner.CreateSandboxContainerAsync(request);
+        }
+        catch (SandboxException e) when (e.Code == SandboxErrorCodes.ImageNotFound)
+        {
+            await PullAsync(runner, request.Spec.Image);
+        }
+
+        return await runner.CreateSandboxContainerAsync(request);
+    }
+
+    private async Task PullAsync(IRunnerGrain runner, string image)
+    {
+        _pullProgress = PullProgress.Starting;
+        await UpdateAsync(Info with { State = SandboxState.Pulling });
+        logger.Pulling(Id, image, Info.RunnerId ?? "?");
+        try
+        {
+            var pull = runner.PullImageAsync(image);
+            while (await Task.WhenAny(pull, Task.Delay(PullProgressPeriod, time)) != pull)
+            {
+                _pullProgress = await runner.GetPullProgressAsync(image) ?? _pullProgress;
+            }
+
+            await pull;
+        }
+        finally
+        {
+            _pullProgress = null;
+        }
+
+        await UpdateAsync(Info with { State = SandboxState.Creating });
+    }
+}

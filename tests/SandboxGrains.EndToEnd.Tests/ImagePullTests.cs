@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>
+/// Two real registries (Debian's docker-registry with htpasswd) and a silo whose configuration has the right credentials
+/// for one and a wrong password for the other. Images the tests push there exist nowhere else on the engine.
+/// </summary>
+public sealed class ImagePullFixture : IAsyncLifetime
+{
+    public const string User = "puller";
+
+    public RegistryServer Registry { get; private set; } = null!;
+
+    /// <summary>A registry the silo is configured for with a wrong password.</summary>
+    public RegistryServer Guarded { get; private set; } = null!;
+
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public SandboxGrainsHttpClient Client { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await Requirements.DockerAsync();
+        Registry = await RegistryServer.StartAsync(User, $"right-{Guid.NewGuid():N}");
+        Guarded = await RegistryServer.StartAsync(User, $"right-{Guid.NewGuid():N}");
+        Silo = SiloProcess.Start(new Dictionary<string, string>
+        {
+            ["Runner:CpuOvercommit"] = "32",
+            [$"Registries:{Registry.Host}:Username"] = User,
+            [$"Registries:{Registry.Host}:Password"] = Registry.Password!,
+            [$"Registries:{Guarded.Host}:Username"] = User,
+            [$"Registries:{Guarded.Host}:Password"] = "not-the-password",
+        });
+        await Silo.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60));
+        Client = SandboxGrainsHttpClient.Create(Silo.BaseAddress, Silo.ApiKey);
+    }
+
+    /// <summary>
+    /// Builds an image with a layer of <paramref name="megabytes"/> MB of random bytes on top of the busybox test image,
+    /// pushes it to <paramref name="registry"/> and removes it from the engine, so a create must download that layer.
+    /// </summary>
+    public static async Task<string> PushFreshImageAsync(RegistryServer registry, string repository, int megabytes)
+    {
+        var folder = Directory.CreateTempSubdirectory("sandboxgrains-image-").FullName;
+        var local = $"sandboxgrains-test/{repository}:{Guid.NewGuid():N}";
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Dockerfile"), $"""
+                FROM sandboxgrains/busybox:latest
+                RUN head -c {megabytes * 1024 * 1024} /dev/urandom > /blob && echo pulled > /marker
+                """);
+            await ProcessRunner.DockerAsync("build", "--quiet", "--tag", local, folder);
+            return await registry.PushAsync(local, $"{repository}:{Guid.NewGuid():N}"[..(repository.Length + 13)]);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rmi", "--force", local]);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Silo is not null)
+        {
+            await Silo.DisposeAsync();
+        }
+
+        // What the tests pulled goes with them.
+        var pulled = await ProcessRunner.RunAsync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+        foreach (var image in pulled.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                     .Where(i => Registry is not null && i.StartsWith(Registry.Host, StringComparison.Ordinal)))
+        {
+            await ProcessRunner.RunAsync("docker", ["rmi", "--force", image]);
+        }
+
+        if (Registry is not null)
+        {
+            await Registry.DisposeAsync();
+        }
+
+        if (Guarded is not null)
+        {
+            await Guarded.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// Creates from images only a registry holds: pulled on demand with progress on the record, one pull for concurrent
+/// creates, and failures (a refused password, an image the registry lacks) that end in <c>error</c> with a reason a
+/// person can act on and no container left behind.
+/// </summary>
+public sealed class ImagePullTests(ImagePullFixture fixture) : IClassFixture<ImagePullFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ImageOnlyTheRegistryHolds_TwoCreatesShareOnePull_PullingWithProgressIsSeen_BothStartWithItsFiles()
+    {
+        var image = await ImagePullFixture.PushFreshImageAsync(fixture.Registry, "pull/app", megabytes: 48);
+
+        var first = await CreateWithoutWaitingAsync(image);
+        var second = await CreateWithoutWaitingAsync(image);
+        var seen = new List<Sandbox>();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            var both = await Task.WhenAll(fixture.Client.GetSandboxAsync(first.Id, Ct), fixture.Client.GetSandboxAsync(second.Id, Ct));
+            seen.AddRange(both);
+            if (both.All(s => s.State is "started" or "error"))
+            {
+                break;
+            }
+
+            await Task.Delay(50, Ct);
+        }
+
+        try
+        {
+            Assert.All(new[] { first.Id, second.Id }, id => Assert.Equal("started", seen.Last(s => s.Id == id).State));
+            var pulling = seen.Where(s => s.State == "pulling").ToList();
+            Assert.NotEmpty(pulling);
+            Assert.All(pulling, s => Assert.NotNull(s.Pull));
+            Assert.Contains(pulling, s => s.Pull!.LayersTotal > 0 && s.Pull.BytesTotal > 40 * 1024 * 1024);
+            Assert.DoesNotContain(seen, s => s.State != "pulling" && s.Pull is not null);
+
+            // One pull served both creates: the runner says so once per pull it makes.
+            Assert.Single(Regex.Matches(fixture.Silo.Output, $"pulling image {Regex.Escape(image)} from"));
+
+            var marker = await fixture.Client.ExecuteAsync(second.Id, "sh -c 'cat /marker; wc -c < /blob'", cancellationToken: Ct);
+            Assert.Equal(0, marker.ExitCode);
+            Assert.Equal($"pulled\n{48 * 1024 * 1024}", marker.Result.Trim());
+        }
+        finally
+        {
+            await fixture.Client.DeleteSandboxAsync(first.Id, cancellationToken: Ct);
+            await fixture.Client.DeleteSandboxAsync(second.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task RegistryRefusesTheConfiguredPassword_CreateEndsInErrorSayingSo_NoContainerLeft()
+    {
+        var image = await ImagePullFixture.PushFreshImageAsync(fixture.Guarded, "pull/guarded", megabytes: 1);
+
+        var created = await CreateWithoutWaitingAsync(image);
+        var failed = await Eventually.WaitAsync(() => fixture.Client.GetSandboxAsync(created.Id, Ct), s => s.State is "error" or "started", TimeSpan.FromSeconds(60), "the create failing");
+
+        try
+        {
+            Assert.Equal("error", failed.State);
+            Assert.Contains($"registry {fixture.Guarded.Host} refused the credentials", failed.ErrorReason, StringComparison.Ordinal);
+            Assert.DoesNotContain("not-the-password", failed.ErrorReason, StringComparison.Ordinal);
+            Assert.DoesNotContain("not-the-password", fixture.Silo.Output, StringComparison.Ordinal);
+            Assert.Empty(await Containers.WithLabelAsync("sandboxgrains.sandbox-id", created.Id));
+        }
+        finally
+        {
+            await fixture.Client.DeleteSandboxAsync(created.Id, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task ImageTheRegistryLacks_BackgroundCreateEndsInError_WaitingCreateAnswers400_NothingLeft()
+    {
+        var image = $"{fixture.Registry.Host}/pull/none:{Guid.NewGuid():N}";
+
+        var created = await CreateWithoutWaitingAsync(image);
+        var failed = await Eventually.WaitAsync(() => fixture.Client.GetSandboxAsync(created.Id, Ct), s => s.State is "error" or "started", TimeSpan.FromSeconds(60), "the create failing");
+        try
+        {
+            Assert.Equal("error", failed.State);
+            Assert.Contains($"image {image} not found in registry {fixture.Registry.Host}", failed.ErrorReason, StringComparison.Ordinal);
+            Assert.Empty(await Containers.WithLabelAsync("sandboxgrains.sandbox-id", created.Id));
+        }
+        finally
+        {
+            await fixture.Client.DeleteSandboxAsync(created.Id, cancellationToken: Ct);
+        }
+
+        var label = $"none-{Guid.NewGuid():N}";
+        using var http = fixture.Silo.CreateClient();
+        using var response = await http.PostAsJsonAsync("/api/v1/sandboxes", new { image, labels = new Dictionary<string, string> { ["case"] = label } }, Ct);
+        var problem = await response.Content.ReadFromJsonAsync<Problem>(Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("image_not_found", problem!.Code);
+        Assert.Contains("not found in registry", problem.Detail, StringComparison.Ordinal);
+        Assert.Empty(await fixture.Client.ListSandboxesAsync(new Dictionary<string, string> { ["case"] = label }, Ct));
+    }
+
+    private async Task<Sandbox> CreateWithoutWaitingAsync(string image)
+    {
+        using var http = fixture.Silo.CreateClient();
+        using var response = await http.PostAsJsonAsync("/api/v1/sandboxes?wait=false", new { image, cpu = 0.25, memoryMb = 64 }, Ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+        return (await response.Content.ReadFromJsonAsync<Sandbox>(Ct))!;
+    }
+}
