@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using SandboxGrains.Runners;
 using SandboxGrains.Sandboxes;
 
@@ -42,6 +43,9 @@ public sealed record SandboxLabels
     /// <summary>The caller's own labels, without the prefix they are stored under.</summary>
     public IReadOnlyDictionary<string, string> UserLabels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The named volumes the sandbox mounts; none when the labels predate volumes.</summary>
+    public IReadOnlyList<Volumes.VolumeMount> Volumes { get; init; } = [];
+
     /// <summary>The labels of the container made for <paramref name="request"/>, whose daemon works in <paramref name="workDir"/>.</summary>
     public static SandboxLabels For(SandboxContainerRequest request, string workDir) => new()
     {
@@ -55,6 +59,7 @@ public sealed record SandboxLabels
         PoolId = request.Spec.PoolId,
         Image = request.Spec.Image,
         UserLabels = request.Spec.Labels,
+        Volumes = request.Spec.Volumes,
     };
 
     /// <summary>The container labels: these values plus the ones that make it a managed container of that sandbox and runner.</summary>
@@ -81,6 +86,7 @@ public sealed record SandboxLabels
         // Always written, empty for none: an archive image keeps the labels of the container it was committed from, and
         // a restored sandbox's own labels must override a pool id it had before it was claimed.
         labels[ContainerLabels.PoolId] = PoolId ?? "";
+        labels[ContainerLabels.Volumes] = Volumes.Count == 0 ? "" : JsonSerializer.Serialize(Volumes, LabelJson);
         foreach (var (key, value) in UserLabels)
         {
             labels[ContainerLabels.UserLabelPrefix + key] = value;
@@ -113,6 +119,7 @@ public sealed record SandboxLabels
             },
             PoolId = labels.GetValueOrDefault(ContainerLabels.PoolId) is { Length: > 0 } poolId ? poolId : null,
             Image = labels.GetValueOrDefault(ContainerLabels.Image),
+            Volumes = ReadVolumes(labels.GetValueOrDefault(ContainerLabels.Volumes)),
             UserLabels = labels
                 .Where(l => l.Key.StartsWith(ContainerLabels.UserLabelPrefix, StringComparison.Ordinal))
                 .ToDictionary(l => l.Key[ContainerLabels.UserLabelPrefix.Length..], l => l.Value),
@@ -140,6 +147,25 @@ public sealed record SandboxLabels
     /// <summary>A container list filter for the labelled containers of one runner.</summary>
     public static Dictionary<string, string> FilterByRunner(string runnerId) =>
         new() { [ContainerLabels.Managed] = "true", [ContainerLabels.RunnerId] = runnerId };
+
+    private static readonly JsonSerializerOptions LabelJson = new(JsonSerializerDefaults.Web);
+
+    private static IReadOnlyList<Volumes.VolumeMount> ReadVolumes(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<List<Volumes.VolumeMount>>(json, LabelJson) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
 
     private static string Minutes(int? minutes) => minutes?.ToString(CultureInfo.InvariantCulture) ?? "";
 

@@ -11,4 +11,7 @@ public static class StorageNames
 
     /// <summary>Warm pools and their registry. Kept on disk (in <c>Silo:DataDirectory</c>) by an embedded silo too: a pool is the operator's configuration, which no container carries.</summary>
     public const string WarmPools = "warm-pools";
+
+    /// <summary>Where each named volume is. An embedded silo keeps it in memory: the volumes' Docker labels say it again after a restart.</summary>
+    public const string Volumes = "volumes";
 }

@@ -55,3 +55,22 @@ public sealed class ImagePullException(string image, PullFailure failure, string
     /// <summary>What kind of failure it was.</summary>
     public PullFailure Failure { get; } = failure;
 }
+
+/// <summary>A volume cannot be removed: containers (running or not) still mount it.</summary>
+public sealed class VolumeInUseException(string volume, IReadOnlyList<string> containers, Exception? inner)
+    : ContainerRuntimeException($"volume {volume} is in use by {containers.Count} container(s)", inner)
+{
+    /// <summary>The volume that was to be removed.</summary>
+    public string Volume { get; } = volume;
+
+    /// <summary>The ids of the containers that mount it, as the engine named them.</summary>
+    public IReadOnlyList<string> Containers { get; } = containers;
+}
+
+/// <summary>A named volume a sandbox asks for is not on this engine.</summary>
+public sealed class VolumeNotFoundException(string volume)
+    : ContainerRuntimeException($"volume {volume} not found")
+{
+    /// <summary>The volume's name.</summary>
+    public string Volume { get; } = volume;
+}

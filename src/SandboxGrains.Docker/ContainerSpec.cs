@@ -39,6 +39,9 @@ public sealed record ContainerSpec
     /// <summary>Host paths bind-mounted read-only: host path → container path.</summary>
     public IReadOnlyDictionary<string, string> ReadOnlyMounts { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Named Docker volumes mounted into the container (<see cref="Volumes.VolumeMount.Name"/> is the Docker volume's name).</summary>
+    public IReadOnlyList<Volumes.VolumeMount> NamedVolumes { get; init; } = [];
+
     /// <summary>
     /// Keeps the main process's stdin open for the one attach of <see cref="IContainerRuntime.StartContainerAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
     /// (closed after it): how a secret reaches PID 1 without the environment or a file upload.

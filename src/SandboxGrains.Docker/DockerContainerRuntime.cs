@@ -91,6 +91,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 MemorySwap = spec.MemoryMb * 1024 * 1024,
                 PidsLimit = spec.PidsLimit,
                 Binds = [.. spec.ReadOnlyMounts.Select(m => $"{m.Key}:{m.Value}:ro")],
+                Mounts = [.. spec.NamedVolumes.Select(v => new Mount { Type = "volume", Source = v.Name, Target = v.MountPath, ReadOnly = v.ReadOnly })],
                 NetworkMode = spec.Network!,
                 Init = false,
             },

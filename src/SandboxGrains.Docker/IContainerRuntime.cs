@@ -43,6 +43,18 @@ public interface IContainerRuntime
     /// <summary>The tags (<c>repo:tag</c>) of the images that carry every given label.</summary>
     Task<IReadOnlyList<string>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
 
+    /// <summary>Creates a named volume with the given labels (the engine returns the existing one when the name is taken).</summary>
+    Task<VolumeSummary> CreateVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
+
+    /// <summary>A named volume; null when the engine has none of that name.</summary>
+    Task<VolumeSummary?> InspectVolumeAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The volumes that carry every given label.</summary>
+    Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a volume and its data; a missing one is fine; one still mounted throws <see cref="VolumeInUseException"/>.</summary>
+    Task RemoveVolumeAsync(string name, CancellationToken cancellationToken = default);
+
     /// <summary>Creates (does not start) a container; returns its id.</summary>
     Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken cancellationToken = default);
 

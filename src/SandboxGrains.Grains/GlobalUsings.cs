@@ -8,3 +8,4 @@ global using SandboxGrains.Grains.Placement;
 global using SandboxGrains.Sandboxes;
 global using SandboxGrains.WarmPools;
 global using SandboxGrains.Images;
+global using SandboxGrains.Volumes;

@@ -190,8 +190,57 @@ public sealed class FakeSandboxContainers : ISandboxContainers
 
     public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) => Task.FromResult(true);
 
-    // Every image is present here; pulls are tested against a real registry and engine.
-    public Task PullImageAsync(string image, CancellationToken cancellationToken) => Task.CompletedTask;
+    // Volumes are tested against a real engine; here they only exist by name.
+    private readonly Dictionary<string, SandboxGrains.Volumes.VolumeInfo> _volumes = new(StringComparer.Ordinal);
+
+    public Task<SandboxGrains.Volumes.VolumeInfo> CreateVolumeAsync(string runnerId, string name, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_volumes[name] = new SandboxGrains.Volumes.VolumeInfo(name, runnerId, $"sandboxgrains-vol-{name}", DateTimeOffset.UnixEpoch));
+        }
+    }
+
+    public Task<IReadOnlyList<SandboxGrains.Volumes.VolumeInfo>> ListVolumesAsync(string runnerId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<SandboxGrains.Volumes.VolumeInfo>>([.. _volumes.Values]);
+        }
+    }
+
+    public Task RemoveVolumeAsync(string name, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _volumes.Remove(name);
+            return Task.CompletedTask;
+        }
+    }
+
+    private readonly List<string> _pulled = [];
+
+    /// <summary>Every image pulled so far, in order (the pulls themselves are tested against a real registry and engine).</summary>
+    public IReadOnlyList<string> Pulled
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _pulled];
+            }
+        }
+    }
+
+    public Task PullImageAsync(string image, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _pulled.Add(image);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public SandboxGrains.Images.PullProgress? PullProgressOf(string image) => null;
 

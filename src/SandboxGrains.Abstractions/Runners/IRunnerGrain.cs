@@ -91,6 +91,18 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("HasImage"), AlwaysInterleave]
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken = default);
 
+    /// <summary>Makes a named volume on this runner's engine.</summary>
+    [Alias("CreateVolume"), AlwaysInterleave, ResponseTimeout("00:01:00")]
+    Task<Volumes.VolumeInfo> CreateVolumeAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The named volumes on this runner's engine.</summary>
+    [Alias("ListVolumes"), AlwaysInterleave]
+    Task<IReadOnlyList<Volumes.VolumeInfo>> ListVolumesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a named volume; <see cref="SandboxErrorCodes.VolumeInUse"/> naming the sandboxes while any container mounts it.</summary>
+    [Alias("RemoveVolume"), AlwaysInterleave, ResponseTimeout("00:01:00")]
+    Task RemoveVolumeAsync(string name, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Pulls an image onto this runner, or joins the pull of it under way; fails with <see cref="SandboxErrorCodes.ImageNotFound"/>
     /// when the registry has no such image, <see cref="SandboxErrorCodes.ImagePullFailed"/> when it refuses us or cannot be reached.

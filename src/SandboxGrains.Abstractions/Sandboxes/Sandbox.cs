@@ -29,7 +29,8 @@ public sealed record Sandbox(
     DateTimeOffset? StateSince,
     Transition? LastTransition,
     string? PoolId = null,
-    Images.PullProgress? Pull = null)
+    Images.PullProgress? Pull = null,
+    IReadOnlyList<Volumes.VolumeMount>? Volumes = null)
 {
     public static Sandbox From(SandboxInfo info) => new(
         info.Id,
@@ -59,7 +60,8 @@ public sealed record Sandbox(
         info.StateSince,
         info.LastTransition is { } t ? new Transition(StateName(t.From), StateName(t.To), t.Reason, t.At) : null,
         info.PoolId,
-        info.Pull);
+        info.Pull,
+        info.Volumes);
 
     private static string StateName(SandboxState state) => state.ToString().ToLowerInvariant();
 }

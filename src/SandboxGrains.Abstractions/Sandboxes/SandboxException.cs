@@ -47,6 +47,13 @@ public static class SandboxErrorCodes
     public const string PortUnreachable = "port_unreachable";
     public const string ClusterUnavailable = "cluster_unavailable";
     public const string WarmPoolNotFound = "warm_pool_not_found";
+    public const string VolumeNotFound = "volume_not_found";
+
+    /// <summary>A volume of that name exists already.</summary>
+    public const string VolumeExists = "volume_exists";
+
+    /// <summary>A volume some sandbox's container still mounts (deleting it would take its data from under it).</summary>
+    public const string VolumeInUse = "volume_in_use";
 
     /// <summary>A warm pool larger than the room the cluster's runners have left (or a second pool of one kind).</summary>
     public const string WarmPoolConflict = "warm_pool_conflict";
@@ -57,9 +64,9 @@ public static class SandboxErrorCodes
     /// <summary>The HTTP status each code stands for (400, 404, 409, 410, 502, 503).</summary>
     public static int HttpStatus(string code) => code switch
     {
-        NotFound or ContainerNotFound or PreviewNotFound or WarmPoolNotFound => 404,
+        NotFound or ContainerNotFound or PreviewNotFound or WarmPoolNotFound or VolumeNotFound => 404,
         InvalidRequest or ImageNotFound => 400,
-        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted or WarmPoolConflict => 409,
+        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted or WarmPoolConflict or VolumeExists or VolumeInUse => 409,
         PreviewExpired => 410,
         NoCapacity or RunnerUnreachable or DockerUnavailable or SandboxStarting or ClusterUnavailable => 503,
         _ => 502,

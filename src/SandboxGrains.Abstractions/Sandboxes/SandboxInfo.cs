@@ -44,4 +44,7 @@ public sealed record SandboxInfo
 
     /// <summary>How far the pull of its image has come while it is <see cref="SandboxState.Pulling"/>; never stored.</summary>
     [Id(24)] public PullProgress? Pull { get; init; }
+
+    /// <summary>The named volumes it mounts.</summary>
+    [Id(25)] public IReadOnlyList<Volumes.VolumeMount> Volumes { get; init; } = [];
 }

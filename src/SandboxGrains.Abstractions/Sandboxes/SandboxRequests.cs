@@ -68,6 +68,19 @@ public static partial class SandboxRequests
             return Invalid("cmd", "must be a non-empty array of non-empty strings");
         }
 
+        if (body.Volumes is { } volumes)
+        {
+            if (volumes.Any(v => v is null))
+            {
+                return Invalid("volumes", "must be an array of {name, mountPath, readOnly?}");
+            }
+
+            if (Volumes.VolumeRules.MountsProblem(volumes) is { } volumesProblem)
+            {
+                return (null, volumesProblem);
+            }
+        }
+
         foreach (var (field, minutes) in new[]
                  {
                      ("autoStopMinutes", body.AutoStopMinutes), ("autoArchiveMinutes", body.AutoArchiveMinutes),
@@ -92,6 +105,7 @@ public static partial class SandboxRequests
             User = body.User,
             Injection = injection,
             Cmd = body.Cmd,
+            Volumes = body.Volumes ?? [],
             PidsLimit = defaults.PidsLimit,
             Policies = new SandboxPolicies
             {
@@ -238,6 +252,9 @@ public sealed record CreateSandboxRequest
     public string? Injection { get; init; }
 
     public List<string>? Cmd { get; init; }
+
+    /// <summary>Named volumes to mount: <c>[{name, mountPath, readOnly?}]</c>; the sandbox goes to the runner that holds them.</summary>
+    public List<Volumes.VolumeMount>? Volumes { get; init; }
 
     /// <summary>Stop after this many idle minutes (default 15; 0: never).</summary>
     public int? AutoStopMinutes { get; init; }

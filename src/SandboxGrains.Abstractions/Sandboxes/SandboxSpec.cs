@@ -45,6 +45,9 @@ public sealed record SandboxSpec
     /// <summary>The warm pool this sandbox is made for (it waits <see cref="SandboxState.Pooled"/> until claimed); null for a sandbox made for a caller.</summary>
     [Id(12)] public string? PoolId { get; init; }
 
+    /// <summary>Named volumes to mount; the sandbox goes to the runner that holds them.</summary>
+    [Id(13)] public IReadOnlyList<Volumes.VolumeMount> Volumes { get; init; } = [];
+
     /// <summary>The resources a runner must reserve for this sandbox.</summary>
     public RunnerResources Resources => new(Cpu, MemoryMb, 1);
 }

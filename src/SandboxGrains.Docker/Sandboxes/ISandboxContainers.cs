@@ -61,6 +61,15 @@ public interface ISandboxContainers
     /// <summary>True when the image is on this host's engine.</summary>
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken);
 
+    /// <summary>Makes a named volume on this host's engine, labelled with its name and this runner.</summary>
+    Task<Volumes.VolumeInfo> CreateVolumeAsync(string runnerId, string name, CancellationToken cancellationToken);
+
+    /// <summary>The named volumes on this host's engine, by name.</summary>
+    Task<IReadOnlyList<Volumes.VolumeInfo>> ListVolumesAsync(string runnerId, CancellationToken cancellationToken);
+
+    /// <summary>Removes a named volume and its data; <see cref="VolumeInUseException"/> naming the sandboxes that mount it.</summary>
+    Task RemoveVolumeAsync(string name, CancellationToken cancellationToken);
+
     /// <summary>Pulls an image onto this host's engine, or joins the pull of it already under way.</summary>
     Task PullImageAsync(string image, CancellationToken cancellationToken);
 

@@ -12,11 +12,13 @@ internal sealed partial class SandboxContainers
 {
     public async Task<string> ArchiveAsync(string runnerId, string containerId, SandboxContainerRequest request, CancellationToken cancellationToken)
     {
-        // A commit keeps the container's own filesystem only, and removing the container removes its volumes: a sandbox
-        // with volumes would lose their data in an archive, so it is refused before anything changes.
+        // A commit keeps the container's own filesystem only, and removing the container removes its anonymous volumes
+        // (an image's VOLUMEs): a sandbox with those would lose their data in an archive, so it is refused before anything
+        // changes. Named volumes outlive the container and are mounted again on restore.
         var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false)
             ?? throw new ContainerNotFoundException(containerId, null);
-        if (details.Volumes is { Count: > 0 } volumes)
+        var named = request.Spec.Volumes.Select(v => v.MountPath.TrimEnd('/')).ToHashSet(StringComparer.Ordinal);
+        if (details.Volumes?.Where(path => !named.Contains(path.TrimEnd('/'))).ToList() is { Count: > 0 } volumes)
         {
             throw new ContainerRuntimeException(
                 $"sandbox {request.SandboxId} cannot be archived: its data in {string.Join(", ", volumes)} is on Docker volumes, which an archive does not keep");
@@ -52,6 +54,7 @@ internal sealed partial class SandboxContainers
         _ = await docker.InspectImageAsync(archiveImage, cancellationToken).ConfigureAwait(false)
             ?? throw new ImageNotFoundException(archiveImage, null);
         var mountFolder = spec.Injection == InjectionMode.Mount ? bundle.RequireMountFolder() : null;
+        var volumes = spec.Volumes.Count == 0 ? [] : await NamedVolumesAsync(spec.Volumes, cancellationToken).ConfigureAwait(false);
         await docker.EnsureIsolatedNetworkAsync(Options.Network, cancellationToken).ConfigureAwait(false);
         foreach (var leftover in await docker.ListContainersAsync(SandboxLabels.FilterBySandbox(request.SandboxId), cancellationToken).ConfigureAwait(false))
         {
@@ -71,6 +74,7 @@ internal sealed partial class SandboxContainers
             MemoryMb = spec.MemoryMb,
             PidsLimit = spec.PidsLimit,
             Network = Options.Network,
+            NamedVolumes = volumes,
             ReadOnlyMounts = mountFolder is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [mountFolder] = DaemonInjectionOptions.BundleMountPath },
         }, cancellationToken).ConfigureAwait(false);
         try

@@ -38,6 +38,7 @@ internal sealed partial class SandboxContainers(
         var image = await docker.InspectImageAsync(spec.Image, cancellationToken).ConfigureAwait(false)
             ?? throw new ImageNotFoundException(spec.Image, null);
         var mountFolder = spec.Injection == InjectionMode.Mount ? bundle.RequireMountFolder() : null;
+        var volumes = spec.Volumes.Count == 0 ? [] : await NamedVolumesAsync(spec.Volumes, cancellationToken).ConfigureAwait(false);
         await docker.EnsureIsolatedNetworkAsync(Options.Network, cancellationToken).ConfigureAwait(false);
 
         // A create interrupted by a crash may have left this sandbox's container behind; it must not survive as a twin.
@@ -60,6 +61,7 @@ internal sealed partial class SandboxContainers(
             MemoryMb = spec.MemoryMb,
             PidsLimit = spec.PidsLimit,
             Network = Options.Network,
+            NamedVolumes = volumes,
         };
         // A daemon that is PID 1 and root gets its secret on stdin as the container starts, and keeps it in its file itself;
         // any other gets the file by a Docker archive upload, which costs about 60 ms and a process in the engine.

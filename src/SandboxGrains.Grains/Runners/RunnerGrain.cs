@@ -138,6 +138,15 @@ internal sealed class RunnerGrain(
     public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.HasImageAsync(image, ct), cancellationToken);
 
+    public Task<VolumeInfo> CreateVolumeAsync(string name, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, runnerId, ct) => containers.CreateVolumeAsync(runnerId, name, ct), cancellationToken);
+
+    public Task<IReadOnlyList<VolumeInfo>> ListVolumesAsync(CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, runnerId, ct) => containers.ListVolumesAsync(runnerId, ct), cancellationToken);
+
+    public Task RemoveVolumeAsync(string name, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.RemoveVolumeAsync(name, ct); return true; }, cancellationToken);
+
     public Task PullImageAsync(string image, CancellationToken cancellationToken) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.PullImageAsync(image, ct); return true; }, cancellationToken);
 
@@ -191,6 +200,14 @@ internal sealed class RunnerGrain(
         {
             throw new SandboxException(
                 e.Failure == PullFailure.NotFound ? SandboxErrorCodes.ImageNotFound : SandboxErrorCodes.ImagePullFailed, $"{e.Message} (runner {runnerId})");
+        }
+        catch (VolumeInUseException e)
+        {
+            throw new SandboxException(SandboxErrorCodes.VolumeInUse, $"volume {e.Volume} is in use by {string.Join(", ", e.Containers)}; delete those first");
+        }
+        catch (VolumeNotFoundException e)
+        {
+            throw new SandboxException(SandboxErrorCodes.VolumeNotFound, $"volume {e.Volume} is not on runner {runnerId}");
         }
         catch (ImageNotFoundException e)
         {

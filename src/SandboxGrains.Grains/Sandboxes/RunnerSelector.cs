@@ -3,17 +3,25 @@ using System.Globalization;
 namespace SandboxGrains.Grains.Sandboxes;
 
 /// <summary>
-/// Placement of new sandboxes: the healthy runner with the lowest allocation ratio after this sandbox that still has
-/// room. Reservation happens on the runner itself, so two creates racing for the last slot cannot both win.
+/// Placement of new sandboxes: among the healthy runners with room after this sandbox, those that already hold its image
+/// (no pull), then the lowest allocation ratio. A sandbox mounting named volumes can only go where they are. Reservation
+/// happens on the runner itself, so two creates racing for the last slot cannot both win.
 /// </summary>
 internal static class RunnerSelector
 {
-    public static async Task<string> ReserveAsync(IGrainFactory grains, string sandboxId, RunnerResources wanted)
+    public static async Task<string> ReserveAsync(IGrainFactory grains, string sandboxId, RunnerResources wanted, string image, string? requiredRunner = null)
     {
         var runners = await ListAsync(grains);
-        var candidates = runners
+        var fitting = runners
             .Where(r => r.Status == RunnerStatus.Healthy && r.Allocated.Plus(wanted).FitsWithin(r.Capacity))
-            .OrderBy(r => r.Allocated.Plus(wanted).RatioOf(r.Capacity))
+            .Where(r => requiredRunner is null || r.Id == requiredRunner)
+            .ToList();
+
+        // Asking each runner for the image costs a round trip, so only when there is a choice to make.
+        var holding = fitting.Count > 1 ? await HoldingAsync(grains, fitting, image) : [];
+        var candidates = fitting
+            .OrderByDescending(r => holding.Contains(r.Id))
+            .ThenBy(r => r.Allocated.Plus(wanted).RatioOf(r.Capacity))
             .ThenBy(r => r.Id, StringComparer.Ordinal);
         foreach (var runner in candidates)
         {
@@ -23,7 +31,80 @@ internal static class RunnerSelector
             }
         }
 
-        throw new SandboxException(SandboxErrorCodes.NoCapacity, Explain(runners, wanted));
+        throw new SandboxException(SandboxErrorCodes.NoCapacity, requiredRunner is null
+            ? Explain(runners, wanted)
+            : $"the sandbox's volumes are on runner {requiredRunner}, which has no room for it now: {Allocations([.. runners.Where(r => r.Id == requiredRunner)])}");
+    }
+
+    /// <summary>
+    /// The runner that holds every one of a sandbox's named volumes (a volume lives on one runner's engine); null for a
+    /// sandbox without volumes. A missing volume, or volumes on two runners, is the caller's mistake (4xx naming it).
+    /// </summary>
+    public static async Task<string?> RunnerOfVolumesAsync(IGrainFactory grains, IReadOnlyList<VolumeMount> volumes)
+    {
+        string? runner = null;
+        string? first = null;
+        for (var i = 0; i < volumes.Count; i++)
+        {
+            VolumeInfo volume;
+            try
+            {
+                volume = await grains.GetGrain<IVolumeGrain>(volumes[i].Name).GetAsync();
+            }
+            catch (SandboxException e) when (e.Code == SandboxErrorCodes.VolumeNotFound)
+            {
+                throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"volumes[{i}].name: no volume {volumes[i].Name}; create it first (POST /api/v1/volumes)");
+            }
+
+            if (runner is not null && runner != volume.RunnerId)
+            {
+                throw new SandboxException(SandboxErrorCodes.InvalidRequest,
+                    $"volumes[{i}].name: volume {volume.Name} is on runner {volume.RunnerId} and {first} on runner {runner}; one sandbox can only mount volumes of one runner");
+            }
+
+            runner = volume.RunnerId;
+            first ??= volume.Name;
+        }
+
+        return runner;
+    }
+
+    /// <summary>Where a new volume goes: the runner asked for (it must be healthy), else the healthy one with the fewest sandboxes for its size.</summary>
+    public static async Task<string> PickForVolumeAsync(IGrainFactory grains, string? requested)
+    {
+        var runners = await ListAsync(grains);
+        if (requested is not null)
+        {
+            return runners.FirstOrDefault(r => r.Id == requested) switch
+            {
+                null => throw new SandboxException(SandboxErrorCodes.InvalidRequest, $"runnerId: no runner {requested} in the cluster"),
+                { Status: RunnerStatus.Healthy } runner => runner.Id,
+                var runner => throw new SandboxException(SandboxErrorCodes.RunnerUnreachable, $"runner {requested} is {runner.Status.ToString().ToLowerInvariant()} ({runner.StatusReason})"),
+            };
+        }
+
+        return runners
+            .Where(r => r.Status == RunnerStatus.Healthy)
+            .OrderBy(r => (double)r.Allocated.Sandboxes / Math.Max(1, r.Capacity.Sandboxes))
+            .ThenBy(r => r.Id, StringComparer.Ordinal)
+            .FirstOrDefault()?.Id
+            ?? throw new SandboxException(SandboxErrorCodes.NoCapacity, runners.Length == 0 ? "no runner has joined the cluster" : $"no runner is healthy: {Allocations(runners)}");
+    }
+
+    private static async Task<HashSet<string>> HoldingAsync(IGrainFactory grains, IEnumerable<RunnerInfo> runners, string image)
+    {
+        var answers = await Task.WhenAll(runners.Select(async r =>
+        {
+            try
+            {
+                return await grains.GetGrain<IRunnerGrain>(r.Id).HasImageAsync(image) ? r.Id : null;
+            }
+            catch (SandboxException)
+            {
+                return null; // Cannot say: it is still a candidate, just not a preferred one.
+            }
+        }));
+        return [.. answers.OfType<string>()];
     }
 
     /// <summary>

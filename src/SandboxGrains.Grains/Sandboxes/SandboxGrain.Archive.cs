@@ -141,5 +141,6 @@ internal sealed partial class SandboxGrain
         User = info.User,
         Injection = info.Injection,
         Policies = info.Policies,
+        Volumes = info.Volumes,
     };
 }

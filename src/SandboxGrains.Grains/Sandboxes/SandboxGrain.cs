@@ -82,7 +82,7 @@ internal sealed partial class SandboxGrain(
     {
         RequireNoSandbox();
 
-        var runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources);
+        var runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources, spec.Image, await RunnerSelector.RunnerOfVolumesAsync(grains, spec.Volumes));
         var now = time.GetUtcNow();
         state.State = new SandboxRecord
         {

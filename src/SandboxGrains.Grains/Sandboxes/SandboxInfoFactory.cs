@@ -20,6 +20,7 @@ internal static class SandboxInfoFactory
             Injection = spec.Injection,
             Policies = spec.Policies,
             PoolId = spec.PoolId,
+            Volumes = spec.Volumes,
         };
 
     /// <summary>A running container just adopted: its daemon answers from <paramref name="launched"/>.</summary>
@@ -63,6 +64,7 @@ internal static class SandboxInfoFactory
             Injection = labels.Injection,
             Policies = labels.Policies,
             PoolId = labels.PoolId,
+            Volumes = labels.Volumes,
         };
 
         // Made for a warm pool: still waiting in it, or claimed, and then what the claim file says the caller asked for.

@@ -26,7 +26,7 @@ internal static class OrleansHosting
     public const string RedisConnectionName = "redis";
 
     /// <summary>Every grain storage the grains ask for.</summary>
-    private static readonly string[] Storages = [StorageNames.Sandboxes, StorageNames.Runners, StorageNames.WarmPools];
+    private static readonly string[] Storages = [StorageNames.Sandboxes, StorageNames.Runners, StorageNames.WarmPools, StorageNames.Volumes];
 
     public static bool IsClusterMode(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration.GetConnectionString(RedisConnectionName)) || configuration.GetSection("Orleans:Clustering").Exists();

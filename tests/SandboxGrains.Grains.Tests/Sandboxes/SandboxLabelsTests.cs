@@ -17,6 +17,7 @@ public sealed class SandboxLabelsTests
             MemoryMb = 768,
             Injection = InjectionMode.Copy,
             Labels = new Dictionary<string, string> { ["team"] = "blue" },
+            Volumes = [new SandboxGrains.Volumes.VolumeMount("ws", "/work/ws", ReadOnly: true)],
         },
         "secret",
         new DateTimeOffset(2026, 11, 23, 8, 0, 0, 250, TimeSpan.Zero));
@@ -44,6 +45,7 @@ public sealed class SandboxLabelsTests
                 ["sandboxgrains.ttl-minutes"] = "",
                 ["sandboxgrains.image"] = Request.Spec.Image,
                 ["sandboxgrains.pool-id"] = "",
+                ["sandboxgrains.volumes"] = """[{"name":"ws","mountPath":"/work/ws","readOnly":true}]""",
                 ["sandboxgrains.label.team"] = "blue",
             },
             labels);
@@ -56,8 +58,9 @@ public sealed class SandboxLabelsTests
 
         var read = SandboxLabels.Read(written.Write("sbx1", "runner-1"));
 
-        Assert.Equal(written with { UserLabels = read.UserLabels }, read);
+        Assert.Equal(written with { UserLabels = read.UserLabels, Volumes = read.Volumes }, read);
         Assert.Equal(written.UserLabels, read.UserLabels);
+        Assert.Equal(written.Volumes, read.Volumes);
     }
 
     [Fact]

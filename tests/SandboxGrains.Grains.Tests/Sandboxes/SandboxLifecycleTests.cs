@@ -42,15 +42,33 @@ public sealed class SandboxLifecycleTests(ClusterFixture fixture)
         await fixture.BeatAsync();
         var id = SandboxIds.New();
         var grain = fixture.Sandbox(id);
-        fixture.Containers.BeforeCreate(id, _ => throw new ImageNotFoundException("sandboxgrains/busybox:latest", null));
+        fixture.Containers.BeforeCreate(id, _ => throw new ContainerRuntimeException("no space left on device"));
         var reservations = await fixture.ReservationsAsync();
 
         var error = await Assert.ThrowsAsync<SandboxException>(() => grain.CreateAsync(SandboxTestKit.Spec(), wait: true, Cancel));
 
-        Assert.Equal(SandboxErrorCodes.ImageNotFound, error.Code);
+        Assert.Equal(SandboxErrorCodes.Failed, error.Code);
+        Assert.Contains("no space left on device", error.Message, StringComparison.Ordinal);
         Assert.Equal(SandboxErrorCodes.NotFound, await grain.ReadErrorAsync());
         Assert.False(await fixture.IsListedAsync(id));
         Assert.Equal(reservations, await fixture.ReservationsAsync());
+    }
+
+    [Fact]
+    public async Task CreateAsync_ImageNotOnTheRunner_IsPulledThereOnce_ThenTheCreateSucceeds()
+    {
+        await fixture.BeatAsync();
+        var id = SandboxIds.New();
+        var spec = SandboxTestKit.Spec() with { Image = $"registry.example.com/team/app:{id}" };
+        fixture.Containers.BeforeCreate(id, _ => throw new ImageNotFoundException(spec.Image, null));
+
+        var info = await fixture.Sandbox(id).CreateAsync(spec, wait: true, Cancel);
+
+        Assert.Equal(SandboxState.Started, info.State);
+        Assert.Null(info.Pull);
+        Assert.Equal([spec.Image], fixture.Containers.Pulled.Where(i => i == spec.Image));
+        Assert.Equal(SandboxState.Started, info.LastTransition?.To);
+        await fixture.Sandbox(id).DeleteAsync(false, Cancel);
     }
 
     [Fact]
