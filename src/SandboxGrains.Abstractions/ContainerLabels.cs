@@ -51,6 +51,9 @@ public static class ContainerLabels
     /// <summary>The warm pool the sandbox was made for; a claimed one also carries a claim file (see <c>SandboxClaim</c>).</summary>
     public const string PoolId = "sandboxgrains.pool-id";
 
+    /// <summary>On a snapshot's image: the snapshot's name.</summary>
+    public const string Snapshot = "sandboxgrains.snapshot";
+
     /// <summary>The named volumes the sandbox mounts, as JSON (<c>[{"name","mountPath","readOnly"}]</c>); empty for none.</summary>
     public const string Volumes = "sandboxgrains.volumes";
 

@@ -29,8 +29,8 @@ public sealed class ImageNotFoundException(string image, Exception? inner)
     public string Image { get; } = image;
 }
 
-/// <summary>Why a pull failed, so the API can tell a missing image from a registry problem.</summary>
-public enum PullFailure
+/// <summary>Why a pull or push failed, so the API can tell a missing image from a registry problem.</summary>
+public enum RegistryFailure
 {
     /// <summary>The registry answered: it has no such image or tag.</summary>
     NotFound,
@@ -45,15 +45,15 @@ public enum PullFailure
     Other,
 }
 
-/// <summary>Pulling an image from its registry failed; the message says why in words a person can act on.</summary>
-public sealed class ImagePullException(string image, PullFailure failure, string message, Exception? inner = null)
+/// <summary>Pulling an image from its registry, or pushing one to it, failed; the message says why in words a person can act on.</summary>
+public sealed class RegistryException(string image, RegistryFailure failure, string message, Exception? inner = null)
     : ContainerRuntimeException(message, inner)
 {
-    /// <summary>The image reference that was pulled.</summary>
+    /// <summary>The image reference that was pulled or pushed.</summary>
     public string Image { get; } = image;
 
     /// <summary>What kind of failure it was.</summary>
-    public PullFailure Failure { get; } = failure;
+    public RegistryFailure Failure { get; } = failure;
 }
 
 /// <summary>A volume cannot be removed: containers (running or not) still mount it.</summary>

@@ -22,7 +22,8 @@ internal sealed partial class DockerContainerRuntime
                 NullIfEmpty(config?.WorkingDir),
                 NullIfEmpty(config?.User),
                 [.. config?.Env ?? []],
-                config?.Labels is { } labels ? new Dictionary<string, string>(labels) : []);
+                config?.Labels is { } labels ? new Dictionary<string, string>(labels) : [],
+                found.Size);
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -71,7 +72,7 @@ internal sealed partial class DockerContainerRuntime
     {
         if (!ImageReference.TryParse(image, out var reference, out var problem))
         {
-            throw new ImagePullException(image, PullFailure.Other, $"image {image}: {problem}");
+            throw new RegistryException(image, RegistryFailure.Other, $"image {image}: {problem}");
         }
 
         var tracker = new PullProgressTracker(progress);
@@ -85,41 +86,70 @@ internal sealed partial class DockerContainerRuntime
         }
         catch (DockerApiException e)
         {
-            throw PullFailed(reference, auth, EngineMessage(e), e);
+            throw RegistryFailed(reference, auth, EngineMessage(e), e, pushing: false);
         }
 
         if (tracker.Error is { } error)
         {
-            throw PullFailed(reference, auth, error, null);
+            throw RegistryFailed(reference, auth, error, null, pushing: false);
+        }
+    }
+
+    public async Task PushImageAsync(string image, RegistryAuth? auth, CancellationToken cancellationToken = default)
+    {
+        if (!ImageReference.TryParse(image, out var reference, out var problem) || reference.Tag is null)
+        {
+            throw new RegistryException(image, RegistryFailure.Other, $"image {image}: {problem ?? "a push needs a tag"}");
+        }
+
+        // The engine answers 200 at once and reports a refused push inside the stream; the tracker keeps that error.
+        var tracker = new PullProgressTracker(null);
+        try
+        {
+            await CallAsync(() => _client.Images.PushImageAsync(
+                reference.Name,
+                new ImagePushParameters { Tag = reference.Tag },
+                auth is null ? new AuthConfig() : new AuthConfig { Username = auth.Username, Password = auth.Password, ServerAddress = auth.Registry },
+                tracker,
+                cancellationToken)).ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            throw RegistryFailed(reference, auth, EngineMessage(e), e, pushing: true);
+        }
+
+        if (tracker.Error is { } error)
+        {
+            throw RegistryFailed(reference, auth, error, null, pushing: true);
         }
     }
 
     /// <summary>
-    /// Names a failed pull in words a person can act on. The engine reports every registry problem as text (and mostly as
-    /// a 500), so the kind is read from the phrases the distribution registry and Docker use.
+    /// Names a failed pull or push in words a person can act on. The engine reports every registry problem as text (and
+    /// mostly as a 500), so the kind is read from the phrases the distribution registry and Docker use.
     /// </summary>
-    private static ImagePullException PullFailed(ImageReference reference, RegistryAuth? auth, string detail, Exception? inner)
+    private static RegistryException RegistryFailed(ImageReference reference, RegistryAuth? auth, string detail, Exception? inner, bool pushing)
     {
         var image = reference.ToString();
         var registry = reference.RegistryHost;
         if (Mentions(detail, "unauthorized", "authentication required", "no basic auth credentials", "incorrect username or password", "denied: requested access"))
         {
-            return new ImagePullException(image, PullFailure.Unauthorized, auth is null
+            return new RegistryException(image, RegistryFailure.Unauthorized, auth is null
                 ? $"registry {registry} needs credentials for {image} and none are configured for it (Registries:{registry})"
                 : $"registry {registry} refused the credentials configured for it (user {auth.Username})", inner);
         }
 
-        if (Mentions(detail, "manifest unknown", "not found", "name unknown", "repository does not exist", "pull access denied"))
+        if (!pushing && Mentions(detail, "manifest unknown", "not found", "name unknown", "repository does not exist", "pull access denied"))
         {
-            return new ImagePullException(image, PullFailure.NotFound, $"image {image} not found in registry {registry}", inner);
+            return new RegistryException(image, RegistryFailure.NotFound, $"image {image} not found in registry {registry}", inner);
         }
 
         if (Mentions(detail, "connection refused", "no such host", "dial tcp", "i/o timeout", "network is unreachable", "server gave HTTP response to HTTPS client", "TLS handshake"))
         {
-            return new ImagePullException(image, PullFailure.Unreachable, $"registry {registry} cannot be reached: {detail}", inner);
+            return new RegistryException(image, RegistryFailure.Unreachable, $"registry {registry} cannot be reached: {detail}", inner);
         }
 
-        return new ImagePullException(image, PullFailure.Other, $"pulling {image} from {registry} failed: {detail}", inner);
+        return new RegistryException(image, RegistryFailure.Other, $"{(pushing ? "pushing" : "pulling")} {image} {(pushing ? "to" : "from")} {registry} failed: {detail}", inner);
     }
 
     private static bool Mentions(string text, params string[] phrases) =>

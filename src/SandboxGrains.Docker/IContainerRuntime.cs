@@ -20,10 +20,13 @@ public interface IContainerRuntime
 
     /// <summary>
     /// Pulls an image from its registry (with <paramref name="auth"/> when given), reporting progress as layers arrive.
-    /// Throws <see cref="ImagePullException"/> saying whether the image is missing, the registry refused us, or it could
+    /// Throws <see cref="RegistryException"/> saying whether the image is missing, the registry refused us, or it could
     /// not be reached.
     /// </summary>
     Task PullImageAsync(string image, RegistryAuth? auth, IProgress<Images.PullProgress>? progress, CancellationToken cancellationToken = default);
+
+    /// <summary>Pushes a local image (<c>registry/repository:tag</c>) to its registry; throws <see cref="RegistryException"/> naming a refusal.</summary>
+    Task PushImageAsync(string image, RegistryAuth? auth, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a bridge network with inter-container traffic disabled, unless one of that name exists.</summary>
     Task EnsureIsolatedNetworkAsync(string name, CancellationToken cancellationToken = default);

@@ -8,4 +8,5 @@ public sealed record ImageDetails(
     string? WorkingDir,
     string? User,
     IReadOnlyList<string> Env,
-    IReadOnlyDictionary<string, string>? Labels = null);
+    IReadOnlyDictionary<string, string>? Labels = null,
+    long Size = 0);

@@ -16,7 +16,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DaemonBundle>();
         services.AddOptions<RegistryOptions>();
-        services.TryAddSingleton<ImagePuller>();
+        services.TryAddSingleton<ImageTransfers>();
         services.TryAddSingleton<ISandboxContainers, SandboxContainers>();
         return services;
     }

@@ -9,3 +9,4 @@ global using SandboxGrains.Sandboxes;
 global using SandboxGrains.WarmPools;
 global using SandboxGrains.Images;
 global using SandboxGrains.Volumes;
+global using SandboxGrains.Snapshots;

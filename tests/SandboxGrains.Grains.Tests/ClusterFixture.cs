@@ -41,6 +41,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Sandboxes);
             silo.AddMemoryGrainStorage(StorageNames.Runners);
+            silo.AddMemoryGrainStorage(StorageNames.Snapshots);
+            silo.AddMemoryGrainStorage(StorageNames.Volumes);
+            silo.Services.AddSingleton<SandboxGrains.Docker.RegistryManifests>();
+            silo.Services.AddOptions<Grains.Snapshots.SnapshotOptions>();
             silo.AddSandboxGrains(new LocalRunner(options.SiloName == "Silo_0" ? RunnerId : null));
             silo.Services.AddSingleton<ISandboxContainers>(Containers);
             silo.Services.AddSingleton(RouteChanges);

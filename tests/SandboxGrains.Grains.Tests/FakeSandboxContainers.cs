@@ -218,6 +218,34 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         }
     }
 
+    private readonly List<string> _committed = [];
+
+    /// <summary>Every snapshot image committed and not removed since.</summary>
+    public IReadOnlyList<string> SnapshotImages
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _committed];
+            }
+        }
+    }
+
+    public Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            WithContainer(containerId, _ => true);
+            _committed.Add(image);
+            return Task.FromResult(1024L);
+        }
+    }
+
+    // A registry is not faked: snapshots in grain tests have none, and pushes are tested against a real registry.
+    public Task PushImageAsync(string image, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("grain tests configure no snapshot registry");
+
     private readonly List<string> _pulled = [];
 
     /// <summary>Every image pulled so far, in order (the pulls themselves are tested against a real registry and engine).</summary>
@@ -308,11 +336,12 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         }
     }
 
-    public Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken)
+    public Task RemoveImageAsync(string image, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            _archives.Remove(archiveImage);
+            _archives.Remove(image);
+            _committed.Remove(image);
         }
 
         return Task.CompletedTask;

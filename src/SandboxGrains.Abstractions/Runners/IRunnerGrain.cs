@@ -79,9 +79,9 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("RestoreSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:05:00")]
     Task<SandboxContainer> RestoreSandboxContainerAsync(SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a deleted sandbox's archive image.</summary>
-    [Alias("RemoveArchive"), AlwaysInterleave, ResponseTimeout("00:02:00")]
-    Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken = default);
+    /// <summary>Removes an image tag of ours (a deleted sandbox's archive, a deleted snapshot); a missing one, or one a container still uses, is left.</summary>
+    [Alias("RemoveImage"), AlwaysInterleave, ResponseTimeout("00:02:00")]
+    Task RemoveImageAsync(string image, CancellationToken cancellationToken = default);
 
     /// <summary>Hands a pooled sandbox's container to a caller: its daemon must answer; the claim is written beside its secret.</summary>
     [Alias("ClaimSandboxContainer"), AlwaysInterleave, ResponseTimeout("00:00:30")]
@@ -90,6 +90,14 @@ public interface IRunnerGrain : IGrainWithStringKey
     /// <summary>True when the image is on this runner's engine.</summary>
     [Alias("HasImage"), AlwaysInterleave]
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken = default);
+
+    /// <summary>Commits a sandbox's container to a snapshot's image (without its daemon secret); returns the image's size in bytes.</summary>
+    [Alias("CommitSnapshot"), AlwaysInterleave, ResponseTimeout("00:10:00")]
+    Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken = default);
+
+    /// <summary>Pushes an image of this runner to its registry.</summary>
+    [Alias("PushImage"), AlwaysInterleave, ResponseTimeout("00:30:00")]
+    Task PushImageAsync(string image, CancellationToken cancellationToken = default);
 
     /// <summary>Makes a named volume on this runner's engine.</summary>
     [Alias("CreateVolume"), AlwaysInterleave, ResponseTimeout("00:01:00")]

@@ -1,4 +1,5 @@
 using SandboxGrains.Previews;
+using SandboxGrains.Snapshots;
 
 namespace SandboxGrains.Sandboxes;
 
@@ -36,6 +37,13 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Archive"), ResponseTimeout("00:10:00")]
     Task<SandboxInfo> ArchiveAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Commits the sandbox's filesystem (started or stopped) to a snapshot's image on its runner, one call at a time with
+    /// its other operations; returns the runner and the image's size. Any other state is <c>invalid_state</c>.
+    /// </summary>
+    [Alias("CommitSnapshot"), ResponseTimeout("00:10:00")]
+    Task<SnapshotSource> CommitSnapshotAsync(string image, string snapshotName, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the container (an adopted one only when asked), releases its resources and clears all state.</summary>
     [Alias("Delete"), ResponseTimeout("00:02:00")]

@@ -30,7 +30,8 @@ public sealed record Sandbox(
     Transition? LastTransition,
     string? PoolId = null,
     Images.PullProgress? Pull = null,
-    IReadOnlyList<Volumes.VolumeMount>? Volumes = null)
+    IReadOnlyList<Volumes.VolumeMount>? Volumes = null,
+    string? Snapshot = null)
 {
     public static Sandbox From(SandboxInfo info) => new(
         info.Id,
@@ -61,7 +62,8 @@ public sealed record Sandbox(
         info.LastTransition is { } t ? new Transition(StateName(t.From), StateName(t.To), t.Reason, t.At) : null,
         info.PoolId,
         info.Pull,
-        info.Volumes);
+        info.Volumes,
+        info.Snapshot);
 
     private static string StateName(SandboxState state) => state.ToString().ToLowerInvariant();
 }

@@ -48,6 +48,13 @@ public static class SandboxErrorCodes
     public const string ClusterUnavailable = "cluster_unavailable";
     public const string WarmPoolNotFound = "warm_pool_not_found";
     public const string VolumeNotFound = "volume_not_found";
+    public const string SnapshotNotFound = "snapshot_not_found";
+
+    /// <summary>A snapshot of that name exists already.</summary>
+    public const string SnapshotExists = "snapshot_exists";
+
+    /// <summary>A snapshot a create is being made from (deleting it would pull the image from under that create).</summary>
+    public const string SnapshotInUse = "snapshot_in_use";
 
     /// <summary>A volume of that name exists already.</summary>
     public const string VolumeExists = "volume_exists";
@@ -64,9 +71,9 @@ public static class SandboxErrorCodes
     /// <summary>The HTTP status each code stands for (400, 404, 409, 410, 502, 503).</summary>
     public static int HttpStatus(string code) => code switch
     {
-        NotFound or ContainerNotFound or PreviewNotFound or WarmPoolNotFound or VolumeNotFound => 404,
+        NotFound or ContainerNotFound or PreviewNotFound or WarmPoolNotFound or VolumeNotFound or SnapshotNotFound => 404,
         InvalidRequest or ImageNotFound => 400,
-        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted or WarmPoolConflict or VolumeExists or VolumeInUse => 409,
+        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted or WarmPoolConflict or VolumeExists or VolumeInUse or SnapshotExists or SnapshotInUse => 409,
         PreviewExpired => 410,
         NoCapacity or RunnerUnreachable or DockerUnavailable or SandboxStarting or ClusterUnavailable => 503,
         _ => 502,

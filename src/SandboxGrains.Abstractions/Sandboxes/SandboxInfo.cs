@@ -47,4 +47,7 @@ public sealed record SandboxInfo
 
     /// <summary>The named volumes it mounts.</summary>
     [Id(25)] public IReadOnlyList<Volumes.VolumeMount> Volumes { get; init; } = [];
+
+    /// <summary>The snapshot it was created from; null for one created from an image.</summary>
+    [Id(26)] public string? Snapshot { get; init; }
 }

@@ -15,6 +15,19 @@ public static partial class SandboxRequests
 
     public static (SandboxSpec? Spec, InvalidField? Problem) ToSpec(CreateSandboxRequest body, SandboxOptions defaults)
     {
+        if (body.Snapshot is { } snapshot)
+        {
+            if (!string.IsNullOrWhiteSpace(body.Image))
+            {
+                return Invalid("snapshot", "give an image or a snapshot, not both");
+            }
+
+            if (Snapshots.SnapshotNames.Problem(snapshot) is { } snapshotProblem)
+            {
+                return Invalid("snapshot", snapshotProblem);
+            }
+        }
+
         var image = string.IsNullOrWhiteSpace(body.Image) ? defaults.DefaultImage : body.Image.Trim();
         if (!Images.ImageReference.TryParse(image, out _, out var imageProblem))
         {
@@ -106,6 +119,7 @@ public static partial class SandboxRequests
             Injection = injection,
             Cmd = body.Cmd,
             Volumes = body.Volumes ?? [],
+            Snapshot = body.Snapshot,
             PidsLimit = defaults.PidsLimit,
             Policies = new SandboxPolicies
             {
@@ -252,6 +266,9 @@ public sealed record CreateSandboxRequest
     public string? Injection { get; init; }
 
     public List<string>? Cmd { get; init; }
+
+    /// <summary>A snapshot to start from, in place of <see cref="Image"/>.</summary>
+    public string? Snapshot { get; init; }
 
     /// <summary>Named volumes to mount: <c>[{name, mountPath, readOnly?}]</c>; the sandbox goes to the runner that holds them.</summary>
     public List<Volumes.VolumeMount>? Volumes { get; init; }

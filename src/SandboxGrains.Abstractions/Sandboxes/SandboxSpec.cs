@@ -6,7 +6,7 @@ namespace SandboxGrains.Sandboxes;
 [GenerateSerializer, Immutable, Alias("sandboxgrains.SandboxSpec")]
 public sealed record SandboxSpec
 {
-    /// <summary>Image reference present on the runners.</summary>
+    /// <summary>Image reference; pulled onto the chosen runner when it is not there. Replaced by the snapshot's image for a create from a snapshot.</summary>
     [Id(0)] public required string Image { get; init; }
 
     /// <summary>Display name; defaults to the id.</summary>
@@ -47,6 +47,9 @@ public sealed record SandboxSpec
 
     /// <summary>Named volumes to mount; the sandbox goes to the runner that holds them.</summary>
     [Id(13)] public IReadOnlyList<Volumes.VolumeMount> Volumes { get; init; } = [];
+
+    /// <summary>The snapshot to start from (its image replaces <see cref="Image"/>); null for a create from an image.</summary>
+    [Id(14)] public string? Snapshot { get; init; }
 
     /// <summary>The resources a runner must reserve for this sandbox.</summary>
     public RunnerResources Resources => new(Cpu, MemoryMb, 1);

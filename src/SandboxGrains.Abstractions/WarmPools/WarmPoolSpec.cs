@@ -24,7 +24,7 @@ public sealed record WarmPoolSpec
     public string Kind => string.Create(CultureInfo.InvariantCulture, $"{Image}|{Cpu}|{MemoryMb}|{Injection.Name()}");
 
     /// <summary>True when a create of <paramref name="spec"/> may be served by one of this pool's sandboxes.</summary>
-    public static bool CanServe(SandboxSpec spec) => spec is { Cmd: null, User: null, WorkDir: null, PoolId: null, Volumes.Count: 0 };
+    public static bool CanServe(SandboxSpec spec) => spec is { Cmd: null, User: null, WorkDir: null, PoolId: null, Snapshot: null, Volumes.Count: 0 };
 
     /// <summary>The kind of sandbox a create asks for, in the terms of <see cref="Kind"/>.</summary>
     public static string KindOf(SandboxSpec spec) => new WarmPoolSpec { Image = spec.Image, Cpu = spec.Cpu, MemoryMb = spec.MemoryMb, Injection = spec.Injection }.Kind;

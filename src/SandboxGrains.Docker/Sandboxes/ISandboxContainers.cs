@@ -55,8 +55,8 @@ public interface ISandboxContainers
     /// </summary>
     Task<SandboxContainer> RestoreAsync(string runnerId, SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken);
 
-    /// <summary>Removes a sandbox's archive image once nothing uses it (after the sandbox is deleted).</summary>
-    Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken);
+    /// <summary>Removes an image tag of ours (an archive, a snapshot) and the image once nothing uses it.</summary>
+    Task RemoveImageAsync(string image, CancellationToken cancellationToken);
 
     /// <summary>True when the image is on this host's engine.</summary>
     Task<bool> HasImageAsync(string image, CancellationToken cancellationToken);
@@ -69,6 +69,15 @@ public interface ISandboxContainers
 
     /// <summary>Removes a named volume and its data; <see cref="VolumeInUseException"/> naming the sandboxes that mount it.</summary>
     Task RemoveVolumeAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Commits a sandbox's container (running or stopped) to <paramref name="image"/> for a snapshot, without its daemon
+    /// secret and the labels that tie it to the sandbox; returns the image's size in bytes.
+    /// </summary>
+    Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken);
+
+    /// <summary>Pushes a local image to its registry with the credentials configured for it.</summary>
+    Task PushImageAsync(string image, CancellationToken cancellationToken);
 
     /// <summary>Pulls an image onto this host's engine, or joins the pull of it already under way.</summary>
     Task PullImageAsync(string image, CancellationToken cancellationToken);

@@ -92,6 +92,4 @@ internal sealed partial class SandboxContainers
             throw;
         }
     }
-
-    public Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken) => docker.RemoveImageAsync(archiveImage, cancellationToken);
 }

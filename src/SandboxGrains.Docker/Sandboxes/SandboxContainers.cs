@@ -12,7 +12,7 @@ namespace SandboxGrains.Docker.Sandboxes;
 internal sealed partial class SandboxContainers(
     IContainerRuntime docker,
     DaemonBundle bundle,
-    ImagePuller puller,
+    ImageTransfers transfers,
     IOptions<DaemonInjectionOptions> options,
     TimeProvider time,
     ILogger<SandboxContainers> logger) : ISandboxContainers, IDisposable
@@ -208,13 +208,6 @@ internal sealed partial class SandboxContainers(
             : await ReadClaimAsync(details.Id, cancellationToken).ConfigureAwait(false);
         return new RecoveredContainer(state, details.Image, details.Labels, details.Env, details.User, token, details.Name, details.WorkingDir, adoption, claim);
     }
-
-    public async Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
-        await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false) is not null;
-
-    public Task PullImageAsync(string image, CancellationToken cancellationToken) => puller.PullAsync(image, cancellationToken);
-
-    public Images.PullProgress? PullProgressOf(string image) => puller.ProgressOf(image);
 
     public async Task<IReadOnlyList<ManagedContainer>> ListAsync(string runnerId, CancellationToken cancellationToken)
     {

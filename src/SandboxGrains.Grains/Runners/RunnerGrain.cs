@@ -132,11 +132,17 @@ internal sealed class RunnerGrain(
     public Task<SandboxContainer> RestoreSandboxContainerAsync(SandboxContainerRequest request, string archiveImage, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, runnerId, ct) => containers.RestoreAsync(runnerId, request, archiveImage, ct), cancellationToken);
 
-    public Task RemoveArchiveAsync(string archiveImage, CancellationToken cancellationToken) =>
-        OnEngineAsync(async (containers, _, ct) => { await containers.RemoveArchiveAsync(archiveImage, ct); return true; }, cancellationToken);
+    public Task RemoveImageAsync(string image, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.RemoveImageAsync(image, ct); return true; }, cancellationToken);
 
     public Task<bool> HasImageAsync(string image, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.HasImageAsync(image, ct), cancellationToken);
+
+    public Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken) =>
+        OnEngineAsync((containers, _, ct) => containers.CommitSnapshotAsync(containerId, image, snapshotName, ct), cancellationToken);
+
+    public Task PushImageAsync(string image, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.PushImageAsync(image, ct); return true; }, cancellationToken);
 
     public Task<VolumeInfo> CreateVolumeAsync(string name, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, runnerId, ct) => containers.CreateVolumeAsync(runnerId, name, ct), cancellationToken);
@@ -196,10 +202,10 @@ internal sealed class RunnerGrain(
             // The caller is gone; cancellation is the answer, not a failure of the engine.
             throw;
         }
-        catch (ImagePullException e)
+        catch (RegistryException e)
         {
             throw new SandboxException(
-                e.Failure == PullFailure.NotFound ? SandboxErrorCodes.ImageNotFound : SandboxErrorCodes.ImagePullFailed, $"{e.Message} (runner {runnerId})");
+                e.Failure == RegistryFailure.NotFound ? SandboxErrorCodes.ImageNotFound : SandboxErrorCodes.ImagePullFailed, $"{e.Message} (runner {runnerId})");
         }
         catch (VolumeInUseException e)
         {

@@ -33,7 +33,7 @@ internal static class RunnerSelector
 
         throw new SandboxException(SandboxErrorCodes.NoCapacity, requiredRunner is null
             ? Explain(runners, wanted)
-            : $"the sandbox's volumes are on runner {requiredRunner}, which has no room for it now: {Allocations([.. runners.Where(r => r.Id == requiredRunner)])}");
+            : $"the sandbox can only go to runner {requiredRunner} (its volumes or its snapshot are there), which has no room for it now: {Allocations([.. runners.Where(r => r.Id == requiredRunner)])}");
     }
 
     /// <summary>

@@ -82,40 +82,54 @@ internal sealed partial class SandboxGrain(
     {
         RequireNoSandbox();
 
-        var runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources, spec.Image, await RunnerSelector.RunnerOfVolumesAsync(grains, spec.Volumes));
-        var now = time.GetUtcNow();
-        state.State = new SandboxRecord
-        {
-            DaemonToken = NewDaemonToken(),
-            PendingSpec = wait ? null : spec,
-            Info = SandboxInfoFactory.FromSpec(Id, runnerId, spec, now),
-        };
-        await state.WriteStateAsync();
-        await Registry.AddAsync(Id);
-
-        if (!wait)
-        {
-            // Finish in a separate call, so this one returns now and nothing else can run in between but queued calls.
-            await this.AsReference<ISandboxGrain>().ProvisionAsync();
-            return Info;
-        }
-
+        var (fromSnapshot, snapshotRunner) = await FromSnapshotAsync(spec);
+        spec = fromSnapshot;
+        var handedOff = false;
         try
         {
-            return await ProvisionCoreAsync(spec);
+            var runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources, spec.Image, await RequiredRunnerAsync(spec, snapshotRunner));
+            var now = time.GetUtcNow();
+            state.State = new SandboxRecord
+            {
+                DaemonToken = NewDaemonToken(),
+                PendingSpec = wait ? null : spec,
+                Info = SandboxInfoFactory.FromSpec(Id, runnerId, spec, now),
+            };
+            await state.WriteStateAsync();
+            await Registry.AddAsync(Id);
+
+            if (!wait)
+            {
+                // Finish in a separate call, so this one returns now and nothing else can run in between but queued calls.
+                await this.AsReference<ISandboxGrain>().ProvisionAsync();
+                handedOff = true;
+                return Info;
+            }
+
+            try
+            {
+                return await ProvisionCoreAsync(spec);
+            }
+            catch (SandboxException)
+            {
+                // A synchronous create that fails leaves nothing behind: the runner already removed any container.
+                await ForgetAsync();
+                throw;
+            }
+            catch (Exception e)
+            {
+                // Not a known failure (a timeout, a lost silo): the container may yet exist, so keep the record for
+                // reconciliation and the caller's delete rather than risk an orphan.
+                await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = $"create did not finish: {e.Message}" });
+                throw;
+            }
         }
-        catch (SandboxException)
+        finally
         {
-            // A synchronous create that fails leaves nothing behind: the runner already removed any container.
-            await ForgetAsync();
-            throw;
-        }
-        catch (Exception e)
-        {
-            // Not a known failure (a timeout, a lost silo): the container may yet exist, so keep the record for
-            // reconciliation and the caller's delete rather than risk an orphan.
-            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = $"create did not finish: {e.Message}" });
-            throw;
+            if (!handedOff)
+            {
+                await ReleaseSnapshotAsync(spec);
+            }
         }
     }
 
@@ -138,6 +152,10 @@ internal sealed partial class SandboxGrain(
         catch (Exception e)
         {
             await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = $"create did not finish: {e.Message}" });
+        }
+        finally
+        {
+            await ReleaseSnapshotAsync(spec);
         }
     }
 
@@ -250,7 +268,7 @@ internal sealed partial class SandboxGrain(
             // Also when an archive was begun but not recorded: left behind, it would bring the sandbox back at the next start-up.
             if (state.State.ArchiveImage is not null || info.State == SandboxState.Archiving)
             {
-                await Runner(info.RunnerId).RemoveArchiveAsync(state.State.ArchiveImage ?? SandboxLabels.ArchiveImage(Id), cancellationToken);
+                await Runner(info.RunnerId).RemoveImageAsync(state.State.ArchiveImage ?? SandboxLabels.ArchiveImage(Id), cancellationToken);
             }
         }
         catch (Exception e) when (e is SandboxException or OperationCanceledException)
@@ -312,6 +330,10 @@ internal sealed partial class SandboxGrain(
         }
 
         state.State.PendingSpec = null;
+
+        // The container now holds the snapshot's image itself; released before the sandbox shows started, so a caller
+        // who sees it started can delete the snapshot at once. (The create's own finally releases it again, harmlessly.)
+        await ReleaseSnapshotAsync(spec);
         var result = await OnServingAsync(created);
         logger.Started(Id, Info.RunnerId ?? "?", created.DaemonAddress ?? "?");
         return result;

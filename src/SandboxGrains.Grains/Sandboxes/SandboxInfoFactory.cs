@@ -21,6 +21,7 @@ internal static class SandboxInfoFactory
             Policies = spec.Policies,
             PoolId = spec.PoolId,
             Volumes = spec.Volumes,
+            Snapshot = spec.Snapshot,
         };
 
     /// <summary>A running container just adopted: its daemon answers from <paramref name="launched"/>.</summary>

@@ -1,5 +1,6 @@
 using SandboxGrains.Silo.Previews;
 using SandboxGrains.Silo.Sandboxes;
+using SandboxGrains.Silo.Snapshots;
 using SandboxGrains.Silo.Volumes;
 using SandboxGrains.Silo.WarmPools;
 
@@ -15,6 +16,7 @@ internal static class ApiEndpoints
         v1.MapSandboxesApi();
         v1.MapWarmPoolsApi();
         v1.MapVolumesApi();
+        v1.MapSnapshotsApi();
         v1.MapPreviewsApi();
 
         // Anything else under /api is an unknown route, answered as a problem, not an empty 404.

@@ -26,7 +26,10 @@ internal static class OrleansHosting
     public const string RedisConnectionName = "redis";
 
     /// <summary>Every grain storage the grains ask for.</summary>
-    private static readonly string[] Storages = [StorageNames.Sandboxes, StorageNames.Runners, StorageNames.WarmPools, StorageNames.Volumes];
+    private static readonly string[] Storages = [StorageNames.Sandboxes, StorageNames.Runners, StorageNames.WarmPools, StorageNames.Volumes, StorageNames.Snapshots];
+
+    /// <summary>What an embedded silo keeps on disk: the operator's configuration and records no container or image carries.</summary>
+    private static readonly string[] FileStorages = [StorageNames.WarmPools, StorageNames.Snapshots];
 
     public static bool IsClusterMode(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration.GetConnectionString(RedisConnectionName)) || configuration.GetSection("Orleans:Clustering").Exists();
@@ -51,14 +54,18 @@ internal static class OrleansHosting
             if (!clustered)
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusterId, clusterId: ClusterId);
-                foreach (var storage in Storages.Where(s => s != StorageNames.WarmPools))
+                foreach (var storage in Storages.Except(FileStorages))
                 {
                     silo.AddMemoryGrainStorage(storage);
                 }
 
                 var dataDirectory = configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>()?.DataDirectory ?? new SiloOptions().DataDirectory;
-                silo.Services.AddGrainStorage(StorageNames.WarmPools, (services, _) => new FileGrainStorage(
-                    Path.Combine(dataDirectory, StorageNames.WarmPools), services.GetRequiredService<Orleans.Storage.IGrainStorageSerializer>()));
+                foreach (var storage in FileStorages)
+                {
+                    silo.Services.AddGrainStorage(storage, (services, _) => new FileGrainStorage(
+                        Path.Combine(dataDirectory, storage), services.GetRequiredService<Orleans.Storage.IGrainStorageSerializer>()));
+                }
+
                 silo.UseInMemoryReminderService();
             }
             else
@@ -180,6 +187,10 @@ internal static class OrleansHosting
         services.AddOptions<RunnerOptions>().BindConfiguration(RunnerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
+        services.AddSingleton<RegistryManifests>();
+        services.AddOptions<Grains.Snapshots.SnapshotOptions>().BindConfiguration(Grains.Snapshots.SnapshotOptions.SectionName)
+            .Validate(o => string.IsNullOrEmpty(o.Registry) || (Images.ImageReference.TryParse($"{o.Registry}/x", out var r, out _) && r.Registry == o.Registry),
+                "Snapshots:Registry must be a registry host, with a port when it needs one (registry.example.com, 127.0.0.1:5000).");
         services.AddOptions<RegistryOptions>().Configure<IConfiguration>(RegistryConfiguration.Read)
             .Validate(o => o.PullTimeout > TimeSpan.Zero, "Registries:PullTimeout must be positive (default 00:10:00).")
             .Validate(o => o.Logins.Values.All(l => l.Username.Length > 0), "Registries:<host>:Username must not be empty.");

@@ -5,11 +5,11 @@ using SandboxGrains.Images;
 namespace SandboxGrains.Docker;
 
 /// <summary>
-/// Pulls images onto this runner's engine, one pull per image at a time: creates of the same image wait on the same pull
-/// and read the same progress. A pull runs to its end (or its timeout) even when every caller has given up, so a
-/// retried create finds the image, not half of it.
+/// Moves images between this runner's engine and registries, with the credentials configured for each registry. Pulls
+/// run one per image at a time: creates of the same image wait on the same pull and read the same progress. A pull runs
+/// to its end (or its timeout) even when every caller has given up, so a retried create finds the image, not half of it.
 /// </summary>
-internal sealed partial class ImagePuller(IContainerRuntime docker, IOptionsMonitor<RegistryOptions> registries, ILogger<ImagePuller> logger)
+internal sealed partial class ImageTransfers(IContainerRuntime docker, IOptionsMonitor<RegistryOptions> registries, ILogger<ImageTransfers> logger)
 {
     private readonly Dictionary<string, Pull> _pulls = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -27,6 +27,26 @@ internal sealed partial class ImagePuller(IContainerRuntime docker, IOptionsMoni
             }
 
             return pull.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Pushes a local image to its registry (a snapshot), bounded by the pull timeout.</summary>
+    public async Task PushAsync(string image, CancellationToken cancellationToken)
+    {
+        var options = registries.CurrentValue;
+        var registry = ImageReference.TryParse(image, out var reference, out _) ? reference.RegistryHost : ImageReference.DockerHub;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.PullTimeout);
+        var started = TimeProvider.System.GetTimestamp();
+        try
+        {
+            await docker.PushImageAsync(image, options.For(registry), timeout.Token).ConfigureAwait(false);
+            LogPushed(image, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RegistryException(image, RegistryFailure.Other,
+                $"pushing {image} to {registry} took longer than {options.PullTimeout.TotalMinutes:0.#} min (Registries:PullTimeout)", e);
         }
     }
 
@@ -56,7 +76,7 @@ internal sealed partial class ImagePuller(IContainerRuntime docker, IOptionsMoni
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
         {
             LogPullFailed(image, "timed out");
-            throw new ImagePullException(image, PullFailure.Other,
+            throw new RegistryException(image, RegistryFailure.Other,
                 $"pulling {image} from {registry} took longer than {options.PullTimeout.TotalMinutes:0.#} min (Registries:PullTimeout)", e);
         }
         catch (ContainerRuntimeException e)
@@ -78,6 +98,9 @@ internal sealed partial class ImagePuller(IContainerRuntime docker, IOptionsMoni
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pulled image {Image} in {Milliseconds:0} ms")]
     private partial void LogPulled(string image, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pushed image {Image} in {Milliseconds:0} ms")]
+    private partial void LogPushed(string image, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pulling image {Image} failed: {Reason}")]
     private partial void LogPullFailed(string image, string reason);

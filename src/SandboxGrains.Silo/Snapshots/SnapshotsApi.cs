@@ -1,0 +1,94 @@
+using SandboxGrains.Silo.Api;
+using SandboxGrains.Snapshots;
+
+namespace SandboxGrains.Silo.Snapshots;
+
+/// <summary>
+/// Snapshots: <c>POST /api/v1/sandboxes/{id}/snapshots</c> takes one, <c>/api/v1/snapshots</c> lists, shows and deletes
+/// them (names may hold '/', so they are the rest of the path). A create from one is an ordinary sandbox create with
+/// <c>snapshot</c> in place of <c>image</c>.
+/// </summary>
+internal static class SnapshotsApi
+{
+    public static RouteGroupBuilder MapSnapshotsApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/sandboxes/{id}/snapshots", CreateAsync).AddEndpointFilter<SandboxErrorFilter>().WithName("CreateSnapshot");
+        var snapshots = api.MapGroup("/snapshots").AddEndpointFilter<SandboxErrorFilter>();
+        snapshots.MapGet("/", ListAsync).WithName("ListSnapshots");
+        snapshots.MapGet("/{**name}", GetAsync).WithName("GetSnapshot");
+        snapshots.MapDelete("/{**name}", DeleteAsync).WithName("DeleteSnapshot");
+        return api;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, string id, bool? wait)
+    {
+        var (body, bodyProblem) = await RequestBodies.ReadAsync<CreateSnapshotRequest>(context);
+        if (body is null)
+        {
+            return bodyProblem!;
+        }
+
+        if (SnapshotNames.Problem(body.Name) is { } problem)
+        {
+            return Problems.InvalidField("name", problem);
+        }
+
+        var waiting = wait ?? true;
+        var snapshot = await grains.GetGrain<ISnapshotGrain>(body.Name!).CreateAsync(id, waiting);
+        return waiting
+            ? TypedResults.Created($"/api/v1/snapshots/{snapshot.Name}", Snapshot.From(snapshot))
+            : TypedResults.Accepted($"/api/v1/snapshots/{snapshot.Name}", Snapshot.From(snapshot));
+    }
+
+    private static async Task<IResult> ListAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var names = await grains.GetGrain<ISnapshotRegistryGrain>(ISnapshotRegistryGrain.Key).ListAsync(cancellationToken);
+        var found = await Task.WhenAll(names.Select(async name =>
+        {
+            try
+            {
+                return await grains.GetGrain<ISnapshotGrain>(name).GetAsync(cancellationToken);
+            }
+            catch (SandboxException e) when (e.Code == SandboxErrorCodes.SnapshotNotFound)
+            {
+                return null; // Deleted between the two reads.
+            }
+        }));
+        return TypedResults.Ok(new ItemsDto<Snapshot>([.. found.OfType<SnapshotInfo>().Select(Snapshot.From)]));
+    }
+
+    private static async Task<IResult> GetAsync(IGrainFactory grains, string name, CancellationToken cancellationToken) =>
+        TypedResults.Ok(Snapshot.From(await SnapshotGrain(grains, name).GetAsync(cancellationToken)));
+
+    private static async Task<IResult> DeleteAsync(IGrainFactory grains, string name, CancellationToken cancellationToken)
+    {
+        await SnapshotGrain(grains, name).DeleteAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The grain for a well-formed name; a malformed one is simply not found (and activates nothing).</summary>
+    private static ISnapshotGrain SnapshotGrain(IGrainFactory grains, string name) => SnapshotNames.Problem(name) is null
+        ? grains.GetGrain<ISnapshotGrain>(name)
+        : throw new SandboxException(SandboxErrorCodes.SnapshotNotFound, $"snapshot {name} not found");
+
+    /// <summary>The body of <c>POST /api/v1/sandboxes/{id}/snapshots</c>.</summary>
+    internal sealed record CreateSnapshotRequest(string? Name);
+}
+
+/// <summary>A snapshot on the wire.</summary>
+internal sealed record Snapshot(
+    string Name,
+    string State,
+    string Image,
+    string RunnerId,
+    string? Registry,
+    string SourceSandboxId,
+    long? SizeBytes,
+    string? ErrorReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static Snapshot From(SnapshotInfo info) => new(
+        info.Name, info.State.ToString().ToLowerInvariant(), info.Image, info.RunnerId, info.Registry, info.SourceSandboxId,
+        info.SizeBytes, info.ErrorReason, info.CreatedAt, info.UpdatedAt);
+}
