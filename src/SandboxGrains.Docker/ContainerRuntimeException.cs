@@ -74,3 +74,10 @@ public sealed class VolumeNotFoundException(string volume)
     /// <summary>The volume's name.</summary>
     public string Volume { get; } = volume;
 }
+
+/// <summary>An image cannot be removed: something of ours or a container still needs it (the message says what).</summary>
+public sealed class ImageInUseException(string image, string message) : ContainerRuntimeException(message)
+{
+    /// <summary>The image that was to be removed.</summary>
+    public string Image { get; } = image;
+}

@@ -50,22 +50,36 @@ internal sealed partial class DockerContainerRuntime
         return committed.ID;
     }
 
-    public async Task RemoveImageAsync(string image, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveImageAsync(string image, CancellationToken cancellationToken = default)
     {
         try
         {
             await CallAsync(() => _client.Images.DeleteImageAsync(image, new ImageDeleteParameters(), cancellationToken)).ConfigureAwait(false);
+            return true;
         }
-        catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            // Gone already, or a container still runs from it: it goes with that container's own removal.
+            return true; // Gone already.
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false; // A container still uses it.
         }
     }
 
-    public async Task<IReadOnlyList<string>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
     {
-        var found = await CallAsync(() => _client.Images.ListImagesAsync(new ImagesListParameters { Filters = LabelFilter(labels) }, cancellationToken)).ConfigureAwait(false);
-        return [.. found.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>")];
+        var found = await CallAsync(() => _client.Images.ListImagesAsync(
+            new ImagesListParameters { Filters = labels.Count == 0 ? null : LabelFilter(labels) }, cancellationToken)).ConfigureAwait(false);
+        return
+        [
+            .. found.Select(i => new ImageSummary(
+                i.ID,
+                [.. (i.RepoTags ?? []).Where(t => t != "<none>:<none>")],
+                i.Size,
+                i.Created,
+                i.Labels is { } l ? new Dictionary<string, string>(l) : [])),
+        ];
     }
 
     public async Task PullImageAsync(string image, RegistryAuth? auth, IProgress<PullProgress>? progress, CancellationToken cancellationToken = default)

@@ -38,13 +38,13 @@ public interface IContainerRuntime
     Task<string> CommitContainerAsync(string container, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes an image tag, and the image and its untagged parents when nothing else uses them; a missing one, or one a
-    /// container still uses (it stays until that container is gone), is not an error.
+    /// Removes an image tag, and the image and its untagged parents when nothing else uses them. True when it is gone (or
+    /// was never there); false when a container still uses it, and it stays.
     /// </summary>
-    Task RemoveImageAsync(string image, CancellationToken cancellationToken = default);
+    Task<bool> RemoveImageAsync(string image, CancellationToken cancellationToken = default);
 
-    /// <summary>The tags (<c>repo:tag</c>) of the images that carry every given label.</summary>
-    Task<IReadOnlyList<string>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
+    /// <summary>The images that carry every given label (all of them for none), with their tags (<c>repo:tag</c>).</summary>
+    Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a named volume with the given labels (the engine returns the existing one when the name is taken).</summary>
     Task<VolumeSummary> CreateVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);

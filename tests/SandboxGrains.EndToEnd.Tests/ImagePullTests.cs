@@ -192,6 +192,48 @@ public sealed class ImagePullTests(ImagePullFixture fixture) : IClassFixture<Ima
         Assert.Empty(await fixture.Client.ListSandboxesAsync(new Dictionary<string, string> { ["case"] = label }, Ct));
     }
 
+    [Fact]
+    public async Task ImagesList_ShowsAPulledImageAndItsUsers_DeleteIsRefusedWhileUsed_ThenRemovesIt()
+    {
+        var image = await ImagePullFixture.PushFreshImageAsync(fixture.Registry, "pull/listed", megabytes: 1);
+        var sandbox = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = image, Cpu = 0.25, MemoryMb = 64 }, Ct);
+        using var http = fixture.Silo.CreateClient();
+        var escaped = Uri.EscapeDataString(image).Replace("%2F", "/", StringComparison.Ordinal);
+        try
+        {
+            var listed = (await http.GetFromJsonAsync<ImageList>("/api/v1/images", Ct))!;
+            var entry = Assert.Single(listed.Items, i => i.Image == image);
+            Assert.Equal(fixture.Silo.RunnerId, entry.RunnerId);
+            Assert.Equal([sandbox.Id], entry.UsedBy);
+            Assert.NotNull(entry.LastUsedAt);
+            Assert.True(entry.SizeBytes > 1024 * 1024);
+            Assert.Contains(listed.Items, i => i.Image == "sandboxgrains/busybox:latest");
+
+            using var refused = await http.DeleteAsync($"/api/v1/images/{escaped}", Ct);
+            var problem = (await refused.Content.ReadFromJsonAsync<Problem>(Ct))!;
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal("image_in_use", problem.Code);
+            Assert.Contains(sandbox.Id, problem.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
+
+        using (var deleted = await http.DeleteAsync($"/api/v1/images/{escaped}", Ct))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("docker", ["image", "inspect", image], cancellationToken: Ct)).ExitCode);
+        using var again = await http.DeleteAsync($"/api/v1/images/{escaped}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    private sealed record ImageList(IReadOnlyList<ImageEntry> Items, IReadOnlyList<string> UnreachableRunners);
+
+    private sealed record ImageEntry(string RunnerId, string Image, long SizeBytes, DateTimeOffset? LastUsedAt, IReadOnlyList<string> UsedBy, string? Owner);
+
     private async Task<Sandbox> CreateWithoutWaitingAsync(string image)
     {
         using var http = fixture.Silo.CreateClient();

@@ -242,6 +242,12 @@ public sealed class FakeSandboxContainers : ISandboxContainers
         }
     }
 
+    // Image listings and operator deletes are tested against a real engine.
+    public Task<IReadOnlyList<SandboxGrains.Images.RunnerImage>> ListImagesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SandboxGrains.Images.RunnerImage>>([]);
+
+    public Task DeleteImageAsync(string image, CancellationToken cancellationToken) => throw new ImageNotFoundException(image, null);
+
     // A registry is not faked: snapshots in grain tests have none, and pushes are tested against a real registry.
     public Task PushImageAsync(string image, CancellationToken cancellationToken) =>
         throw new NotSupportedException("grain tests configure no snapshot registry");

@@ -99,6 +99,14 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("PushImage"), AlwaysInterleave, ResponseTimeout("00:30:00")]
     Task PushImageAsync(string image, CancellationToken cancellationToken = default);
 
+    /// <summary>Every tagged image on this runner, with its users, owner and when it was last used here.</summary>
+    [Alias("ListImages"), AlwaysInterleave]
+    Task<IReadOnlyList<Images.RunnerImage>> ListImagesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an unused image: <c>image_not_found</c> when it is not here, <c>image_in_use</c> while anything uses or owns it.</summary>
+    [Alias("DeleteImage"), AlwaysInterleave, ResponseTimeout("00:02:00")]
+    Task DeleteImageAsync(string image, CancellationToken cancellationToken = default);
+
     /// <summary>Makes a named volume on this runner's engine.</summary>
     [Alias("CreateVolume"), AlwaysInterleave, ResponseTimeout("00:01:00")]
     Task<Volumes.VolumeInfo> CreateVolumeAsync(string name, CancellationToken cancellationToken = default);

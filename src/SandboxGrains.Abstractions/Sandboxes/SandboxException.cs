@@ -31,6 +31,9 @@ public static class SandboxErrorCodes
 
     /// <summary>A pull failed for a reason other than a missing image: the registry refused us or could not be reached.</summary>
     public const string ImagePullFailed = "image_pull_failed";
+
+    /// <summary>An image a sandbox's container uses, or that is an archive or a snapshot of ours.</summary>
+    public const string ImageInUse = "image_in_use";
     public const string ContainerNotFound = "container_not_found";
     public const string AlreadyManaged = "container_already_managed";
     public const string NoCapacity = "no_capacity";
@@ -73,7 +76,7 @@ public static class SandboxErrorCodes
     {
         NotFound or ContainerNotFound or PreviewNotFound or WarmPoolNotFound or VolumeNotFound or SnapshotNotFound => 404,
         InvalidRequest or ImageNotFound => 400,
-        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted or WarmPoolConflict or VolumeExists or VolumeInUse or SnapshotExists or SnapshotInUse => 409,
+        InvalidState or AlreadyManaged or PreviewLimitReached or SandboxNotStarted or WarmPoolConflict or VolumeExists or VolumeInUse or SnapshotExists or SnapshotInUse or ImageInUse => 409,
         PreviewExpired => 410,
         NoCapacity or RunnerUnreachable or DockerUnavailable or SandboxStarting or ClusterUnavailable => 503,
         _ => 502,

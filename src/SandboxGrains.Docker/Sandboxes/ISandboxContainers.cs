@@ -76,6 +76,15 @@ public interface ISandboxContainers
     /// </summary>
     Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken);
 
+    /// <summary>Every tagged image on this host's engine, with the sandboxes using each and what of ours it belongs to.</summary>
+    Task<IReadOnlyList<Images.RunnerImage>> ListImagesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes an image an operator no longer wants: <see cref="ImageNotFoundException"/> when it is not here,
+    /// <see cref="ImageInUseException"/> while a sandbox or any container uses it, or it is an archive or a snapshot.
+    /// </summary>
+    Task DeleteImageAsync(string image, CancellationToken cancellationToken);
+
     /// <summary>Pushes a local image to its registry with the credentials configured for it.</summary>
     Task PushImageAsync(string image, CancellationToken cancellationToken);
 

@@ -1,3 +1,5 @@
+using SandboxGrains.Images;
+
 namespace SandboxGrains.Docker.Sandboxes;
 
 /// <summary>
@@ -15,7 +17,73 @@ internal sealed partial class SandboxContainers
 
     public Task PushImageAsync(string image, CancellationToken cancellationToken) => transfers.PushAsync(image, cancellationToken);
 
+    // A container still using the image keeps it; it goes with that container's own removal.
     public Task RemoveImageAsync(string image, CancellationToken cancellationToken) => docker.RemoveImageAsync(image, cancellationToken);
+
+    public async Task<IReadOnlyList<RunnerImage>> ListImagesAsync(CancellationToken cancellationToken)
+    {
+        var images = await docker.ListImagesAsync(new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        var users = await ImageUsersAsync(cancellationToken).ConfigureAwait(false);
+        return
+        [
+            .. images.SelectMany(image => image.Tags.Select(tag => new RunnerImage(
+                    tag,
+                    image.Id,
+                    image.Size,
+                    new DateTimeOffset(DateTime.SpecifyKind(image.Created, DateTimeKind.Utc)),
+                    LastUsedAt: null,
+                    users.GetValueOrDefault(tag) ?? [],
+                    OwnerOf(tag, image.Labels))))
+                .OrderBy(i => i.Image, StringComparer.Ordinal),
+        ];
+    }
+
+    public async Task DeleteImageAsync(string image, CancellationToken cancellationToken)
+    {
+        var found = (await ListImagesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(i => i.Image == image)
+            ?? throw new ImageNotFoundException(image, null);
+        if (found.Owner is { } owner)
+        {
+            throw new ImageInUseException(image, $"image {image} is {owner}; it goes when that is deleted");
+        }
+
+        if (found.UsedBy.Count > 0)
+        {
+            throw new ImageInUseException(image, $"image {image} is in use by sandbox {string.Join(", ", found.UsedBy)}; delete those first");
+        }
+
+        if (!await docker.RemoveImageAsync(image, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ImageInUseException(image, $"image {image} is in use by a container that is not a sandbox");
+        }
+    }
+
+    /// <summary>Image tag → the sandboxes whose containers (running or not) were made from it.</summary>
+    private async Task<Dictionary<string, List<string>>> ImageUsersAsync(CancellationToken cancellationToken)
+    {
+        var users = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var container in await docker.ListContainersAsync(new Dictionary<string, string> { [ContainerLabels.Managed] = "true" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (SandboxLabels.SandboxIdOf(container.Labels) is not { } sandboxId)
+            {
+                continue;
+            }
+
+            // A restored sandbox runs from its archive image; the image it was created from is in its labels.
+            foreach (var tag in new[] { container.Image, SandboxLabels.Read(container.Labels).Image }.OfType<string>().Distinct())
+            {
+                (users.TryGetValue(tag, out var list) ? list : users[tag] = []).Add(sandboxId);
+            }
+        }
+
+        return users;
+    }
+
+    /// <summary>What of ours an image belongs to (a sandbox's archive, a snapshot), in words; null for anyone's image.</summary>
+    private static string? OwnerOf(string tag, IReadOnlyDictionary<string, string> labels) =>
+        SandboxLabels.SandboxIdOfArchive(tag) is { } sandbox ? $"the archive of sandbox {sandbox}"
+        : labels.GetValueOrDefault(ContainerLabels.Snapshot) is { Length: > 0 } snapshot ? $"snapshot {snapshot}'s image"
+        : null;
 
     public async Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken)
     {

@@ -223,6 +223,7 @@ internal sealed partial class SandboxContainers(
         // Archived sandboxes have only their image; a restored one has its container too, and that is what counts.
         var withContainers = containers.Select(c => c.SandboxId).ToHashSet(StringComparer.Ordinal);
         var archives = (await docker.ListImagesAsync(SandboxLabels.FilterByRunner(runnerId), cancellationToken).ConfigureAwait(false))
+            .SelectMany(image => image.Tags)
             .Select(tag => (Tag: tag, SandboxId: SandboxLabels.SandboxIdOfArchive(tag)))
             .Where(a => a.SandboxId is not null && !withContainers.Contains(a.SandboxId))
             .Select(a => new ManagedContainer(a.SandboxId!, a.Tag, ManagedContainer.Archived));

@@ -92,8 +92,11 @@ internal sealed class RunnerGrain(
         await state.WriteStateAsync(CancellationToken.None);
     }
 
-    public Task<SandboxContainer> CreateSandboxContainerAsync(SandboxContainerRequest request, CancellationToken cancellationToken) =>
-        OnEngineAsync((containers, id, ct) => containers.CreateAsync(id, request, ct), cancellationToken);
+    public Task<SandboxContainer> CreateSandboxContainerAsync(SandboxContainerRequest request, CancellationToken cancellationToken)
+    {
+        state.State.ImagesLastUsed[request.Spec.Image] = time.GetUtcNow();
+        return OnEngineAsync((containers, id, ct) => containers.CreateAsync(id, request, ct), cancellationToken);
+    }
 
     public Task<SandboxContainer> StartSandboxContainerAsync(string containerId, DaemonLaunch daemon, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.StartAsync(containerId, daemon, ct), cancellationToken);
@@ -153,6 +156,18 @@ internal sealed class RunnerGrain(
     public Task RemoveVolumeAsync(string name, CancellationToken cancellationToken) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.RemoveVolumeAsync(name, ct); return true; }, cancellationToken);
 
+    public async Task<IReadOnlyList<RunnerImage>> ListImagesAsync(CancellationToken cancellationToken)
+    {
+        var images = await OnEngineAsync((containers, _, ct) => containers.ListImagesAsync(ct), cancellationToken);
+        return [.. images.Select(i => i with { LastUsedAt = state.State.ImagesLastUsed.TryGetValue(i.Image, out var at) ? at : null })];
+    }
+
+    public async Task DeleteImageAsync(string image, CancellationToken cancellationToken)
+    {
+        await OnEngineAsync(async (containers, _, ct) => { await containers.DeleteImageAsync(image, ct); return true; }, cancellationToken);
+        state.State.ImagesLastUsed.Remove(image);
+    }
+
     public Task PullImageAsync(string image, CancellationToken cancellationToken) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.PullImageAsync(image, ct); return true; }, cancellationToken);
 
@@ -206,6 +221,10 @@ internal sealed class RunnerGrain(
         {
             throw new SandboxException(
                 e.Failure == RegistryFailure.NotFound ? SandboxErrorCodes.ImageNotFound : SandboxErrorCodes.ImagePullFailed, $"{e.Message} (runner {runnerId})");
+        }
+        catch (ImageInUseException e)
+        {
+            throw new SandboxException(SandboxErrorCodes.ImageInUse, $"{e.Message} (runner {runnerId})");
         }
         catch (VolumeInUseException e)
         {

@@ -1,3 +1,4 @@
+using SandboxGrains.Silo.Images;
 using SandboxGrains.Silo.Previews;
 using SandboxGrains.Silo.Sandboxes;
 using SandboxGrains.Silo.Snapshots;
@@ -17,6 +18,7 @@ internal static class ApiEndpoints
         v1.MapWarmPoolsApi();
         v1.MapVolumesApi();
         v1.MapSnapshotsApi();
+        v1.MapImagesApi();
         v1.MapPreviewsApi();
 
         // Anything else under /api is an unknown route, answered as a problem, not an empty 404.

@@ -189,7 +189,7 @@ internal static class OrleansHosting
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
         services.AddSingleton<RegistryManifests>();
         services.AddOptions<Grains.Snapshots.SnapshotOptions>().BindConfiguration(Grains.Snapshots.SnapshotOptions.SectionName)
-            .Validate(o => string.IsNullOrEmpty(o.Registry) || (Images.ImageReference.TryParse($"{o.Registry}/x", out var r, out _) && r.Registry == o.Registry),
+            .Validate(o => string.IsNullOrEmpty(o.Registry) || (SandboxGrains.Images.ImageReference.TryParse($"{o.Registry}/x", out var r, out _) && r.Registry == o.Registry),
                 "Snapshots:Registry must be a registry host, with a port when it needs one (registry.example.com, 127.0.0.1:5000).");
         services.AddOptions<RegistryOptions>().Configure<IConfiguration>(RegistryConfiguration.Read)
             .Validate(o => o.PullTimeout > TimeSpan.Zero, "Registries:PullTimeout must be positive (default 00:10:00).")

@@ -39,21 +39,10 @@ internal static class VolumesApi
     /// <summary>Every runner's volumes, asked of the runners themselves (their engines are the truth); a runner without a silo is skipped and named.</summary>
     private static async Task<IResult> ListAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var runners = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync(cancellationToken);
-        var answers = await Task.WhenAll(runners.Select(async runner =>
-        {
-            try
-            {
-                return (Volumes: await grains.GetGrain<IRunnerGrain>(runner).ListVolumesAsync(cancellationToken), Missing: (string?)null);
-            }
-            catch (SandboxException)
-            {
-                return (Volumes: (IReadOnlyList<VolumeInfo>)[], Missing: runner);
-            }
-        }));
+        var answers = await EachRunner.AskAsync(grains, null, runner => runner.ListVolumesAsync(cancellationToken), cancellationToken);
         return TypedResults.Ok(new VolumeList(
-            [.. answers.SelectMany(a => a.Volumes).OrderBy(v => v.Name, StringComparer.Ordinal)],
-            [.. answers.Select(a => a.Missing).OfType<string>()]));
+            [.. answers.SelectMany(a => a.Answer ?? []).OrderBy(v => v.Name, StringComparer.Ordinal)],
+            EachRunner.Unreachable(answers)));
     }
 
     private static async Task<IResult> GetAsync(IGrainFactory grains, string name, CancellationToken cancellationToken) =>
