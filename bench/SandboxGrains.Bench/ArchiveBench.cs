@@ -25,14 +25,14 @@ internal sealed class ArchiveBench(BenchOptions options, BenchSilo silo)
             var sandbox = await client.CreateSandboxAsync(new CreateSandboxRequest { Image = Image, Cpu = 1, MemoryMb = 256, AutoStopMinutes = 0 });
             try
             {
-                Require(await client.ExecuteAsync(sandbox.Id, $"sh -c '{Write100Mb}'", timeoutSeconds: 120), "writing 100 MB");
+                Succeeded.Require(await client.ExecuteAsync(sandbox.Id, $"sh -c '{Write100Mb}'", timeoutSeconds: 120), "writing 100 MB");
                 await client.StopSandboxAsync(sandbox.Id);
                 var clock = Stopwatch.StartNew();
                 await client.ArchiveSandboxAsync(sandbox.Id);
                 archive.Add(clock.Elapsed.TotalMilliseconds);
                 clock.Restart();
                 await client.StartSandboxAsync(sandbox.Id);
-                Require(await client.ExecuteAsync(sandbox.Id, "true"), "the first command after the restore");
+                Succeeded.Require(await client.ExecuteAsync(sandbox.Id, "true"), "the first command after the restore");
                 restore.Add(clock.Elapsed.TotalMilliseconds);
             }
             finally
@@ -81,14 +81,6 @@ internal sealed class ArchiveBench(BenchOptions options, BenchSilo silo)
         {
             await Baselines.RemoveAsync([name, .. again is null ? Array.Empty<string>() : [again]]);
             await ProcessRunner.RunAsync("docker", ["rmi", image]);
-        }
-    }
-
-    private static void Require(ExecuteResult result, string what)
-    {
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{what} failed (exit {result.ExitCode}): {result.Result}");
         }
     }
 }

@@ -19,11 +19,16 @@ if (options.Wants("cluster"))
     tools.AddRange(["wrk", "redis-server"]);
 }
 
+if (options.Wants("images"))
+{
+    tools.Add("docker-registry");
+}
+
 foreach (var tool in tools.Distinct())
 {
     if ((await ProcessRunner.RunAsync("sh", ["-c", $"command -v {tool}"])).ExitCode != 0)
     {
-        Console.Error.WriteLine($"{tool} is missing: apt-get install wrk nginx-light redis-server docker.io (see bench/README.md)");
+        Console.Error.WriteLine($"{tool} is missing: apt-get install wrk nginx-light redis-server docker.io docker-registry (see bench/README.md)");
         return 2;
     }
 }
@@ -78,6 +83,12 @@ if (options.Wants("create") || options.Wants("first-command") || options.Wants("
         Console.WriteLine($"files: {options.TransferMb} MB up and down through the toolbox vs docker cp");
         measurements.AddRange(await toolbox.FilesAsync());
     }
+}
+
+if (options.Wants("images"))
+{
+    Console.WriteLine("images: a create that pulls, a snapshot (commit + push) and a create from it, against docker pull/commit/push on a loopback registry");
+    measurements.AddRange(await new ImageBench(options).RunAsync());
 }
 
 if (options.Wants("preview"))

@@ -38,30 +38,6 @@ public sealed class ImagePullFixture : IAsyncLifetime
         Client = SandboxGrainsHttpClient.Create(Silo.BaseAddress, Silo.ApiKey);
     }
 
-    /// <summary>
-    /// Builds an image with a layer of <paramref name="megabytes"/> MB of random bytes on top of the busybox test image,
-    /// pushes it to <paramref name="registry"/> and removes it from the engine, so a create must download that layer.
-    /// </summary>
-    public static async Task<string> PushFreshImageAsync(RegistryServer registry, string repository, int megabytes)
-    {
-        var folder = Directory.CreateTempSubdirectory("sandboxgrains-image-").FullName;
-        var local = $"sandboxgrains-test/{repository}:{Guid.NewGuid():N}";
-        try
-        {
-            await File.WriteAllTextAsync(Path.Combine(folder, "Dockerfile"), $"""
-                FROM sandboxgrains/busybox:latest
-                RUN head -c {megabytes * 1024 * 1024} /dev/urandom > /blob && echo pulled > /marker
-                """);
-            await ProcessRunner.DockerAsync("build", "--quiet", "--tag", local, folder);
-            return await registry.PushAsync(local, $"{repository}:{Guid.NewGuid():N}"[..(repository.Length + 13)]);
-        }
-        finally
-        {
-            await ProcessRunner.RunAsync("docker", ["rmi", "--force", local]);
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (Silo is not null)
@@ -101,7 +77,7 @@ public sealed class ImagePullTests(ImagePullFixture fixture) : IClassFixture<Ima
     [Fact]
     public async Task ImageOnlyTheRegistryHolds_TwoCreatesShareOnePull_PullingWithProgressIsSeen_BothStartWithItsFiles()
     {
-        var image = await ImagePullFixture.PushFreshImageAsync(fixture.Registry, "pull/app", megabytes: 48);
+        var image = await fixture.Registry.PushFreshImageAsync("pull/app", megabytes: 48);
 
         var first = await CreateWithoutWaitingAsync(image);
         var second = await CreateWithoutWaitingAsync(image);
@@ -145,7 +121,7 @@ public sealed class ImagePullTests(ImagePullFixture fixture) : IClassFixture<Ima
     [Fact]
     public async Task RegistryRefusesTheConfiguredPassword_CreateEndsInErrorSayingSo_NoContainerLeft()
     {
-        var image = await ImagePullFixture.PushFreshImageAsync(fixture.Guarded, "pull/guarded", megabytes: 1);
+        var image = await fixture.Guarded.PushFreshImageAsync("pull/guarded", megabytes: 1);
 
         var created = await CreateWithoutWaitingAsync(image);
         var failed = await Eventually.WaitAsync(() => fixture.Client.GetSandboxAsync(created.Id, Ct), s => s.State is "error" or "started", TimeSpan.FromSeconds(60), "the create failing");
@@ -195,7 +171,7 @@ public sealed class ImagePullTests(ImagePullFixture fixture) : IClassFixture<Ima
     [Fact]
     public async Task ImagesList_ShowsAPulledImageAndItsUsers_DeleteIsRefusedWhileUsed_ThenRemovesIt()
     {
-        var image = await ImagePullFixture.PushFreshImageAsync(fixture.Registry, "pull/listed", megabytes: 1);
+        var image = await fixture.Registry.PushFreshImageAsync("pull/listed", megabytes: 1);
         var sandbox = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = image, Cpu = 0.25, MemoryMb = 64 }, Ct);
         using var http = fixture.Silo.CreateClient();
         var escaped = Uri.EscapeDataString(image).Replace("%2F", "/", StringComparison.Ordinal);

@@ -84,6 +84,31 @@ public sealed class RegistryServer : IAsyncDisposable
         return reference;
     }
 
+    /// <summary>
+    /// Builds an image with a layer of <paramref name="megabytes"/> MB of random bytes (and a file <c>/marker</c> saying
+    /// <c>pulled</c>) on top of the busybox test image, pushes it here and removes it from the engine, so whoever starts
+    /// it must download that layer. Returns the full reference.
+    /// </summary>
+    public async Task<string> PushFreshImageAsync(string repository, int megabytes)
+    {
+        var folder = Directory.CreateTempSubdirectory("sandboxgrains-image-").FullName;
+        var local = $"sandboxgrains-test/{repository}:{Guid.NewGuid():N}";
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Dockerfile"), $"""
+                FROM sandboxgrains/busybox:latest
+                RUN head -c {megabytes * 1024 * 1024} /dev/urandom > /blob && echo pulled > /marker
+                """);
+            await ProcessRunner.DockerAsync("build", "--quiet", "--tag", local, folder);
+            return await PushAsync(local, $"{repository}:{Guid.NewGuid():N}"[..(repository.Length + 13)]);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rmi", "--force", local]);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private async Task StartCoreAsync()
     {
         var storage = Path.Combine(_folder, "storage");
