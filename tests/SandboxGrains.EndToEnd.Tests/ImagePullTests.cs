@@ -33,6 +33,9 @@ public sealed class ImagePullFixture : IAsyncLifetime
             [$"Registries:{Registry.Host}:Password"] = Registry.Password!,
             [$"Registries:{Guarded.Host}:Username"] = User,
             [$"Registries:{Guarded.Host}:Password"] = "not-the-password",
+
+            // Snapshots go to the registry that refuses this silo's password: every push fails.
+            ["Snapshots:Registry"] = Guarded.Host,
         });
         await Silo.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60));
         Client = SandboxGrainsHttpClient.Create(Silo.BaseAddress, Silo.ApiKey);
@@ -204,6 +207,33 @@ public sealed class ImagePullTests(ImagePullFixture fixture) : IClassFixture<Ima
         Assert.NotEqual(0, (await ProcessRunner.RunAsync("docker", ["image", "inspect", image], cancellationToken: Ct)).ExitCode);
         using var again = await http.DeleteAsync($"/api/v1/images/{escaped}", Ct);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task SnapshotWhosePushIsRefused_FailsSayingSo_LeavesNoImageAndNoRecord()
+    {
+        var sandbox = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        var name = $"refused-{Guid.NewGuid():N}"[..20];
+        using var http = fixture.Silo.CreateClient();
+        try
+        {
+            using var response = await http.PostAsJsonAsync($"/api/v1/sandboxes/{sandbox.Id}/snapshots", new { name }, Ct);
+            var problem = (await response.Content.ReadFromJsonAsync<Problem>(Ct))!;
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Equal("image_pull_failed", problem.Code);
+            Assert.Contains($"registry {fixture.Guarded.Host} refused the credentials", problem.Detail, StringComparison.Ordinal);
+
+            using var gone = await http.GetAsync($"/api/v1/snapshots/{name}", Ct);
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+            Assert.Empty(await ProcessRunner.DockerAsync("images", "-q", $"{fixture.Guarded.Host}/sandboxgrains/snapshots/{name}"));
+
+            // The sandbox keeps serving with its own secret: the commit blanked it only in the image.
+            Assert.Equal(0, (await fixture.Client.ExecuteAsync(sandbox.Id, "true", cancellationToken: Ct)).ExitCode);
+        }
+        finally
+        {
+            await fixture.Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        }
     }
 
     private sealed record ImageList(IReadOnlyList<ImageEntry> Items, IReadOnlyList<string> UnreachableRunners);

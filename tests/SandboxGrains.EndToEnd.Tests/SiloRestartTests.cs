@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Json;
+using SandboxGrains.Volumes;
+
 namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>The embedded silo keeps state in memory: after a restart its sandboxes must be found again from Docker.</summary>
@@ -21,6 +25,58 @@ public sealed class SiloRestartTests
         finally
         {
             await ProcessRunner.RunAsync("docker", ["rm", "-f", adoptedName], cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task EmbeddedSiloRestarted_KnowsItsSnapshotsFromDisk_AndItsVolumesFromDocker()
+    {
+        await Requirements.DockerAsync();
+        var data = Directory.CreateTempSubdirectory("sandboxgrains-restart-").FullName;
+        var settings = new Dictionary<string, string>
+        {
+            ["Runner:Id"] = $"restart-{Guid.NewGuid():N}"[..20],
+            ["Runner:CpuOvercommit"] = "32",
+            ["Silo:DataDirectory"] = data,
+        };
+        var snapshot = $"kept-{Guid.NewGuid():N}"[..16];
+        var volume = $"kept-{Guid.NewGuid():N}"[..16];
+        try
+        {
+            await using (var first = SiloProcess.Start(settings))
+            {
+                await first.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+                var client = SandboxGrainsHttpClient.Create(first.BaseAddress, first.ApiKey);
+                using var http = first.CreateClient();
+                (await http.PostAsJsonAsync("/api/v1/volumes", new { name = volume }, Ct)).EnsureSuccessStatusCode();
+                var source = await client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+                await client.ExecuteAsync(source.Id, "sh -c 'echo in-the-snapshot > /kept'", cancellationToken: Ct);
+                (await http.PostAsJsonAsync($"/api/v1/sandboxes/{source.Id}/snapshots", new { name = snapshot }, Ct)).EnsureSuccessStatusCode();
+                await client.DeleteSandboxAsync(source.Id, cancellationToken: Ct);
+                await first.KillAsync();
+            }
+
+            await using var second = SiloProcess.Start(settings);
+            await second.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);
+            var again = SandboxGrainsHttpClient.Create(second.BaseAddress, second.ApiKey);
+            using var http2 = second.CreateClient();
+            Assert.Contains("\"state\":\"active\"", await http2.GetStringAsync($"/api/v1/snapshots/{snapshot}", Ct), StringComparison.Ordinal);
+            Assert.Contains(volume, await http2.GetStringAsync($"/api/v1/volumes/{volume}", Ct), StringComparison.Ordinal);
+
+            var copy = await again.CreateSandboxAsync(new CreateSandboxRequest
+            {
+                Snapshot = snapshot, Cpu = 0.25, MemoryMb = 64, Volumes = [new VolumeMount(volume, "/data")],
+            }, Ct);
+            Assert.Equal("in-the-snapshot", (await again.ExecuteAsync(copy.Id, "cat /kept", cancellationToken: Ct)).Result.Trim());
+            Assert.Equal(0, (await again.ExecuteAsync(copy.Id, "touch /data/ok", cancellationToken: Ct)).ExitCode);
+            await again.DeleteSandboxAsync(copy.Id, cancellationToken: Ct);
+            Assert.Equal(HttpStatusCode.NoContent, (await http2.DeleteAsync($"/api/v1/snapshots/{snapshot}", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.NoContent, (await http2.DeleteAsync($"/api/v1/volumes/{volume}", Ct)).StatusCode);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["volume", "rm", "-f", $"sandboxgrains-vol-{volume}"], cancellationToken: Ct);
+            Directory.Delete(data, recursive: true);
         }
     }
 

@@ -90,6 +90,30 @@ public sealed class SnapshotTests(SandboxSiloFixture fixture) : IClassFixture<Sa
     }
 
     [Fact]
+    public async Task LocalSnapshotWhoseImageWasRemovedByHand_TurnsError_AndCreatesFromItAreRefused()
+    {
+        using var http = fixture.Silo.CreateClient();
+        var source = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = Image, Cpu = 0.25, MemoryMb = 64 }, Ct);
+        var name = $"gone-{Guid.NewGuid():N}"[..16];
+        try
+        {
+            var snapshot = await SnapshotAsync(http, source.Id, name);
+            await ProcessRunner.DockerAsync("rmi", snapshot.Image);
+
+            using var refused = await http.PostAsJsonAsync("/api/v1/sandboxes", new { snapshot = name }, Ct);
+            var problem = (await refused.Content.ReadFromJsonAsync<Problem>(Ct))!;
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains("is gone from runner", problem.Detail, StringComparison.Ordinal);
+            Assert.Equal("error", (await http.GetFromJsonAsync<SnapshotDto>($"/api/v1/snapshots/{name}", Ct))!.State);
+        }
+        finally
+        {
+            await fixture.Client.DeleteSandboxAsync(source.Id, cancellationToken: Ct);
+            await http.DeleteAsync($"/api/v1/snapshots/{name}", Ct);
+        }
+    }
+
+    [Fact]
     public async Task InClusterMode_SnapshotIsPushedToTheRegistry_ThreeSandboxesStartFromItOnBothRunners_DeleteRemovesItThere()
     {
         await Requirements.RedisAsync();

@@ -128,6 +128,13 @@ internal sealed partial class SnapshotGrain(
             throw new SandboxException(SandboxErrorCodes.InvalidState, $"snapshot {Name} is {info.State.ToString().ToLowerInvariant()}, not active{(info.ErrorReason is { } reason ? $": {reason}" : "")}");
         }
 
+        // A snapshot kept on one runner is only as real as the image there: someone may have removed it by hand.
+        if (info.Registry is null && !await Runner(info.RunnerId).HasImageAsync(info.Image, cancellationToken))
+        {
+            var gone = await WriteAsync(info with { State = SnapshotState.Error, ErrorReason = $"its image {info.Image} is gone from runner {info.RunnerId}" });
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"snapshot {Name} is {gone.State.ToString().ToLowerInvariant()}: {gone.ErrorReason}");
+        }
+
         state.State.Holders[sandboxId] = time.GetUtcNow();
         await state.WriteStateAsync(CancellationToken.None);
         return info;
