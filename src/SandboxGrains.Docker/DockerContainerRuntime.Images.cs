@@ -50,6 +50,23 @@ internal sealed partial class DockerContainerRuntime
         return committed.ID;
     }
 
+    public async Task TagImageAsync(string image, string newTag, CancellationToken cancellationToken = default)
+    {
+        if (!ImageReference.TryParse(newTag, out var reference, out var problem) || reference.Tag is null)
+        {
+            throw new ContainerRuntimeException($"cannot tag {image} as {newTag}: {problem ?? "a tag is needed"}");
+        }
+
+        try
+        {
+            await CallAsync(() => _client.Images.TagImageAsync(image, new ImageTagParameters { RepositoryName = reference.Name, Tag = reference.Tag }, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ImageNotFoundException(image, e);
+        }
+    }
+
     public async Task<bool> RemoveImageAsync(string image, CancellationToken cancellationToken = default)
     {
         try

@@ -25,6 +25,9 @@ public interface IContainerRuntime
     /// </summary>
     Task PullImageAsync(string image, RegistryAuth? auth, IProgress<Images.PullProgress>? progress, CancellationToken cancellationToken = default);
 
+    /// <summary>Gives a local image another tag (<c>registry/repository:tag</c>), replacing that tag where it was.</summary>
+    Task TagImageAsync(string image, string newTag, CancellationToken cancellationToken = default);
+
     /// <summary>Pushes a local image (<c>registry/repository:tag</c>) to its registry; throws <see cref="RegistryException"/> naming a refusal.</summary>
     Task PushImageAsync(string image, RegistryAuth? auth, CancellationToken cancellationToken = default);
 

@@ -335,6 +335,56 @@ public sealed class ClusterTests
         Assert.All(cluster.All, silo => Assert.False(silo.HasExited, $"the silo on {silo.HttpPort} exited:\n{silo.Output}"));
     }
 
+    [Fact]
+    public async Task ArchivedSandboxWhoseRunnerSiloIsGone_IsRestoredOnTheOtherRunnerFromTheSnapshotRegistry()
+    {
+        await using var registry = await RegistryServer.StartAsync("archiver", $"pw-{Guid.NewGuid():N}");
+        await using var cluster = await Cluster.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Snapshots:Registry"] = registry.Host,
+            [$"Registries:{registry.Host}:Username"] = registry.Username!,
+            [$"Registries:{registry.Host}:Password"] = registry.Password!,
+        });
+        var client = Cluster.Client(cluster.C);
+        var sandbox = await client.CreateSandboxAsync(Busybox, Ct);
+        var localArchive = $"sandboxgrains/archive:{sandbox.Id}";
+        try
+        {
+            Assert.Equal(0, (await client.ExecuteAsync(sandbox.Id, "sh -c 'echo survived > /kept'", cancellationToken: Ct)).ExitCode);
+            await client.StopSandboxAsync(sandbox.Id, Ct);
+            Assert.Equal("archived", (await client.ArchiveSandboxAsync(sandbox.Id, Ct)).State);
+
+            // The runner that holds the archive goes away for good.
+            var owner = cluster.All.Single(s => s.RunnerId == sandbox.RunnerId);
+            await owner.KillAsync();
+            await Eventually.WaitAsync(
+                () => Cluster.TryAsync(() => client.ListRunnersAsync(Ct)),
+                runners => runners?.Any(r => r.Id == owner.RunnerId && r.Status == "unreachable") == true,
+                TimeSpan.FromSeconds(30),
+                "the archive's runner reported unreachable");
+
+            var restored = await Eventually.WaitAsync(
+                () => Cluster.TryAsync(() => client.StartSandboxAsync(sandbox.Id, Ct)),
+                started => started?.State == "started",
+                TimeSpan.FromSeconds(60),
+                "the archived sandbox restored on the other runner");
+            Assert.NotEqual(owner.RunnerId, restored!.RunnerId);
+            Assert.Equal("survived", (await client.ExecuteAsync(sandbox.Id, "cat /kept", cancellationToken: Ct)).Result.Trim());
+        }
+        finally
+        {
+            await Cluster.TryAsync(async () => { await client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct); return ""; });
+            await ProcessRunner.RunAsync("docker", ["rmi", localArchive], cancellationToken: Ct);
+        }
+
+        // Its copy in the registry went with it.
+        using var registryHttp = new HttpClient { BaseAddress = new Uri($"http://{registry.Host}") };
+        registryHttp.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{registry.Username}:{registry.Password}")));
+        using var manifest = await registryHttp.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/sandboxgrains/archive/manifests/{sandbox.Id}"), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, manifest.StatusCode);
+    }
+
     private static CreateSandboxRequest Busybox => new() { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 };
 
     /// <summary>Three silos in one cluster of their own (cluster and service ids unique to the test), and an Orleans client.</summary>

@@ -252,6 +252,9 @@ public sealed class FakeSandboxContainers : ISandboxContainers
     public Task PushImageAsync(string image, CancellationToken cancellationToken) =>
         throw new NotSupportedException("grain tests configure no snapshot registry");
 
+    public Task PublishImageAsync(string image, string remoteImage, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("grain tests configure no snapshot registry");
+
     private readonly List<string> _pulled = [];
 
     /// <summary>Every image pulled so far, in order (the pulls themselves are tested against a real registry and engine).</summary>

@@ -95,6 +95,10 @@ public interface IRunnerGrain : IGrainWithStringKey
     [Alias("CommitSnapshot"), AlwaysInterleave, ResponseTimeout("00:10:00")]
     Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken = default);
 
+    /// <summary>Tags an image of this runner as <paramref name="remoteImage"/> and pushes it to that registry (an archive made restorable anywhere).</summary>
+    [Alias("PublishImage"), AlwaysInterleave, ResponseTimeout("00:30:00")]
+    Task PublishImageAsync(string image, string remoteImage, CancellationToken cancellationToken = default);
+
     /// <summary>Pushes an image of this runner to its registry.</summary>
     [Alias("PushImage"), AlwaysInterleave, ResponseTimeout("00:30:00")]
     Task PushImageAsync(string image, CancellationToken cancellationToken = default);

@@ -88,6 +88,9 @@ public interface ISandboxContainers
     /// <summary>Pushes a local image to its registry with the credentials configured for it.</summary>
     Task PushImageAsync(string image, CancellationToken cancellationToken);
 
+    /// <summary>Tags a local image as <paramref name="remoteImage"/> (in a registry) and pushes it there.</summary>
+    Task PublishImageAsync(string image, string remoteImage, CancellationToken cancellationToken);
+
     /// <summary>Pulls an image onto this host's engine, or joins the pull of it already under way.</summary>
     Task PullImageAsync(string image, CancellationToken cancellationToken);
 

@@ -26,7 +26,8 @@ internal sealed partial class SandboxContainers
 
         var image = SandboxLabels.ArchiveImage(request.SandboxId);
         var labels = SandboxLabels.For(request, request.Spec.WorkDir ?? "/").Write(request.SandboxId, runnerId);
-        await docker.CommitContainerAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);
+        // Without the secret: the archive may be pushed to the snapshot registry, and a restore writes the secret anew.
+        await CommitWithoutSecretAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);
         await RemoveAsync(containerId, cancellationToken).ConfigureAwait(false);
         return image;
     }

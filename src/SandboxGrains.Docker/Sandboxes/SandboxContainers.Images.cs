@@ -87,9 +87,32 @@ internal sealed partial class SandboxContainers
 
     public async Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken)
     {
-        // The daemon secret lives in the container's own filesystem, which a commit copies layer by layer into an image
-        // that may be pushed anywhere. Blanked for the commit and put back after: the daemon keeps the secret it has (an
-        // empty file is never taken as one), and sandboxes made from the snapshot get their own.
+        // The image is the snapshot's, not the sandbox's: the labels that tie a container to a sandbox and a runner are cleared.
+        await CommitWithoutSecretAsync(containerId, image, new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "",
+            [ContainerLabels.SandboxId] = "",
+            [ContainerLabels.RunnerId] = "",
+            [ContainerLabels.PoolId] = "",
+            [ContainerLabels.Snapshot] = snapshotName,
+        }, cancellationToken).ConfigureAwait(false);
+        return (await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false))?.Size ?? 0;
+    }
+
+    public async Task PublishImageAsync(string image, string remoteImage, CancellationToken cancellationToken)
+    {
+        await docker.TagImageAsync(image, remoteImage, cancellationToken).ConfigureAwait(false);
+        await transfers.PushAsync(remoteImage, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits a container with its daemon secret blanked: the secret lives in the container's own filesystem, which a
+    /// commit copies layer by layer into an image that may be pushed anywhere. It is put back right after, so the
+    /// container serves (and starts) as before; the daemon keeps the secret it has meanwhile (an empty file is never
+    /// taken as one), and whatever is made from the image gets a secret of its own.
+    /// </summary>
+    private async Task CommitWithoutSecretAsync(string containerId, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
         var secret = await docker.ReadFileAsync(containerId, DaemonInjectionOptions.TokenPath, cancellationToken).ConfigureAwait(false);
         if (secret is not null)
         {
@@ -98,15 +121,7 @@ internal sealed partial class SandboxContainers
 
         try
         {
-            // The image is the snapshot's, not the sandbox's: the labels that tie a container to a sandbox and a runner are cleared.
-            await docker.CommitContainerAsync(containerId, image, new Dictionary<string, string>
-            {
-                [ContainerLabels.Managed] = "",
-                [ContainerLabels.SandboxId] = "",
-                [ContainerLabels.RunnerId] = "",
-                [ContainerLabels.PoolId] = "",
-                [ContainerLabels.Snapshot] = snapshotName,
-            }, cancellationToken).ConfigureAwait(false);
+            await docker.CommitContainerAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -115,7 +130,5 @@ internal sealed partial class SandboxContainers
                 await docker.CopyToContainerAsync(containerId, "/", [new ArchiveFile(DaemonInjectionOptions.TokenPath.TrimStart('/'), secret)], CancellationToken.None).ConfigureAwait(false);
             }
         }
-
-        return (await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false))?.Size ?? 0;
     }
 }

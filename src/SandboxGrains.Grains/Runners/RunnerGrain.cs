@@ -144,6 +144,9 @@ internal sealed class RunnerGrain(
     public Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken) =>
         OnEngineAsync((containers, _, ct) => containers.CommitSnapshotAsync(containerId, image, snapshotName, ct), cancellationToken);
 
+    public Task PublishImageAsync(string image, string remoteImage, CancellationToken cancellationToken) =>
+        OnEngineAsync(async (containers, _, ct) => { await containers.PublishImageAsync(image, remoteImage, ct); return true; }, cancellationToken);
+
     public Task PushImageAsync(string image, CancellationToken cancellationToken) =>
         OnEngineAsync(async (containers, _, ct) => { await containers.PushImageAsync(image, ct); return true; }, cancellationToken);
 

@@ -53,6 +53,7 @@ internal sealed partial class SandboxGrain
         }
 
         state.State.ArchiveImage = image;
+        await PublishArchiveAsync(info.RunnerId!, image);
         await Runner(info.RunnerId).ReleaseAsync(Id);
         logger.Archived(Id, image);
         return await UpdateAsync(Info with { State = SandboxState.Archived, ContainerId = null, ErrorReason = null }, reason);
@@ -60,27 +61,54 @@ internal sealed partial class SandboxGrain
 
     private async Task<SandboxInfo> RestoreCoreAsync(SandboxInfo info)
     {
-        var runner = Runner(info.RunnerId);
+        var home = info.RunnerId!;
         var image = state.State.ArchiveImage
             ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is archived but its archive image is not known");
-        if (!await runner.TryReserveAsync(Id, new RunnerResources(info.Cpu, info.MemoryMb, 1)))
+        var wanted = new RunnerResources(info.Cpu, info.MemoryMb, 1);
+        var runnerId = home;
+        if (!await Runner(home).TryReserveAsync(Id, wanted))
         {
-            throw new SandboxException(SandboxErrorCodes.NoCapacity, string.Create(CultureInfo.InvariantCulture,
-                $"runner {info.RunnerId}, which holds sandbox {Id}'s archive, has no room for its {info.Cpu} CPU and {info.MemoryMb} MB now; free some there and start it again"));
+            // Its own runner is full or gone: with a copy in the snapshot registry any runner with room restores it.
+            if (state.State.ArchiveRemoteImage is not { } remote)
+            {
+                throw new SandboxException(SandboxErrorCodes.NoCapacity, string.Create(CultureInfo.InvariantCulture,
+                    $"runner {home}, which holds sandbox {Id}'s archive, has no room for its {info.Cpu} CPU and {info.MemoryMb} MB now (or is unreachable), and no snapshot registry has a copy; free some there and start it again"));
+            }
+
+            runnerId = await RunnerSelector.ReserveAsync(grains, Id, wanted, remote);
+            image = remote;
         }
 
-        await UpdateAsync(info with { State = SandboxState.Restoring, ErrorReason = null });
+        var runner = Runner(runnerId);
+        await UpdateAsync(info with { State = SandboxState.Restoring, ErrorReason = null, RunnerId = runnerId });
         try
         {
-            var started = await runner.RestoreSandboxContainerAsync(Request(info), image, CancellationToken.None);
-            logger.Restored(Id, info.RunnerId ?? "?");
+            SandboxContainer started;
+            try
+            {
+                started = await runner.RestoreSandboxContainerAsync(Request(Info), image, CancellationToken.None);
+            }
+            catch (SandboxException e) when (e.Code == SandboxErrorCodes.ImageNotFound && image == state.State.ArchiveRemoteImage)
+            {
+                await PullAsync(runner, image, SandboxState.Restoring);
+                started = await runner.RestoreSandboxContainerAsync(Request(Info), image, CancellationToken.None);
+            }
+
+            logger.Restored(Id, runnerId);
+            if (runnerId != home)
+            {
+                // Restored elsewhere: the local archive on its old runner is of no use now (that runner may be gone for good).
+                state.State.ArchiveImage = image;
+                await RemoveArchiveCopyAsync(home, SandboxLabels.ArchiveImage(Id));
+            }
+
             return await OnServingAsync(started);
         }
         catch (SandboxException e)
         {
-            // The archive is untouched: the sandbox stays archived, with the reason, and may be started again.
+            // The archive is untouched: the sandbox stays archived on its own runner, with the reason, and may be started again.
             await runner.ReleaseAsync(Id);
-            await UpdateAsync(Info with { State = SandboxState.Archived, ErrorReason = $"restoring failed: {e.Message}" });
+            await UpdateAsync(Info with { State = SandboxState.Archived, RunnerId = home, ErrorReason = $"restoring failed: {e.Message}" });
             throw;
         }
         catch (Exception e)
@@ -99,6 +127,13 @@ internal sealed partial class SandboxGrain
     {
         if (state.State.Info is { } info)
         {
+            if (info.RunnerId != runnerId)
+            {
+                // A leftover on a runner the sandbox has left (restored elsewhere while that runner was away).
+                await RemoveArchiveCopyAsync(runnerId, archiveImage);
+                return info;
+            }
+
             // The runner lists an archive only for a sandbox with no container: one caught on the way into or out of its
             // archive (a silo died) is archived, nothing else.
             if (info.State is SandboxState.Archived or SandboxState.Destroying)
@@ -124,6 +159,61 @@ internal sealed partial class SandboxGrain
         await ScheduleLifecycleAsync();
         logger.Rebuilt(Id, runnerId);
         return Info;
+    }
+
+    /// <summary>
+    /// With a snapshot registry configured, a copy of the archive goes there, so the sandbox can be restored on any runner
+    /// when its own is full or gone. A failed push leaves the archive as it is, on its runner only.
+    /// </summary>
+    private async Task PublishArchiveAsync(string runnerId, string image)
+    {
+        state.State.ArchiveRemoteImage = null;
+        if (snapshotOptions.Value.Registry is not { Length: > 0 } registry)
+        {
+            return;
+        }
+
+        var remote = $"{registry}/{image}";
+        try
+        {
+            await Runner(runnerId).PublishImageAsync(image, remote, CancellationToken.None);
+            state.State.ArchiveRemoteImage = remote;
+        }
+        catch (SandboxException e)
+        {
+            logger.ArchiveNotPublished(Id, e.Message);
+        }
+    }
+
+    /// <summary>The archive's copy in the registry goes with the sandbox; one the registry will not delete is logged and left.</summary>
+    private async Task RemoveRemoteArchiveAsync()
+    {
+        if (state.State.ArchiveRemoteImage is not { } remote)
+        {
+            return;
+        }
+
+        try
+        {
+            await manifests.DeleteAsync(remote, CancellationToken.None);
+        }
+        catch (RegistryException e)
+        {
+            logger.ArchiveCopyLeft(Id, remote, e.Message);
+        }
+    }
+
+    private async Task RemoveArchiveCopyAsync(string runnerId, string image)
+    {
+        try
+        {
+            await Runner(runnerId).RemoveImageAsync(image, CancellationToken.None);
+        }
+        catch (SandboxException e)
+        {
+            // The runner is away: its silo lists the leftover when it is back, and this grain removes it then.
+            logger.ArchiveCopyLeft(Id, $"{image} on runner {runnerId}", e.Message);
+        }
     }
 
     /// <summary>What the runner labels an archive or a restored container with: the sandbox as it is now (policies and labels changed since create included).</summary>

@@ -20,13 +20,14 @@ internal sealed partial class SandboxGrain
         }
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.ImageNotFound)
         {
-            await PullAsync(runner, request.Spec.Image);
+            await PullAsync(runner, request.Spec.Image, SandboxState.Creating);
         }
 
         return await runner.CreateSandboxContainerAsync(request);
     }
 
-    private async Task PullAsync(IRunnerGrain runner, string image)
+    /// <summary>Pulls <paramref name="image"/> onto <paramref name="runner"/> in state pulling, then goes back to <paramref name="resume"/>.</summary>
+    private async Task PullAsync(IRunnerGrain runner, string image, SandboxState resume)
     {
         _pullProgress = PullProgress.Starting;
         await UpdateAsync(Info with { State = SandboxState.Pulling });
@@ -46,6 +47,6 @@ internal sealed partial class SandboxGrain
             _pullProgress = null;
         }
 
-        await UpdateAsync(Info with { State = SandboxState.Creating });
+        await UpdateAsync(Info with { State = resume });
     }
 }

@@ -23,6 +23,8 @@ internal sealed partial class SandboxGrain(
     RunnerLiveness runners,
     IOptions<DaemonInjectionOptions> daemonOptions,
     IOptions<LifecycleOptions> lifecycleOptions,
+    IOptions<Snapshots.SnapshotOptions> snapshotOptions,
+    RegistryManifests manifests,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain, IRemindable
 {
     private readonly TimeSpan _minute = lifecycleOptions.Value.MinuteLength;
@@ -270,6 +272,14 @@ internal sealed partial class SandboxGrain(
             {
                 await Runner(info.RunnerId).RemoveImageAsync(state.State.ArchiveImage ?? SandboxLabels.ArchiveImage(Id), cancellationToken);
             }
+
+            if (state.State.ArchiveRemoteImage is { } pulled && info.RunnerId is not null)
+            {
+                // The registry copy's tag on this runner (pulled for a restore here, or left by the push).
+                await Runner(info.RunnerId).RemoveImageAsync(pulled, cancellationToken);
+            }
+
+            await RemoveRemoteArchiveAsync();
         }
         catch (Exception e) when (e is SandboxException or OperationCanceledException)
         {

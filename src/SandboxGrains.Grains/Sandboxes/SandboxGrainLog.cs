@@ -35,6 +35,12 @@ internal static partial class SandboxGrainLog
     [LoggerMessage(10, LogLevel.Information, "Sandbox {SandboxId} restored from its archive on runner {RunnerId}")]
     public static partial void Restored(this ILogger logger, string sandboxId, string runnerId);
 
+    [LoggerMessage(12, LogLevel.Warning, "Sandbox {SandboxId}: its archive stays on its runner only, not in the snapshot registry: {Reason}")]
+    public static partial void ArchiveNotPublished(this ILogger logger, string sandboxId, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "Sandbox {SandboxId}: a copy of its archive is left at {Where}: {Reason}")]
+    public static partial void ArchiveCopyLeft(this ILogger logger, string sandboxId, string where, string reason);
+
     [LoggerMessage(11, LogLevel.Information, "Sandbox {SandboxId}: image {Image} is not on runner {RunnerId}; pulling it")]
     public static partial void Pulling(this ILogger logger, string sandboxId, string image, string runnerId);
 }

@@ -29,4 +29,11 @@ public sealed class SandboxRecord
     /// <summary>The image on its runner the sandbox was last archived to; removed with the sandbox.</summary>
     [Id(5)]
     public string? ArchiveImage { get; set; }
+
+    /// <summary>
+    /// The archive's copy in the snapshot registry (when one is configured), from which any runner can restore the
+    /// sandbox when its own runner has no room or is gone; deleted from the registry with the sandbox.
+    /// </summary>
+    [Id(6)]
+    public string? ArchiveRemoteImage { get; set; }
 }
