@@ -59,7 +59,7 @@ internal sealed class WarmPoolGrain(
 
         if (!await RunnerSelector.AnyRunnerHasAsync(GrainFactory, spec.Image))
         {
-            throw new SandboxException(SandboxErrorCodes.ImageNotFound, $"image: {spec.Image} is on no healthy runner; pull or build it there first");
+            throw new SandboxException(SandboxErrorCodes.ImageNotFound, $"image: {spec.Image} is on no healthy runner; a pool starts only from images its runners hold: create one sandbox from it first (that pulls it), then the pool");
         }
 
         await RequireRoomAsync(spec, spec.Size);
