@@ -10,3 +10,4 @@ global using SandboxGrains.WarmPools;
 global using SandboxGrains.Images;
 global using SandboxGrains.Volumes;
 global using SandboxGrains.Snapshots;
+global using SandboxGrains.Events;

@@ -30,6 +30,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The route changes grains announced to each silo's front end.</summary>
     public RecordedRouteChanges RouteChanges { get; } = new();
 
+    /// <summary>Every event the grains raised, per silo.</summary>
+    public RecordedEvents Events { get; } = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -49,6 +52,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ISandboxContainers>(Containers);
             silo.Services.AddSingleton(RouteChanges);
             silo.AddGrainService<RecordingRouteInvalidationService>();
+            silo.Services.AddSingleton(Events);
+            silo.AddGrainService<RecordingEventService>();
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<TimeProvider>(Time);
             // Membership and messaging keep real time; only grain logic sees the fake clock.

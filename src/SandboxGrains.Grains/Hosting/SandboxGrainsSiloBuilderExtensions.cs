@@ -30,6 +30,7 @@ public static class SandboxGrainsSiloBuilderExtensions
         // Grains announce route changes to every silo's IRouteInvalidationService; the host provides that service (the
         // silo's front end keeps its route cache with it).
         silo.Services.AddSingleton<RouteInvalidation>();
+        silo.Services.AddSingleton<Events.ClusterEvents>();
         return silo;
     }
 }

@@ -20,6 +20,7 @@ internal sealed partial class SandboxGrain(
     TimeProvider time,
     IGrainFactory grains,
     RouteInvalidation routes,
+    Events.ClusterEvents events,
     RunnerLiveness runners,
     IOptions<DaemonInjectionOptions> daemonOptions,
     IOptions<LifecycleOptions> lifecycleOptions,
@@ -99,6 +100,7 @@ internal sealed partial class SandboxGrain(
             };
             await state.WriteStateAsync();
             await Registry.AddAsync(Id);
+            await events.PublishAsync(StateEvent(null, Info, null));
 
             if (!wait)
             {
@@ -183,6 +185,7 @@ internal sealed partial class SandboxGrain(
         };
         await state.WriteStateAsync(CancellationToken.None);
         await Registry.AddAsync(Id, CancellationToken.None);
+        await events.PublishAsync(StateEvent(null, Info, "adopted"));
         FollowHealth();
         logger.Adopted(Id, found.Name, runnerId);
         return Info;
@@ -376,12 +379,11 @@ internal sealed partial class SandboxGrain(
         }
 
         FollowHealth();
-        if (routeChanged)
-        {
-            // Front ends cache where this sandbox's daemon is and whether it serves; a stopped sandbox must answer 409
-            // on every silo now, not when the cache ages out.
-            await routes.SandboxChangedAsync(Id);
-        }
+        // Front ends cache where this sandbox's daemon is and whether it serves; a stopped sandbox must answer 409 on
+        // every silo now, not when the cache ages out. Subscribers on every silo hear of a new state as it happens.
+        await Task.WhenAll(
+            routeChanged ? routes.SandboxChangedAsync(Id) : Task.CompletedTask,
+            before?.State != current.State ? events.PublishAsync(StateEvent(before, current, reason)) : Task.CompletedTask);
 
         if (before is null || before.State != current.State || before.Policies != current.Policies)
         {
@@ -414,9 +416,17 @@ internal sealed partial class SandboxGrain(
         await state.ClearStateAsync();
         state.State = new SandboxRecord();
         FollowHealth();
-        await routes.SandboxChangedAsync(Id);
+        await Task.WhenAll(
+            routes.SandboxChangedAsync(Id),
+            forgotten is null ? Task.CompletedTask : events.PublishAsync(new ClusterEvent(
+                ClusterEventTypes.SandboxDeleted, time.GetUtcNow(), Id, forgotten with { State = SandboxState.Destroyed }, forgotten.State, SandboxState.Destroyed)));
         await ScheduleLifecycleAsync();
     }
+
+    /// <summary>The event a new state makes: created for a sandbox's first, state updated (from, to, why) for every other.</summary>
+    private ClusterEvent StateEvent(SandboxInfo? before, SandboxInfo current, string? reason) => before is null
+        ? new ClusterEvent(ClusterEventTypes.SandboxCreated, current.UpdatedAt, Id, Shown(current), To: current.State)
+        : new ClusterEvent(ClusterEventTypes.SandboxStateUpdated, current.UpdatedAt, Id, Shown(current), before.State, current.State, reason ?? current.ErrorReason);
 
     private DaemonLaunch Launch(SandboxInfo info) => new(info.Injection, info.WorkDir ?? "/", state.State.DaemonToken ?? "");
 

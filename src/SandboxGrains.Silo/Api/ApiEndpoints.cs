@@ -1,3 +1,4 @@
+using SandboxGrains.Silo.Events;
 using SandboxGrains.Silo.Images;
 using SandboxGrains.Silo.Previews;
 using SandboxGrains.Silo.Sandboxes;
@@ -19,6 +20,7 @@ internal static class ApiEndpoints
         v1.MapVolumesApi();
         v1.MapSnapshotsApi();
         v1.MapImagesApi();
+        v1.MapEventsApi();
         v1.MapPreviewsApi();
 
         // Anything else under /api is an unknown route, answered as a problem, not an empty 404.

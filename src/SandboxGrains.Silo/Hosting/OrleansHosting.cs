@@ -7,6 +7,7 @@ using SandboxGrains.Docker.Sandboxes;
 using SandboxGrains.Grains.Hosting;
 using SandboxGrains.Grains.Runners;
 using SandboxGrains.Grains.Sandboxes;
+using SandboxGrains.Silo.Events;
 using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Runners;
 
@@ -109,6 +110,7 @@ internal static class OrleansHosting
 
             silo.AddSandboxGrains(localRunner);
             silo.AddRouteCache();
+            silo.AddEventStream();
         });
 
         return builder;

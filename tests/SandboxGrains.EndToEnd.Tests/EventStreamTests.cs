@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>
+/// <c>GET /api/v1/events</c> as a real Server-Sent Events client reads it: a sandbox's life seen live, filtered by label,
+/// and again after a reconnect with <c>Last-Event-ID</c>; an id the silo does not know gets a <c>reset</c>.
+/// </summary>
+public sealed class EventStreamTests(SandboxSiloFixture fixture) : IClassFixture<SandboxSiloFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task SandboxLife_IsStreamedLive_FilteredByLabel_AndReplayedAfterAReconnect()
+    {
+        var label = $"ev-{Guid.NewGuid():N}";
+        using var http = fixture.Silo.CreateClient();
+        using var live = await ServerSentEvents.OpenAsync(http, $"/api/v1/events?label=case={label}", lastEventId: null);
+
+        // Another sandbox's events do not match the filter.
+        var other = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
+        var sandbox = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest
+        {
+            Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, Labels = new Dictionary<string, string> { ["case"] = label },
+        }, Ct);
+        await fixture.Client.StopSandboxAsync(sandbox.Id, Ct);
+        await fixture.Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        await fixture.Client.DeleteSandboxAsync(other.Id, cancellationToken: Ct);
+
+        var seen = await live.ReadUntilAsync(e => e.Type == "sandbox.deleted", TimeSpan.FromSeconds(30));
+        Assert.Equal(
+            ["sandbox.created", "sandbox.state.updated", "sandbox.state.updated", "sandbox.state.updated", "sandbox.state.updated", "sandbox.deleted"],
+            seen.Select(e => e.Type));
+        Assert.All(seen, e => Assert.Equal(sandbox.Id, e.Data.GetProperty("sandboxId").GetString()));
+        Assert.Equal(["creating", "started", "stopping", "stopped", "destroying", "destroyed"], seen.Select(e => e.Data.GetProperty("to").GetString()));
+        Assert.Equal("stopped on request", seen[3].Data.GetProperty("reason").GetString());
+        Assert.Equal(label, seen[0].Data.GetProperty("sandbox").GetProperty("labels").GetProperty("case").GetString());
+
+        // Back after a break: everything after the last id it saw, from this silo's buffer.
+        using (var resumed = await ServerSentEvents.OpenAsync(http, $"/api/v1/events?label=case={label}", lastEventId: seen[1].Id))
+        {
+            var replayed = await resumed.ReadUntilAsync(e => e.Type == "sandbox.deleted", TimeSpan.FromSeconds(10));
+            Assert.Equal(seen.Skip(2).Select(e => e.Id), replayed.Select(e => e.Id));
+        }
+
+        // An id this silo never gave out (another silo's, or from before a restart): told to re-list.
+        using var lost = await ServerSentEvents.OpenAsync(http, "/api/v1/events", lastEventId: "0-1");
+        Assert.Equal("reset", (await lost.ReadUntilAsync(_ => true, TimeSpan.FromSeconds(10)))[0].Type);
+    }
+
+    [Fact]
+    public async Task Events_WithoutAnApiKey_Are401()
+    {
+        using var http = fixture.Silo.CreateClient(authenticated: false);
+        using var response = await http.GetAsync("/api/v1/events", HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    /// <summary>A minimal Server-Sent Events reader: fields until a blank line make an event.</summary>
+    private sealed class ServerSentEvents : IDisposable
+    {
+        private readonly HttpResponseMessage _response;
+        private readonly StreamReader _reader;
+
+        private ServerSentEvents(HttpResponseMessage response, StreamReader reader) => (_response, _reader) = (response, reader);
+
+        public static async Task<ServerSentEvents> OpenAsync(HttpClient http, string path, string? lastEventId)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            if (lastEventId is not null)
+            {
+                request.Headers.Add("Last-Event-ID", lastEventId);
+            }
+
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+            return new ServerSentEvents(response, new StreamReader(await response.Content.ReadAsStreamAsync(Ct)));
+        }
+
+        /// <summary>Events (keep-alives left out) until one matches <paramref name="last"/>, which is included.</summary>
+        public async Task<List<Event>> ReadUntilAsync(Func<Event, bool> last, TimeSpan deadline)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(deadline);
+            var events = new List<Event>();
+            string? id = null, type = null, data = null;
+            while (await _reader.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (type is not null && type != "keepalive")
+                    {
+                        var parsed = new Event(id ?? "", type, JsonDocument.Parse(data ?? "{}").RootElement.Clone());
+                        events.Add(parsed);
+                        if (last(parsed))
+                        {
+                            return events;
+                        }
+                    }
+
+                    (id, type, data) = (null, null, null);
+                }
+                else if (line.StartsWith("id: ", StringComparison.Ordinal))
+                {
+                    id = line[4..];
+                }
+                else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                {
+                    type = line[7..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    data = line[6..];
+                }
+            }
+
+            throw new InvalidOperationException($"the stream ended after {events.Count} events");
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _response.Dispose();
+        }
+
+        public sealed record Event(string Id, string Type, JsonElement Data);
+    }
+}
