@@ -26,6 +26,9 @@ app.UseStatusCodePages();
 // The route table. Host-form preview links ({port}-{token}.{Previews:Domain}) come first and take every path on such
 // a host; all other requests go by path.
 app.UsePreviewHosts();
+
+// Only the event stream accepts WebSockets itself; every other upgrade is forwarded to a sandbox untouched.
+app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
 app.MapHealthEndpoints();
 app.MapSandboxGrainsApi();
 app.MapToolbox();

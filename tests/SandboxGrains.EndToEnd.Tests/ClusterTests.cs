@@ -18,7 +18,13 @@ public sealed class ClusterTests
     public async Task SandboxCreatedThroughA_IsListedExecutedInAndPreviewedThroughBAndC_AndARevocationReachesThemAll()
     {
         await using var cluster = await Cluster.StartAsync();
-        var sandbox = await Cluster.Client(cluster.A).CreateSandboxAsync(Busybox, Ct);
+
+        // Subscribers on two other silos, one by Server-Sent Events and one by WebSocket, watch its whole life.
+        var label = $"watched-{Guid.NewGuid():N}";
+        using var http = cluster.C.CreateClient();
+        using var sse = await ServerSentEvents.OpenAsync(http, $"/api/v1/events?label=case={label}", lastEventId: null);
+        using var socket = await EventSocket.OpenAsync(cluster.B, $"/api/v1/events?label=case={label}");
+        var sandbox = await Cluster.Client(cluster.A).CreateSandboxAsync(Busybox with { Labels = new Dictionary<string, string> { ["case"] = label } }, Ct);
         Assert.Equal("started", sandbox.State);
         Assert.Contains(sandbox.RunnerId, new[] { cluster.A.RunnerId, cluster.B.RunnerId });
 
@@ -38,6 +44,14 @@ public sealed class ClusterTests
             using var refused = await cluster.Http.GetAsync(Cluster.PreviewUrl(silo, preview.Token!), Ct);
             Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
         }
+
+        await Cluster.Client(cluster.A).DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        string[] life = ["creating", "started", "destroying", "destroyed"];
+        var bySse = await sse.ReadUntilAsync(e => e.Type == "sandbox.deleted", TimeSpan.FromSeconds(20));
+        var bySocket = await socket.ReadUntilAsync(e => e.Type == "sandbox.deleted", TimeSpan.FromSeconds(20));
+        Assert.Equal(life, bySse.Select(e => e.Data.GetProperty("to").GetString()));
+        Assert.Equal(life, bySocket.Select(e => e.Data.GetProperty("to").GetString()));
+        Assert.All(bySse.Concat(bySocket), e => Assert.Equal(sandbox.Id, e.Data.GetProperty("sandboxId").GetString()));
     }
 
     [Fact]

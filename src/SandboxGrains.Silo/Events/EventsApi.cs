@@ -1,27 +1,35 @@
 using System.Net.ServerSentEvents;
+using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using SandboxGrains.Events;
 
 namespace SandboxGrains.Silo.Events;
 
 /// <summary>
-/// <c>GET /api/v1/events</c>: the cluster's events as Server-Sent Events, from this silo's <see cref="EventHub"/> (every
-/// silo gets every event). Filters: <c>type</c> (a type, or a prefix ending in '.'), <c>sandboxId</c>, <c>label=k=v</c>
-/// (repeatable, all must match). A client that reconnects with <c>Last-Event-ID</c> gets what it missed from this silo's
-/// buffer, or a <c>reset</c> event when that is gone (re-list, then carry on).
+/// <c>GET /api/v1/events</c>: the cluster's events as Server-Sent Events, or one JSON text message per event over a
+/// WebSocket when the request asks to upgrade, from this silo's <see cref="EventHub"/> (every silo gets every event).
+/// Filters: <c>type</c> (a type, or a prefix ending in '.'), <c>sandboxId</c>, <c>label=k=v</c> (repeatable, all must
+/// match). A client that reconnects with <c>Last-Event-ID</c> (or <c>?lastEventId=</c>) gets what it missed from this
+/// silo's buffer, or a <c>reset</c> event when that is gone (re-list, then carry on).
 /// </summary>
 internal static class EventsApi
 {
     /// <summary>A comment-free keep-alive: proxies and load balancers drop connections that stay silent.</summary>
     internal static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
+    /// <summary>The path, for the WebSocket middleware that only this route needs.</summary>
+    internal const string Path = "/api/v1/events";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/events", Stream).WithName("StreamEvents");
+        api.MapGet("/events", StreamAsync).WithName("StreamEvents");
         return api;
     }
 
-    private static IResult Stream(HttpContext context, EventHub hub, string? type, string? sandboxId, string[]? label)
+    private static async Task<IResult> StreamAsync(HttpContext context, EventHub hub, string? type, string? sandboxId, string[]? label)
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in label ?? [])
@@ -37,10 +45,65 @@ internal static class EventsApi
 
         var lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? context.Request.Query["lastEventId"].FirstOrDefault();
         var filter = new EventFilter(type, sandboxId, labels);
-        return TypedResults.ServerSentEvents(ReadAsync(hub, filter, lastEventId, context.RequestAborted));
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return TypedResults.ServerSentEvents(
+                ReadAsync(hub, filter, lastEventId, context.RequestAborted).Select(e => new SseItem<EventDto>(e, e.Type) { EventId = e.Id }));
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        await SendAsync(socket, ReadAsync(hub, filter, lastEventId, context.RequestAborted));
+        return TypedResults.Empty;
     }
 
-    private static async IAsyncEnumerable<SseItem<EventDto>> ReadAsync(
+    /// <summary>One text message per event; the client's close ends it (WebSocket pings keep the connection alive).</summary>
+    private static async Task SendAsync(WebSocket socket, IAsyncEnumerable<EventDto> events)
+    {
+        using var closed = new CancellationTokenSource();
+        var listening = Task.Run(async () =>
+        {
+            var buffer = new byte[256];
+            try
+            {
+                while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+                {
+                }
+            }
+            catch (WebSocketException)
+            {
+            }
+            finally
+            {
+                await closed.CancelAsync();
+            }
+        });
+
+        try
+        {
+            await foreach (var e in events.WithCancellation(closed.Token))
+            {
+                if (e.Type != KeepAliveType)
+                {
+                    await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(e, Json), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // The client closed or went away.
+        }
+
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        }
+
+        await listening;
+    }
+
+    private const string KeepAliveType = "keepalive";
+
+    private static async IAsyncEnumerable<EventDto> ReadAsync(
         EventHub hub, EventFilter filter, string? lastEventId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (channel, reset) = hub.Subscribe(lastEventId);
@@ -48,10 +111,7 @@ internal static class EventsApi
         {
             if (reset)
             {
-                yield return new SseItem<EventDto>(new EventDto(hub.CurrentId, ClusterEventTypes.Reset, DateTimeOffset.UtcNow, null, null, null, null, null), ClusterEventTypes.Reset)
-                {
-                    EventId = hub.CurrentId,
-                };
+                yield return new EventDto(hub.CurrentId, ClusterEventTypes.Reset, DateTimeOffset.UtcNow, null, null, null, null, null);
             }
 
             while (true)
@@ -76,14 +136,13 @@ internal static class EventsApi
 
                 if (next is null)
                 {
-                    yield return new SseItem<EventDto>(new EventDto(hub.CurrentId, "keepalive", DateTimeOffset.UtcNow, null, null, null, null, null), "keepalive");
+                    yield return new EventDto(hub.CurrentId, KeepAliveType, DateTimeOffset.UtcNow, null, null, null, null, null);
                     continue;
                 }
 
                 if (filter.Matches(next.Event))
                 {
-                    var id = hub.IdOf(next.Number);
-                    yield return new SseItem<EventDto>(EventDto.Of(id, next.Event), next.Event.Type) { EventId = id };
+                    yield return EventDto.Of(hub.IdOf(next.Number), next.Event);
                 }
             }
         }
