@@ -1,6 +1,9 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using SandboxGrains.Events;
 
 using SandboxGrains.Previews;
 using SandboxGrains.Sandboxes;
@@ -160,6 +163,70 @@ public sealed class SandboxGrainsHttpClient(HttpClient http) : ISandboxGrainsCli
     public async Task RevokePreviewAsync(string token, CancellationToken cancellationToken = default)
     {
         using var response = await SendRawAsync(HttpMethod.Delete, $"/api/v1/previews/{Escape(token)}", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Follows the cluster's events (<c>GET /api/v1/events</c>, Server-Sent Events) until cancelled. A connection that
+    /// ends or breaks is opened again from the last event seen, after a second; when the silo no longer has what was
+    /// missed, an event of type <see cref="ClusterEventTypes.Reset"/> says to list again. Filters as the API's:
+    /// <paramref name="type"/> (a type, or a prefix ending in '.'), <paramref name="sandboxId"/>, <paramref name="labels"/>.
+    /// </summary>
+    public async IAsyncEnumerable<EventMessage> WatchEventsAsync(
+        string? type = null,
+        string? sandboxId = null,
+        IReadOnlyDictionary<string, string>? labels = null,
+        string? lastEventId = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var query = string.Concat(
+            type is null ? "" : $"&type={Escape(type)}",
+            sandboxId is null ? "" : $"&sandboxId={Escape(sandboxId)}",
+            string.Concat((labels ?? new Dictionary<string, string>()).Select(l => $"&label={Escape($"{l.Key}={l.Value}")}")));
+        var path = "/api/v1/events" + (query.Length == 0 ? "" : "?" + query[1..]);
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            if (lastEventId is not null)
+            {
+                request.Headers.Add("Last-Event-ID", lastEventId);
+            }
+
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var (code, detail) = ReadProblem(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+                throw new SandboxGrainsException((int)response.StatusCode, code, $"GET {path} answered {(int)response.StatusCode} {code}: {detail}");
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var events = SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (await NextOrEndAsync(events).ConfigureAwait(false) is { } item)
+            {
+                if (item.EventType == ClusterEventTypes.KeepAlive || JsonSerializer.Deserialize<EventMessage>(item.Data, Json) is not { } message)
+                {
+                    continue;
+                }
+
+                lastEventId = message.Id;
+                yield return message;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The next event, or null when the connection ended or broke (the caller opens it again).</summary>
+    private static async Task<SseItem<string>?> NextOrEndAsync(IAsyncEnumerator<SseItem<string>> events)
+    {
+        try
+        {
+            return await events.MoveNextAsync().ConfigureAwait(false) ? events.Current : null;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            return null;
+        }
     }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)

@@ -22,8 +22,9 @@ public sealed class ClusterTests
         // Subscribers on two other silos, one by Server-Sent Events and one by WebSocket, watch its whole life.
         var label = $"watched-{Guid.NewGuid():N}";
         using var http = cluster.C.CreateClient();
-        using var sse = await ServerSentEvents.OpenAsync(http, $"/api/v1/events?label=case={label}", lastEventId: null);
-        using var socket = await EventSocket.OpenAsync(cluster.B, $"/api/v1/events?label=case={label}");
+        using var sse = await ServerSentEvents.OpenAsync(http, $"/api/v1/events?label=case={label}", await ServerSentEvents.CurrentIdAsync(http));
+        using var httpB = cluster.B.CreateClient();
+        using var socket = await EventSocket.OpenAsync(cluster.B, $"/api/v1/events?label=case={label}&lastEventId={await ServerSentEvents.CurrentIdAsync(httpB)}");
         var sandbox = await Cluster.Client(cluster.A).CreateSandboxAsync(Busybox with { Labels = new Dictionary<string, string> { ["case"] = label } }, Ct);
         Assert.Equal("started", sandbox.State);
         Assert.Contains(sandbox.RunnerId, new[] { cluster.A.RunnerId, cluster.B.RunnerId });

@@ -17,7 +17,7 @@ public sealed class EventStreamTests(SandboxSiloFixture fixture) : IClassFixture
     {
         var label = $"ev-{Guid.NewGuid():N}";
         using var http = fixture.Silo.CreateClient();
-        using var live = await ServerSentEvents.OpenAsync(http, $"/api/v1/events?label=case={label}", lastEventId: null);
+        using var live = await ServerSentEvents.OpenAsync(http, $"/api/v1/events?label=case={label}", await ServerSentEvents.CurrentIdAsync(http));
 
         // Another sandbox's events do not match the filter.
         var other = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest { Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64 }, Ct);
@@ -48,6 +48,43 @@ public sealed class EventStreamTests(SandboxSiloFixture fixture) : IClassFixture
         // An id this silo never gave out (another silo's, or from before a restart): told to re-list.
         using var lost = await ServerSentEvents.OpenAsync(http, "/api/v1/events", lastEventId: "0-1");
         Assert.Equal("reset", (await lost.ReadUntilAsync(_ => true, TimeSpan.FromSeconds(10)))[0].Type);
+    }
+
+    [Fact]
+    public async Task DotNetClient_WatchesASandboxsLife_AsAnAsyncStream()
+    {
+        var label = $"client-{Guid.NewGuid():N}";
+
+        string now;
+        using (var http = fixture.Silo.CreateClient())
+        {
+            now = await ServerSentEvents.CurrentIdAsync(http);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromSeconds(60));
+        var watched = new List<SandboxGrains.Events.EventMessage>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var e in fixture.Client.WatchEventsAsync(labels: new Dictionary<string, string> { ["case"] = label }, lastEventId: now, cancellationToken: stop.Token))
+            {
+                watched.Add(e);
+                if (e.Type == "sandbox.deleted")
+                {
+                    return;
+                }
+            }
+        }, Ct);
+
+        var sandbox = await fixture.Client.CreateSandboxAsync(new CreateSandboxRequest
+        {
+            Image = "sandboxgrains/busybox:latest", Cpu = 0.25, MemoryMb = 64, Labels = new Dictionary<string, string> { ["case"] = label },
+        }, Ct);
+        await fixture.Client.DeleteSandboxAsync(sandbox.Id, cancellationToken: Ct);
+        await watching;
+
+        Assert.Equal(["creating", "started", "destroying", "destroyed"], watched.Select(e => e.To));
+        Assert.All(watched, e => Assert.Equal(sandbox.Id, e.Sandbox?.Id));
     }
 
     [Fact]

@@ -13,6 +13,16 @@ internal sealed class ServerSentEvents : IDisposable
 
     private ServerSentEvents(HttpResponseMessage response, StreamReader reader) => (_response, _reader) = (response, reader);
 
+    /// <summary>
+    /// Where a silo's stream is now (an unknown id gets a reset carrying it). Subscribing from there replays whatever is
+    /// raised before the subscription is in place, so a test does not depend on how fast a stream opens.
+    /// </summary>
+    public static async Task<string> CurrentIdAsync(HttpClient http)
+    {
+        using var probe = await OpenAsync(http, "/api/v1/events", lastEventId: "0-0");
+        return (await probe.ReadUntilAsync(_ => true, TimeSpan.FromSeconds(10)))[0].Id;
+    }
+
     public static async Task<ServerSentEvents> OpenAsync(HttpClient http, string path, string? lastEventId)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

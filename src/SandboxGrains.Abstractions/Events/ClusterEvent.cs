@@ -24,6 +24,9 @@ public static class ClusterEventTypes
     public const string SandboxStateUpdated = "sandbox.state.updated";
     public const string SandboxDeleted = "sandbox.deleted";
 
+    /// <summary>Sent on a Server-Sent Events stream after a quiet while, so proxies keep the connection; carries nothing.</summary>
+    public const string KeepAlive = "keepalive";
+
     /// <summary>Sent to a subscriber instead of what it missed when that is no longer in this silo's buffer: re-list and carry on.</summary>
     public const string Reset = "reset";
 }

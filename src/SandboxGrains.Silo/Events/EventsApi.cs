@@ -48,7 +48,7 @@ internal static class EventsApi
         if (!context.WebSockets.IsWebSocketRequest)
         {
             return TypedResults.ServerSentEvents(
-                ReadAsync(hub, filter, lastEventId, context.RequestAborted).Select(e => new SseItem<EventDto>(e, e.Type) { EventId = e.Id }));
+                ReadAsync(hub, filter, lastEventId, context.RequestAborted).Select(e => new SseItem<EventMessage>(e, e.Type) { EventId = e.Id }));
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
@@ -57,7 +57,7 @@ internal static class EventsApi
     }
 
     /// <summary>One text message per event; the client's close ends it (WebSocket pings keep the connection alive).</summary>
-    private static async Task SendAsync(WebSocket socket, IAsyncEnumerable<EventDto> events)
+    private static async Task SendAsync(WebSocket socket, IAsyncEnumerable<EventMessage> events)
     {
         using var closed = new CancellationTokenSource();
         var listening = Task.Run(async () =>
@@ -82,7 +82,7 @@ internal static class EventsApi
         {
             await foreach (var e in events.WithCancellation(closed.Token))
             {
-                if (e.Type != KeepAliveType)
+                if (e.Type != ClusterEventTypes.KeepAlive)
                 {
                     await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(e, Json), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
                 }
@@ -101,9 +101,7 @@ internal static class EventsApi
         await listening;
     }
 
-    private const string KeepAliveType = "keepalive";
-
-    private static async IAsyncEnumerable<EventDto> ReadAsync(
+    private static async IAsyncEnumerable<EventMessage> ReadAsync(
         EventHub hub, EventFilter filter, string? lastEventId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (channel, reset) = hub.Subscribe(lastEventId);
@@ -111,7 +109,7 @@ internal static class EventsApi
         {
             if (reset)
             {
-                yield return new EventDto(hub.CurrentId, ClusterEventTypes.Reset, DateTimeOffset.UtcNow, null, null, null, null, null);
+                yield return EventMessage.Signal(hub.CurrentId, ClusterEventTypes.Reset, DateTimeOffset.UtcNow);
             }
 
             while (true)
@@ -136,13 +134,13 @@ internal static class EventsApi
 
                 if (next is null)
                 {
-                    yield return new EventDto(hub.CurrentId, KeepAliveType, DateTimeOffset.UtcNow, null, null, null, null, null);
+                    yield return EventMessage.Signal(hub.CurrentId, ClusterEventTypes.KeepAlive, DateTimeOffset.UtcNow);
                     continue;
                 }
 
                 if (filter.Matches(next.Event))
                 {
-                    yield return EventDto.Of(hub.IdOf(next.Number), next.Event);
+                    yield return EventMessage.Of(hub.IdOf(next.Number), next.Event);
                 }
             }
         }
@@ -159,13 +157,5 @@ internal static class EventsApi
             (Type is null || e.Type == Type || (Type.EndsWith('.') && e.Type.StartsWith(Type, StringComparison.Ordinal)))
             && (SandboxId is null || e.SandboxId == SandboxId)
             && Labels.All(l => e.Sandbox?.Labels.TryGetValue(l.Key, out var value) == true && value == l.Value);
-    }
-
-    /// <summary>An event on the wire: its id on this silo, type, time, the sandbox (as the API shows it) and the change.</summary>
-    internal sealed record EventDto(string Id, string Type, DateTimeOffset Time, string? SandboxId, Sandbox? Sandbox, string? From, string? To, string? Reason)
-    {
-        public static EventDto Of(string id, ClusterEvent e) => new(
-            id, e.Type, e.Time, e.SandboxId, e.Sandbox is { } info ? Sandbox.From(info) : null,
-            e.From?.ToString().ToLowerInvariant(), e.To?.ToString().ToLowerInvariant(), e.Reason);
     }
 }
