@@ -32,7 +32,11 @@ internal sealed partial class DockerContainerRuntime
     }
 
     public async Task<string> CommitContainerAsync(
-        string container, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default)
+        string container, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default) =>
+        await CommitContainerAsync(container, image, labels, command: null, cancellationToken).ConfigureAwait(false);
+
+    public async Task<string> CommitContainerAsync(
+        string container, string image, IReadOnlyDictionary<string, string> labels, IReadOnlyList<string>? command, CancellationToken cancellationToken = default)
     {
         // The commit's configuration is the container's, with what is given here over it; everything not given is kept.
         var details = await InspectContainerAsync(container, cancellationToken).ConfigureAwait(false) ?? throw new ContainerNotFoundException(container, null);
@@ -45,6 +49,10 @@ internal sealed partial class DockerContainerRuntime
                 Tag = image[(separator + 1)..],
                 Pause = true,
                 Labels = new Dictionary<string, string>(details.Labels.Concat(labels).GroupBy(l => l.Key).Select(g => g.Last())),
+
+                // An empty entrypoint (not a missing one, which keeps the container's) with the command in its place.
+                Entrypoint = command is null ? null! : [],
+                Cmd = command is null ? null! : [.. command],
             },
             cancellationToken)).ConfigureAwait(false);
         return committed.ID;

@@ -40,6 +40,10 @@ public interface IContainerRuntime
     /// </summary>
     Task<string> CommitContainerAsync(string container, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken = default);
 
+    /// <summary>The same, with <paramref name="command"/> as the image's whole command (no entrypoint) when given.</summary>
+    Task<string> CommitContainerAsync(
+        string container, string image, IReadOnlyDictionary<string, string> labels, IReadOnlyList<string>? command, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Removes an image tag, and the image and its untagged parents when nothing else uses them. True when it is gone (or
     /// was never there); false when a container still uses it, and it stays.

@@ -50,9 +50,19 @@ public sealed class SnapshotTests(SandboxSiloFixture fixture) : IClassFixture<Sa
 
             await client.DeleteSandboxAsync(source.Id, cancellationToken: Ct);
             sourceDeleted = true;
+
+            // The image is the sandbox's, not its daemon wrapper's: the image's own command, nothing of /opt/sandboxgrains.
+            var config = await ProcessRunner.DockerAsync("image", "inspect", "-f", "{{json .Config.Entrypoint}} {{json .Config.Cmd}}", snapshot.Image);
+            Assert.Equal("[] [\"sh\"]", config.Replace("null", "[]", StringComparison.Ordinal));
+
             copy = await client.CreateSandboxAsync(new CreateSandboxRequest { Snapshot = name, Cpu = 0.25, MemoryMb = 64 }, Ct);
             Assert.Equal(name, copy.Snapshot);
             await AssertHasTheSourcesWorkAsync(client, copy.Id);
+
+            // In copy mode too, where the daemon comes in by upload and the image's command is the container's.
+            var copied = await client.CreateSandboxAsync(new CreateSandboxRequest { Snapshot = name, Cpu = 0.25, MemoryMb = 64, Injection = "copy", Cmd = ["sleep", "3600"] }, Ct);
+            await AssertHasTheSourcesWorkAsync(client, copied.Id);
+            await client.DeleteSandboxAsync(copied.Id, cancellationToken: Ct);
 
             foreach (var (body, field) in new[]
                      {

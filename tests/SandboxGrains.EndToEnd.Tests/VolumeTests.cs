@@ -69,6 +69,13 @@ public sealed class VolumeTests(SandboxSiloFixture fixture) : IClassFixture<Sand
                 Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
             }
 
+            // Archived, the sandbox has no container to hold the volume in Docker's eyes; the cluster still refuses.
+            using (var stillRefused = await http.DeleteAsync($"/api/v1/volumes/{name}", Ct))
+            {
+                Assert.Equal(HttpStatusCode.Conflict, stillRefused.StatusCode);
+                Assert.Contains(reader.Id, (await stillRefused.Content.ReadFromJsonAsync<Problem>(Ct))!.Detail, StringComparison.Ordinal);
+            }
+
             Assert.Equal("started", (await Client.StartSandboxAsync(reader.Id, Ct)).State);
             Assert.Equal("kept", (await Client.ExecuteAsync(reader.Id, "cat /mnt/shared/note", cancellationToken: Ct)).Result.Trim());
         }

@@ -16,7 +16,18 @@ public interface IVolumeGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<VolumeInfo> GetAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Removes the volume and its data; <c>volume_in_use</c> (naming the sandboxes) while any sandbox's container mounts it.</summary>
+    /// <summary>
+    /// A sandbox that mounts the volume exists (being made, running, stopped or archived): the volume is not deleted from
+    /// under it. <c>volume_not_found</c> when there is no such volume.
+    /// </summary>
+    [Alias("Attach")]
+    Task AttachAsync(string sandboxId, CancellationToken cancellationToken = default);
+
+    /// <summary>The sandbox is gone; detaching an unknown one does nothing.</summary>
+    [Alias("Detach")]
+    Task DetachAsync(string sandboxId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the volume and its data; <c>volume_in_use</c> (naming the sandboxes) while any sandbox mounts it, whatever its state.</summary>
     [Alias("Delete"), ResponseTimeout("00:01:30")]
     Task DeleteAsync(CancellationToken cancellationToken = default);
 }

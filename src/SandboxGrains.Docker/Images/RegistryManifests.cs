@@ -75,7 +75,7 @@ public sealed class RegistryManifests(IOptionsMonitor<RegistryOptions> registrie
         {
             return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw new RegistryException(reference.ToString(), RegistryFailure.Unreachable, $"registry {reference.Registry} cannot be reached: {e.Message}", e);
         }

@@ -27,7 +27,7 @@ internal sealed partial class SandboxContainers
         var image = SandboxLabels.ArchiveImage(request.SandboxId);
         var labels = SandboxLabels.For(request, request.Spec.WorkDir ?? "/").Write(request.SandboxId, runnerId);
         // Without the secret: the archive may be pushed to the snapshot registry, and a restore writes the secret anew.
-        await CommitWithoutSecretAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);
+        await CommitWithoutSecretAsync(containerId, image, labels, command: null, forAnotherSandbox: false, cancellationToken).ConfigureAwait(false);
         await RemoveAsync(containerId, cancellationToken).ConfigureAwait(false);
         return image;
     }

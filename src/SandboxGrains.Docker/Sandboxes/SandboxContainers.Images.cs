@@ -87,6 +87,14 @@ internal sealed partial class SandboxContainers
 
     public async Task<long> CommitSnapshotAsync(string containerId, string image, string snapshotName, CancellationToken cancellationToken)
     {
+        var details = await docker.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ContainerNotFoundException(containerId, null);
+
+        // In mount mode the container runs sandboxd from the bind-mounted bundle, with the image's own entrypoint and
+        // command after "--". A snapshot is the sandbox's image, not its wrapper: that command becomes the image's, and any
+        // sandbox made from it gets a daemon its own way.
+        var command = details.Entrypoint is [var first, ..] && first == BundleDaemonPath ? details.Cmd : null;
+
         // The image is the snapshot's, not the sandbox's: the labels that tie a container to a sandbox and a runner are cleared.
         await CommitWithoutSecretAsync(containerId, image, new Dictionary<string, string>
         {
@@ -95,7 +103,7 @@ internal sealed partial class SandboxContainers
             [ContainerLabels.RunnerId] = "",
             [ContainerLabels.PoolId] = "",
             [ContainerLabels.Snapshot] = snapshotName,
-        }, cancellationToken).ConfigureAwait(false);
+        }, command, forAnotherSandbox: true, cancellationToken).ConfigureAwait(false);
         return (await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false))?.Size ?? 0;
     }
 
@@ -109,25 +117,36 @@ internal sealed partial class SandboxContainers
     /// Commits a container with its daemon secret blanked: the secret lives in the container's own filesystem, which a
     /// commit copies layer by layer into an image that may be pushed anywhere. It is put back right after, so the
     /// container serves (and starts) as before; the daemon keeps the secret it has meanwhile (an empty file is never
-    /// taken as one), and whatever is made from the image gets a secret of its own.
+    /// taken as one), and whatever is made from the image gets a secret of its own. For a snapshot (<paramref name="command"/>
+    /// given or not, <paramref name="forAnotherSandbox"/>) a warm-pool claim is blanked the same way: the claimer's
+    /// environment is that caller's, not the image's; an archive keeps it, being the same sandbox.
     /// </summary>
-    private async Task CommitWithoutSecretAsync(string containerId, string image, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    private async Task CommitWithoutSecretAsync(
+        string containerId, string image, IReadOnlyDictionary<string, string> labels, IReadOnlyList<string>? command, bool forAnotherSandbox, CancellationToken cancellationToken)
     {
-        var secret = await docker.ReadFileAsync(containerId, DaemonInjectionOptions.TokenPath, cancellationToken).ConfigureAwait(false);
-        if (secret is not null)
+        var kept = new List<ArchiveFile>();
+        foreach (var path in forAnotherSandbox ? [DaemonInjectionOptions.TokenPath, ClaimPath] : new[] { DaemonInjectionOptions.TokenPath })
         {
-            await docker.CopyToContainerAsync(containerId, "/", [new ArchiveFile(DaemonInjectionOptions.TokenPath.TrimStart('/'), ReadOnlyMemory<byte>.Empty)], cancellationToken).ConfigureAwait(false);
+            if (await docker.ReadFileAsync(containerId, path, cancellationToken).ConfigureAwait(false) is { } content)
+            {
+                kept.Add(new ArchiveFile(path.TrimStart('/'), content));
+            }
+        }
+
+        if (kept.Count > 0)
+        {
+            await docker.CopyToContainerAsync(containerId, "/", [.. kept.Select(f => f with { Content = ReadOnlyMemory<byte>.Empty })], cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            await docker.CommitContainerAsync(containerId, image, labels, cancellationToken).ConfigureAwait(false);
+            await docker.CommitContainerAsync(containerId, image, labels, command, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            if (secret is not null)
+            if (kept.Count > 0)
             {
-                await docker.CopyToContainerAsync(containerId, "/", [new ArchiveFile(DaemonInjectionOptions.TokenPath.TrimStart('/'), secret)], CancellationToken.None).ConfigureAwait(false);
+                await docker.CopyToContainerAsync(containerId, "/", kept, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }

@@ -99,9 +99,9 @@ internal static class RunnerSelector
             {
                 return await grains.GetGrain<IRunnerGrain>(r.Id).HasImageAsync(image) ? r.Id : null;
             }
-            catch (SandboxException)
+            catch (Exception)
             {
-                return null; // Cannot say: it is still a candidate, just not a preferred one.
+                return null; // Cannot say (unreachable, timed out): it is still a candidate, just not a preferred one.
             }
         }));
         return [.. answers.OfType<string>()];

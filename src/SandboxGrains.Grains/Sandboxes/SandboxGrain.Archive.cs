@@ -68,11 +68,12 @@ internal sealed partial class SandboxGrain
         var runnerId = home;
         if (!await Runner(home).TryReserveAsync(Id, wanted))
         {
-            // Its own runner is full or gone: with a copy in the snapshot registry any runner with room restores it.
-            if (state.State.ArchiveRemoteImage is not { } remote)
+            // Its own runner is full or gone: with a copy in the snapshot registry any runner with room restores it, unless
+            // it mounts volumes, which live on its own runner alone.
+            if (state.State.ArchiveRemoteImage is not { } remote || info.Volumes.Count > 0)
             {
                 throw new SandboxException(SandboxErrorCodes.NoCapacity, string.Create(CultureInfo.InvariantCulture,
-                    $"runner {home}, which holds sandbox {Id}'s archive, has no room for its {info.Cpu} CPU and {info.MemoryMb} MB now (or is unreachable), and no snapshot registry has a copy; free some there and start it again"));
+                    $"runner {home}, which holds sandbox {Id}'s archive{(info.Volumes.Count > 0 ? " and its volumes" : "")}, has no room for its {info.Cpu} CPU and {info.MemoryMb} MB now (or is unreachable){(info.Volumes.Count > 0 ? "" : ", and no snapshot registry has a copy")}; free some there and start it again"));
             }
 
             runnerId = await RunnerSelector.ReserveAsync(grains, Id, wanted, remote);
@@ -97,9 +98,10 @@ internal sealed partial class SandboxGrain
             logger.Restored(Id, runnerId);
             if (runnerId != home)
             {
-                // Restored elsewhere: the local archive on its old runner is of no use now (that runner may be gone for good).
+                // Restored elsewhere: the archive's tags on its old runner are of no use now (that runner may be gone for good).
                 state.State.ArchiveImage = image;
                 await RemoveArchiveCopyAsync(home, SandboxLabels.ArchiveImage(Id));
+                await RemoveArchiveCopyAsync(home, image);
             }
 
             return await OnServingAsync(started);
@@ -113,8 +115,9 @@ internal sealed partial class SandboxGrain
         }
         catch (Exception e)
         {
-            // Not known whether a container was made: in error, its room kept; a delete removes whatever there is.
-            await UpdateAsync(Info with { State = SandboxState.Error, ErrorReason = $"restoring did not finish: {e.Message}" });
+            // Not known whether a container was made: in error, its room kept; a delete removes whatever there is. It stays
+            // its own runner's: that runner's archive is still the one to keep.
+            await UpdateAsync(Info with { State = SandboxState.Error, RunnerId = home, ErrorReason = $"restoring did not finish: {e.Message}" });
             throw;
         }
     }
@@ -129,8 +132,13 @@ internal sealed partial class SandboxGrain
         {
             if (info.RunnerId != runnerId)
             {
-                // A leftover on a runner the sandbox has left (restored elsewhere while that runner was away).
-                await RemoveArchiveCopyAsync(runnerId, archiveImage);
+                // A leftover on a runner the sandbox has left: restored elsewhere from the registry copy while that runner was
+                // away. Anything else is kept, whatever the sandbox's state says.
+                if (state.State.ArchiveRemoteImage is { } remote && state.State.ArchiveImage == remote)
+                {
+                    await RemoveArchiveCopyAsync(runnerId, archiveImage);
+                }
+
                 return info;
             }
 
@@ -167,28 +175,35 @@ internal sealed partial class SandboxGrain
     /// </summary>
     private async Task PublishArchiveAsync(string runnerId, string image)
     {
+        // A copy from an earlier archive is out of date from here on: it must not be restored, whatever happens below.
         state.State.ArchiveRemoteImage = null;
-        if (snapshotOptions.Value.Registry is not { Length: > 0 } registry)
+        if (RemoteArchive is not { } remote)
         {
             return;
         }
 
-        var remote = $"{registry}/{image}";
         try
         {
             await Runner(runnerId).PublishImageAsync(image, remote, CancellationToken.None);
             state.State.ArchiveRemoteImage = remote;
         }
-        catch (SandboxException e)
+        catch (Exception e)
         {
             logger.ArchiveNotPublished(Id, e.Message);
+            await RemoveArchiveCopyAsync(runnerId, remote);
         }
     }
 
-    /// <summary>The archive's copy in the registry goes with the sandbox; one the registry will not delete is logged and left.</summary>
+    /// <summary>Where this sandbox's archive is copied in the snapshot registry; null without one.</summary>
+    private string? RemoteArchive => snapshotOptions.Value.Registry is { Length: > 0 } registry ? $"{registry}/{SandboxLabels.ArchiveImage(Id)}" : null;
+
+    /// <summary>
+    /// The archive's copy in the registry goes with the sandbox, also one from an earlier archive whose copy was not
+    /// replaced; one the registry will not delete is logged and left.
+    /// </summary>
     private async Task RemoveRemoteArchiveAsync()
     {
-        if (state.State.ArchiveRemoteImage is not { } remote)
+        if (state.State.ArchiveImage is null || RemoteArchive is not { } remote)
         {
             return;
         }
@@ -197,7 +212,7 @@ internal sealed partial class SandboxGrain
         {
             await manifests.DeleteAsync(remote, CancellationToken.None);
         }
-        catch (RegistryException e)
+        catch (Exception e) when (e is RegistryException or HttpRequestException or OperationCanceledException)
         {
             logger.ArchiveCopyLeft(Id, remote, e.Message);
         }
@@ -209,7 +224,7 @@ internal sealed partial class SandboxGrain
         {
             await Runner(runnerId).RemoveImageAsync(image, CancellationToken.None);
         }
-        catch (SandboxException e)
+        catch (Exception e)
         {
             // The runner is away: its silo lists the leftover when it is back, and this grain removes it then.
             logger.ArchiveCopyLeft(Id, $"{image} on runner {runnerId}", e.Message);

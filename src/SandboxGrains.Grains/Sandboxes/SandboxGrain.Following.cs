@@ -44,6 +44,15 @@ internal sealed partial class SandboxGrain
         state.State = new SandboxRecord { Info = rebuilt, DaemonToken = found.DaemonToken };
         await Runner(runnerId).RecordAsync(Id, new RunnerResources(rebuilt.Cpu, rebuilt.MemoryMb, 1), CancellationToken.None);
         await Registry.AddAsync(Id, CancellationToken.None);
+        try
+        {
+            // Volume records may have gone with the same restart; the container's labels say which it mounts.
+            await AttachVolumesAsync(rebuilt.Volumes);
+        }
+        catch (SandboxException e) when (e.Code == SandboxErrorCodes.VolumeNotFound)
+        {
+            // Its volume is gone too; the container keeps what Docker left it.
+        }
         logger.Rebuilt(Id, runnerId);
         if (found.DaemonToken is null)
         {

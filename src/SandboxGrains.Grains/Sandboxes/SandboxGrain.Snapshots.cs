@@ -19,16 +19,22 @@ internal sealed partial class SandboxGrain
         }
 
         var snapshot = await grains.GetGrain<ISnapshotGrain>(name).AcquireAsync(Id);
+        _snapshotHeld = true;
         return (spec with { Image = snapshot.Image }, snapshot.Registry is null ? snapshot.RunnerId : null);
     }
 
+    /// <summary>Lets the snapshot go, once: a second release from a later turn would wait on a snapshot that may be calling this grain.</summary>
     private async Task ReleaseSnapshotAsync(SandboxSpec spec)
     {
-        if (spec.Snapshot is { } name)
+        if (_snapshotHeld && spec.Snapshot is { } name)
         {
+            _snapshotHeld = false;
             await grains.GetGrain<ISnapshotGrain>(name).ReleaseAsync(Id);
         }
     }
+
+    // Whether this activation holds the snapshot its create is being made from.
+    private bool _snapshotHeld;
 
     /// <summary>The one runner a create must go to: where its volumes are, or where its registry-less snapshot is (they must agree).</summary>
     private async Task<string?> RequiredRunnerAsync(SandboxSpec spec, string? snapshotRunner)
@@ -46,6 +52,11 @@ internal sealed partial class SandboxGrain
     public async Task<SnapshotSource> CommitSnapshotAsync(string image, string snapshotName, CancellationToken cancellationToken)
     {
         var info = Info;
+        if (info.Adopted)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is an adopted container, its owner's: it cannot be snapshotted");
+        }
+
         if (info is not { State: SandboxState.Started or SandboxState.Stopped, ContainerId: { } containerId, RunnerId: { } runnerId })
         {
             throw new SandboxException(SandboxErrorCodes.InvalidState,

@@ -90,7 +90,19 @@ internal sealed partial class SandboxGrain(
         var handedOff = false;
         try
         {
-            var runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources, spec.Image, await RequiredRunnerAsync(spec, snapshotRunner));
+            var required = await RequiredRunnerAsync(spec, snapshotRunner);
+            await AttachVolumesAsync(spec.Volumes);
+            string runnerId;
+            try
+            {
+                runnerId = await RunnerSelector.ReserveAsync(grains, Id, spec.Resources, spec.Image, required);
+            }
+            catch
+            {
+                await DetachVolumesAsync(spec.Volumes);
+                throw;
+            }
+
             var now = time.GetUtcNow();
             state.State = new SandboxRecord
             {
@@ -276,7 +288,7 @@ internal sealed partial class SandboxGrain(
                 await Runner(info.RunnerId).RemoveImageAsync(state.State.ArchiveImage ?? SandboxLabels.ArchiveImage(Id), cancellationToken);
             }
 
-            if (state.State.ArchiveRemoteImage is { } pulled && info.RunnerId is not null)
+            if (RemoteArchive is { } pulled && state.State.ArchiveImage is not null && info.RunnerId is not null)
             {
                 // The registry copy's tag on this runner (pulled for a restore here, or left by the push).
                 await Runner(info.RunnerId).RemoveImageAsync(pulled, cancellationToken);
@@ -412,6 +424,8 @@ internal sealed partial class SandboxGrain(
             await Pool(poolId).MemberLostAsync(Id);
         }
 
+        await DetachVolumesAsync(forgotten?.Volumes ?? []);
+
         await Registry.RemoveAsync(Id);
         await state.ClearStateAsync();
         state.State = new SandboxRecord();
@@ -421,6 +435,23 @@ internal sealed partial class SandboxGrain(
             forgotten is null ? Task.CompletedTask : events.PublishAsync(new ClusterEvent(
                 ClusterEventTypes.SandboxDeleted, time.GetUtcNow(), Id, forgotten with { State = SandboxState.Destroyed }, forgotten.State, SandboxState.Destroyed)));
         await ScheduleLifecycleAsync();
+    }
+
+    /// <summary>Tells each of its volumes that this sandbox mounts it, so none is deleted from under it (whatever its state).</summary>
+    private async Task AttachVolumesAsync(IReadOnlyList<VolumeMount> volumes)
+    {
+        foreach (var volume in volumes)
+        {
+            await grains.GetGrain<IVolumeGrain>(volume.Name).AttachAsync(Id);
+        }
+    }
+
+    private async Task DetachVolumesAsync(IReadOnlyList<VolumeMount> volumes)
+    {
+        foreach (var volume in volumes)
+        {
+            await grains.GetGrain<IVolumeGrain>(volume.Name).DetachAsync(Id);
+        }
     }
 
     /// <summary>The event a new state makes: created for a sandbox's first, state updated (from, to, why) for every other.</summary>

@@ -67,9 +67,10 @@ internal sealed partial class SnapshotGrain(
         {
             return await BuildCoreAsync(sandboxId);
         }
-        catch (SandboxException)
+        catch (Exception)
         {
             // The caller waited and hears why; nothing of the snapshot is left for them to clean up.
+            await RemoveBuiltImageAsync();
             await ForgetAsync();
             throw;
         }
@@ -86,9 +87,12 @@ internal sealed partial class SnapshotGrain(
         {
             await BuildCoreAsync(sandboxId);
         }
-        catch (SandboxException e)
+        catch (Exception e)
         {
-            await WriteAsync(Info with { State = SnapshotState.Error, ErrorReason = e.Message });
+            // A timeout or a lost silo too: the record must not stay building for ever, nor its image be left unowned.
+            await RemoveBuiltImageAsync();
+            state.State.PendingSandboxId = null;
+            await WriteAsync(Info with { State = SnapshotState.Error, ErrorReason = e is SandboxException ? e.Message : $"the snapshot did not finish: {e.Message}" });
         }
     }
 
@@ -109,9 +113,11 @@ internal sealed partial class SnapshotGrain(
             {
                 await manifests.DeleteAsync(info.Image, cancellationToken);
             }
-            catch (RegistryException e)
+            catch (Exception e) when (e is RegistryException or HttpRequestException or OperationCanceledException)
             {
-                throw new SandboxException(SandboxErrorCodes.ImagePullFailed, $"snapshot {Name} was kept: {e.Message}");
+                // Best effort: a registry that will not delete (token auth, deletes disabled, away) keeps the image; the
+                // snapshot is gone from the cluster all the same, and the log names what is left where.
+                LogImageLeft(Name, info.Registry, e.Message);
             }
         }
 
@@ -175,6 +181,22 @@ internal sealed partial class SnapshotGrain(
         return info;
     }
 
+    /// <summary>After a failed build: whatever of the image the runner made, off it (best effort; it may never have been made).</summary>
+    private async Task RemoveBuiltImageAsync()
+    {
+        if (state.State.Info is { RunnerId.Length: > 0 } info)
+        {
+            try
+            {
+                await Runner(info.RunnerId).RemoveImageAsync(info.Image, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                LogImageLeft(Name, info.RunnerId, e.Message);
+            }
+        }
+    }
+
     /// <summary>The snapshot's image off every runner that has it: the one it was built on, and any that pulled it since.</summary>
     private async Task RemoveLocalImagesAsync(SnapshotInfo info)
     {
@@ -225,8 +247,8 @@ internal sealed partial class SnapshotGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot {Name} deleted")]
     private partial void LogDeleted(string name);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot {Name}: its image stays on runner {RunnerId} for now: {Reason}")]
-    private partial void LogImageLeft(string name, string runnerId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot {Name}: its image stays at {Where} for now: {Reason}")]
+    private partial void LogImageLeft(string name, string where, string reason);
 }
 
 /// <summary>A snapshot's stored record: its view, the sandbox a build not yet finished is taken from, and the creates holding it.</summary>

@@ -34,9 +34,34 @@ internal sealed class VolumeGrain(
     public async Task<VolumeInfo> GetAsync(CancellationToken cancellationToken) =>
         await FindAsync(cancellationToken) ?? throw NotFound();
 
+    public async Task AttachAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        _ = await FindAsync(cancellationToken) ?? throw NotFound();
+        if (state.State.Users.Add(sandboxId))
+        {
+            await state.WriteStateAsync(CancellationToken.None);
+        }
+    }
+
+    public async Task DetachAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        if (state.State.Users.Remove(sandboxId))
+        {
+            await state.WriteStateAsync(CancellationToken.None);
+        }
+    }
+
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
         var volume = await FindAsync(cancellationToken) ?? throw NotFound();
+
+        // Docker refuses only while a container mounts it; an archived sandbox, or one still being made, has none.
+        if (state.State.Users.Count > 0)
+        {
+            throw new SandboxException(SandboxErrorCodes.VolumeInUse,
+                $"volume {Name} is in use by sandbox {string.Join(", ", state.State.Users.Order(StringComparer.Ordinal))}; delete those first");
+        }
+
         await GrainFactory.GetGrain<IRunnerGrain>(volume.RunnerId).RemoveVolumeAsync(Name, CancellationToken.None);
         await state.ClearStateAsync(CancellationToken.None);
         state.State = new VolumeRecord();
@@ -63,7 +88,7 @@ internal sealed class VolumeGrain(
 
             if (volumes.FirstOrDefault(v => v.Name == Name) is { } found)
             {
-                state.State = new VolumeRecord { Info = found };
+                state.State.Info = found;
                 await state.WriteStateAsync(CancellationToken.None);
                 return found;
             }
@@ -81,4 +106,8 @@ public sealed class VolumeRecord
 {
     [Id(0)]
     public VolumeInfo? Info { get; set; }
+
+    /// <summary>The sandboxes that mount it (any state): it is not deleted while there are any.</summary>
+    [Id(1)]
+    public HashSet<string> Users { get; set; } = new(StringComparer.Ordinal);
 }
