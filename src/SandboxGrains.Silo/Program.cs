@@ -18,6 +18,7 @@ builder.AddLocalRunner();
 builder.Services.AddSingleton<ApiKeyStore>();
 builder.AddFrontEnd();
 builder.Services.AddProblemDetails();
+builder.Services.AddSandboxGrainsOpenApi();
 
 var app = builder.Build();
 
@@ -30,6 +31,7 @@ app.UsePreviewHosts();
 // Only the event stream accepts WebSockets itself; every other upgrade is forwarded to a sandbox untouched.
 app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
 app.MapHealthEndpoints();
+app.MapOpenApi(OpenApiDocument.Path);
 app.MapSandboxGrainsApi();
 app.MapToolbox();
 app.MapPreviews();
