@@ -33,6 +33,43 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PullImage_FromARealRegistry_ReportsEveryLayerAndItsBytes_AndNamesAnImageTheRegistryLacks()
+    {
+        await Requirements.DockerAsync();
+        await using var registry = await RegistryServer.StartAsync();
+        var image = await registry.PushFreshImageAsync("runtime/pull", megabytes: 8);
+        var reports = new List<SandboxGrains.Images.PullProgress>();
+        try
+        {
+            // Reported synchronously as the engine's messages arrive: every report is seen, however fast the pull.
+            await _runtime.PullImageAsync(image, auth: null, new SynchronousProgress(reports.Add), TestContext.Current.CancellationToken);
+
+            Assert.NotNull(await _runtime.InspectImageAsync(image, TestContext.Current.CancellationToken));
+            var last = reports[^1];
+            Assert.True(last.LayersTotal >= 1, $"layers: {last}");
+            Assert.Equal(last.LayersTotal, last.LayersDone);
+            Assert.True(last.BytesTotal >= 8 * 1024 * 1024 / 2, $"bytes: {last}");
+            Assert.Equal(last.BytesTotal, last.BytesDone);
+            Assert.Contains(reports, r => r.BytesDone < r.BytesTotal);
+        }
+        finally
+        {
+            await _runtime.RemoveImageAsync(image, TestContext.Current.CancellationToken);
+        }
+
+        var missing = await Assert.ThrowsAsync<RegistryException>(() =>
+            _runtime.PullImageAsync($"{registry.Host}/runtime/none:1", auth: null, progress: null, TestContext.Current.CancellationToken));
+        Assert.Equal(RegistryFailure.NotFound, missing.Failure);
+        Assert.Equal($"image {registry.Host}/runtime/none:1 not found in registry {registry.Host}", missing.Message);
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that calls back on the reporting thread (<see cref="Progress{T}"/> posts).</summary>
+    private sealed class SynchronousProgress(Action<SandboxGrains.Images.PullProgress> report) : IProgress<SandboxGrains.Images.PullProgress>
+    {
+        public void Report(SandboxGrains.Images.PullProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task Container_FullLifecycle_CreatesStartsExecsCopiesInspectsAndRemoves()
     {
         await Requirements.DockerAsync();

@@ -35,9 +35,12 @@ internal sealed partial class SandboxGrain
         try
         {
             var pull = runner.PullImageAsync(image);
-            while (await Task.WhenAny(pull, Task.Delay(PullProgressPeriod, time)) != pull)
+            var period = PullProgressPeriod / 5;
+            while (await Task.WhenAny(pull, Task.Delay(period, time)) != pull)
             {
+                // The first look soon (a small image is done in a moment), then every half second.
                 _pullProgress = await runner.GetPullProgressAsync(image) ?? _pullProgress;
+                period = PullProgressPeriod;
             }
 
             await pull;
