@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Formats.Tar;
 using System.Net;
 using System.Net.Sockets;
@@ -7,6 +8,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SandboxGrains.Telemetry;
 
 namespace SandboxGrains.Docker;
 
@@ -382,10 +384,11 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         return seen.OrderBy(f => f.Count(c => c == '/')).ThenBy(f => f, StringComparer.Ordinal);
     }
 
-    private Task<T> OnContainerAsync<T>(string container, Func<Task<T>> call) => MapNotFound(container, () => CallAsync(call));
+    private Task<T> OnContainerAsync<T>(string container, Func<Task<T>> call, [CallerMemberName] string operation = "") =>
+        MapNotFound(container, () => CallAsync(call, operation, container));
 
-    private Task<bool> OnContainerAsync(string container, Func<Task> call) =>
-        MapNotFound(container, async () => { await CallAsync(async () => { await call().ConfigureAwait(false); return true; }).ConfigureAwait(false); return true; });
+    private Task<bool> OnContainerAsync(string container, Func<Task> call, [CallerMemberName] string operation = "") =>
+        MapNotFound(container, () => CallAsync(async () => { await call().ConfigureAwait(false); return true; }, operation, container));
 
     private static async Task<T> MapNotFound<T>(string container, Func<Task<T>> call)
     {
@@ -403,21 +406,32 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         }
     }
 
-    /// <summary>Turns "could not connect" failures into one exception that says where we tried and why it failed.</summary>
-    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    /// <summary>
+    /// Every call to the engine: a client span named for the operation (Docker.DotNet's own HTTP handler makes none), and
+    /// "could not connect" failures turned into one exception that says where we tried and why it failed.
+    /// </summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, [CallerMemberName] string operation = "", string? container = null)
     {
+        using var span = SandboxGrainsTelemetry.Source.StartActivity($"docker {operation.Replace("Async", "", StringComparison.Ordinal)}", ActivityKind.Client);
+        span?.SetTag(SandboxGrainsTelemetry.ContainerId, container is null ? null : Log.Truncated(container));
         try
         {
             return await call().ConfigureAwait(false);
         }
         catch (Exception e) when (IsConnectionFailure(e))
         {
+            span?.SetStatus(ActivityStatusCode.Error, "docker unavailable");
             throw new DockerUnavailableException($"cannot reach Docker at {Endpoint}: {Innermost(e).Message}", e);
+        }
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
         }
     }
 
-    private async Task CallAsync(Func<Task> call) =>
-        await CallAsync(async () => { await call().ConfigureAwait(false); return true; }).ConfigureAwait(false);
+    private async Task CallAsync(Func<Task> call, [CallerMemberName] string operation = "") =>
+        await CallAsync(async () => { await call().ConfigureAwait(false); return true; }, operation).ConfigureAwait(false);
 
     private static bool IsConnectionFailure(Exception e) =>
         e is HttpRequestException or SocketException or TimeoutException

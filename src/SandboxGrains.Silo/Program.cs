@@ -4,6 +4,7 @@ using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
 using SandboxGrains.Silo.Previews;
+using SandboxGrains.Silo.Telemetry;
 using SandboxGrains.Silo.Toolbox;
 
 // appsettings.json sits beside the binary; without this it is looked for in whatever folder the silo was started from.
@@ -19,6 +20,7 @@ builder.Services.AddSingleton<ApiKeyStore>();
 builder.AddFrontEnd();
 builder.Services.AddProblemDetails();
 builder.Services.AddSandboxGrainsOpenApi();
+builder.AddSandboxGrainsTelemetry();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ app.UsePreviewHosts();
 // Only the event stream accepts WebSockets itself; every other upgrade is forwarded to a sandbox untouched.
 app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
 app.MapHealthEndpoints();
+app.MapMetrics();
 app.MapOpenApi(OpenApiDocument.Path);
 app.MapSandboxGrainsApi();
 app.MapToolbox();

@@ -21,7 +21,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     // Far more room than any test's sandboxes take, so placement always prefers this runner over the capacity-less
     // runners that runner tests register in the same cluster.
-    private static readonly RunnerResources Capacity = new(Cpu: 1000, MemoryMb: 1_000_000, Sandboxes: 1000);
+    internal static readonly RunnerResources Capacity = new(Cpu: 1000, MemoryMb: 1_000_000, Sandboxes: 1000);
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
 

@@ -16,6 +16,10 @@ public sealed class RecordedEvents
     public IReadOnlyList<ClusterEvent> About(string silo, string sandboxId) =>
         [.. _events.Where(e => e.Silo == silo && e.Event.SandboxId == sandboxId).Select(e => e.Event)];
 
+    /// <summary>What one silo received of one type, in order.</summary>
+    public IReadOnlyList<ClusterEvent> OfType(string silo, string type) =>
+        [.. _events.Where(e => e.Silo == silo && e.Event.Type == type).Select(e => e.Event)];
+
     public IReadOnlySet<string> Silos => _events.Select(e => e.Silo).ToHashSet();
 }
 

@@ -49,6 +49,33 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Everything the process printed so far, for assertion messages.</summary>
     public string Output => string.Join('\n', _output);
 
+    private readonly List<string> _secrets = [];
+
+    /// <summary>
+    /// A secret (a preview token, a daemon secret, a wrong key someone sent) that must never appear in what the silo
+    /// prints; checked with the silo's own API key when it is disposed.
+    /// </summary>
+    public void MustNotPrint(string secret)
+    {
+        lock (_secrets)
+        {
+            _secrets.Add(secret);
+        }
+    }
+
+    /// <summary>The secrets (the API key first) that appear in the silo's output so far, masked; empty when none does.</summary>
+    public IReadOnlyList<string> PrintedSecrets()
+    {
+        string[] secrets;
+        lock (_secrets)
+        {
+            secrets = [ApiKey, .. _secrets];
+        }
+
+        var output = Output;
+        return [.. secrets.Where(s => s.Length >= 8 && output.Contains(s, StringComparison.Ordinal)).Select(s => $"{s[..4]}…({s.Length} chars)")];
+    }
+
     /// <summary>Starts a silo; extra settings are passed as <c>--Key=value</c> flags, environment as given.</summary>
     public static SiloProcess Start(
         IReadOnlyDictionary<string, string>? settings = null,
@@ -193,6 +220,10 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+
+        // Every test's silo, whatever the test was about: a configured key never shows in a log (a generated one is only
+        // ever named by the file it is in).
+        var leaked = PrintedSecrets();
         if (!KeepContainers)
         {
             try
@@ -212,6 +243,11 @@ public sealed class SiloProcess : IAsyncDisposable
         catch (IOException)
         {
             // A leftover temp folder is harmless.
+        }
+
+        if (leaked.Count > 0)
+        {
+            throw new InvalidOperationException($"silo {RunnerId} printed secrets it must never print: {string.Join(", ", leaked)}");
         }
     }
 }

@@ -31,6 +31,7 @@ public static class SandboxGrainsSiloBuilderExtensions
         // silo's front end keeps its route cache with it).
         silo.Services.AddSingleton<RouteInvalidation>();
         silo.Services.AddSingleton<Events.ClusterEvents>();
+        silo.AddIncomingGrainCallFilter<Telemetry.SandboxLogScope>();
         return silo;
     }
 }

@@ -11,6 +11,7 @@ internal sealed class RunnerGrain(
     LocalRunner local,
     RunnerLiveness liveness,
     LocalRunnerHeartbeat localHeartbeat,
+    Events.ClusterEvents events,
     IServiceProvider services) : Grain, IRunnerGrain
 {
     /// <summary>Without a heartbeat for this long a runner counts as unreachable (three missed beats at the default).</summary>
@@ -30,17 +31,26 @@ internal sealed class RunnerGrain(
         return Task.CompletedTask;
     }
 
-    public Task HeartbeatAsync(RunnerHeartbeat heartbeat, CancellationToken cancellationToken)
+    public async Task HeartbeatAsync(RunnerHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         // Each activation tells the registry once (it may be a new runner); a heartbeat taken over on activation does not count.
         var first = !_registered;
         _registered = true;
         MoveHomeWhenItIsBack();
+        RunnerStatus? before = _lastHeartbeat is null ? null : Health().Status;
         _lastHeartbeat = heartbeat;
         _lastHeartbeatAt = time.GetUtcNow();
-        return first
-            ? GrainFactory.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).AddAsync(this.GetPrimaryKeyString(), CancellationToken.None)
-            : Task.CompletedTask;
+        if (first)
+        {
+            await GrainFactory.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).AddAsync(this.GetPrimaryKeyString(), CancellationToken.None);
+        }
+
+        // Heartbeats are how a runner's health is known here: one that comes back, or whose engine fails or recovers, is news.
+        var now = Describe();
+        if (before != now.Status)
+        {
+            await events.PublishAsync(new ClusterEvent(ClusterEventTypes.RunnerStatus, now.LastHeartbeat ?? time.GetUtcNow(), null, Reason: now.StatusReason) { Runner = now });
+        }
     }
 
     public Task<RunnerInfo> GetInfoAsync(CancellationToken cancellationToken)

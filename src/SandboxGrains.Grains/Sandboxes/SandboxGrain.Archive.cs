@@ -10,7 +10,9 @@ namespace SandboxGrains.Grains.Sandboxes;
 /// </summary>
 internal sealed partial class SandboxGrain
 {
-    public async Task<SandboxInfo> ArchiveAsync(CancellationToken cancellationToken) => Shown(await ArchiveCoreAsync("archived on request"));
+    public async Task<SandboxInfo> ArchiveAsync(CancellationToken cancellationToken) => Shown(await ArchiveMeasuredAsync("archived on request"));
+
+    private Task<SandboxInfo> ArchiveMeasuredAsync(string reason) => Telemetry.SandboxOperations.MeasureAsync("archive", Id, () => ArchiveCoreAsync(reason));
 
     private async Task<SandboxInfo> ArchiveCoreAsync(string reason)
     {

@@ -41,15 +41,15 @@ internal sealed partial class SandboxGrain
             {
                 case LifecycleAction.Stop:
                     logger.PolicyActs(Id, reason!);
-                    await StopCoreAsync(reason, CancellationToken.None);
+                    await StopMeasuredAsync(reason, CancellationToken.None);
                     break;
                 case LifecycleAction.Archive:
                     logger.PolicyActs(Id, reason!);
-                    await ArchiveCoreAsync(reason!);
+                    await ArchiveMeasuredAsync(reason!);
                     break;
                 case LifecycleAction.Delete:
                     logger.PolicyActs(Id, reason!);
-                    await DeleteCoreAsync(removeAdoptedContainer: false, CancellationToken.None);
+                    await DeleteMeasuredAsync(removeAdoptedContainer: false, CancellationToken.None);
                     break;
             }
         }

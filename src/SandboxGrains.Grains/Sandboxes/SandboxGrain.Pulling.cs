@@ -39,7 +39,13 @@ internal sealed partial class SandboxGrain
             while (await Task.WhenAny(pull, Task.Delay(period, time)) != pull)
             {
                 // The first look soon (a small image is done in a moment), then every half second.
-                _pullProgress = await runner.GetPullProgressAsync(image) ?? _pullProgress;
+                var progress = await runner.GetPullProgressAsync(image) ?? _pullProgress;
+                if (progress != _pullProgress)
+                {
+                    _pullProgress = progress;
+                    await events.PublishAsync(new ClusterEvent(ClusterEventTypes.SandboxPullProgress, time.GetUtcNow(), Id, Shown(Info)));
+                }
+
                 period = PullProgressPeriod;
             }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SandboxGrains.Grains.Routing;
 using SandboxGrains.Grains.Runners;
+using SandboxGrains.Grains.Telemetry;
 using SandboxGrains.Previews;
 
 namespace SandboxGrains.Grains.Sandboxes;
@@ -56,7 +57,7 @@ internal sealed partial class SandboxGrain(
     // and a reservation for a container that is gone (or, cut inside Docker's own create, one it cannot see), and a start
     // a sandbox in error whose container runs. A caller that gave up reads the outcome with a get.
     public async Task<SandboxInfo> CreateAsync(SandboxSpec spec, bool wait, CancellationToken cancellationToken) =>
-        Shown(await CreateCoreAsync(spec, wait));
+        Shown(await SandboxOperations.MeasureAsync("create", Id, () => CreateCoreAsync(spec, wait)));
 
     public Task<SandboxInfo> GetAsync(CancellationToken cancellationToken) => Task.FromResult(Shown(Info));
 
@@ -64,9 +65,16 @@ internal sealed partial class SandboxGrain(
         Shown(await AdoptCoreAsync(container, injection, cancellationToken));
 
     public async Task<SandboxInfo> StopAsync(CancellationToken cancellationToken) =>
-        Shown(await StopCoreAsync("stopped on request", cancellationToken));
+        Shown(await StopMeasuredAsync("stopped on request", cancellationToken));
 
-    public async Task<SandboxInfo> StartAsync(CancellationToken cancellationToken) => Shown(await StartCoreAsync());
+    public async Task<SandboxInfo> StartAsync(CancellationToken cancellationToken) =>
+        Shown(await SandboxOperations.MeasureAsync("start", Id, StartCoreAsync));
+
+    private Task<SandboxInfo> StopMeasuredAsync(string? reason, CancellationToken cancellationToken) =>
+        SandboxOperations.MeasureAsync("stop", Id, () => StopCoreAsync(reason, cancellationToken));
+
+    private Task DeleteMeasuredAsync(bool removeAdoptedContainer, CancellationToken cancellationToken) =>
+        SandboxOperations.MeasureAsync("delete", Id, () => DeleteCoreAsync(removeAdoptedContainer, cancellationToken));
 
     /// <summary>
     /// The sandbox as callers see it: with its runner's status as this silo sees it now, so a sandbox whose runner's silo
@@ -167,7 +175,7 @@ internal sealed partial class SandboxGrain(
     }
 
     public Task DeleteAsync(bool removeAdoptedContainer, CancellationToken cancellationToken) =>
-        DeleteCoreAsync(removeAdoptedContainer, cancellationToken);
+        DeleteMeasuredAsync(removeAdoptedContainer, cancellationToken);
 
     private async Task DeleteCoreAsync(bool removeAdoptedContainer, CancellationToken cancellationToken)
     {
@@ -222,7 +230,9 @@ internal sealed partial class SandboxGrain(
             throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is being deleted");
         }
 
-        return await _previews.CreateAsync(Id, port, expiresIn);
+        var issued = await _previews.CreateAsync(Id, port, expiresIn);
+        await events.PublishAsync(PreviewEvent(ClusterEventTypes.PreviewCreated, issued.Record));
+        return issued;
     }
 
     public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync(CancellationToken cancellationToken)
@@ -231,10 +241,16 @@ internal sealed partial class SandboxGrain(
         return Task.FromResult(_previews.List());
     }
 
-    public Task<bool> RevokePreviewAsync(string tokenHashOrId, CancellationToken cancellationToken)
+    public async Task<bool> RevokePreviewAsync(string tokenHashOrId, CancellationToken cancellationToken)
     {
         _ = Info;
-        return _previews.RevokeAsync(tokenHashOrId);
+        if (await _previews.RevokeAsync(tokenHashOrId) is not { } revoked)
+        {
+            return false;
+        }
+
+        await events.PublishAsync(PreviewEvent(ClusterEventTypes.PreviewRevoked, revoked));
+        return true;
     }
 
     public Task RecordActivityAsync(DateTimeOffset at) => _writer.RecordActivityAsync(at);
@@ -322,6 +338,9 @@ internal sealed partial class SandboxGrain(
     private ClusterEvent StateEvent(SandboxInfo? before, SandboxInfo current, string? reason) => before is null
         ? new ClusterEvent(ClusterEventTypes.SandboxCreated, current.UpdatedAt, Id, Shown(current), To: current.State)
         : new ClusterEvent(ClusterEventTypes.SandboxStateUpdated, current.UpdatedAt, Id, Shown(current), before.State, current.State, reason ?? current.ErrorReason);
+
+    private ClusterEvent PreviewEvent(string type, PreviewRecord preview) =>
+        new(type, time.GetUtcNow(), Id, Shown(Info)) { Preview = preview };
 
     private DaemonLaunch Launch(SandboxInfo info) => new(info.Injection, info.WorkDir ?? "/", state.State.DaemonToken ?? "");
 

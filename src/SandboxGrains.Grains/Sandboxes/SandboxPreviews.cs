@@ -63,19 +63,19 @@ internal sealed class SandboxPreviews(IPersistentState<SandboxRecord> state, IGr
     /// <summary>The links, live and recently expired.</summary>
     public IReadOnlyList<PreviewRecord> List() => [.. Records];
 
-    /// <summary>Revokes one link by its token's hash or its public id; false when there is no such link.</summary>
-    public async Task<bool> RevokeAsync(string tokenHashOrId)
+    /// <summary>Revokes one link by its token's hash or its public id; the link revoked, or null when there is no such link.</summary>
+    public async Task<PreviewRecord?> RevokeAsync(string tokenHashOrId)
     {
         var record = Records.Find(p => p.TokenHash == tokenHashOrId || p.Id == tokenHashOrId);
         if (record is null)
         {
-            return false;
+            return null;
         }
 
         await Preview(record.TokenHash).RevokeAsync();
         Records.Remove(record);
         await state.WriteStateAsync();
-        return true;
+        return record;
     }
 
     /// <summary>Revokes every link, for a sandbox being deleted; its record goes with the sandbox's.</summary>

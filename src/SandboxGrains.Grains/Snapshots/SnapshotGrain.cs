@@ -15,6 +15,7 @@ internal sealed partial class SnapshotGrain(
     TimeProvider time,
     IOptions<SnapshotOptions> options,
     RegistryManifests manifests,
+    Events.ClusterEvents events,
     ILogger<SnapshotGrain> logger) : Grain, ISnapshotGrain
 {
     /// <summary>A create holds its snapshot at most this long: longer, its silo died mid-create and the hold is stale.</summary>
@@ -56,6 +57,7 @@ internal sealed partial class SnapshotGrain(
         };
         await state.WriteStateAsync(CancellationToken.None);
         await Registry.AddAsync(Name, CancellationToken.None);
+        await PublishAsync(ClusterEventTypes.SnapshotStateUpdated, state.State.Info);
 
         if (!wait)
         {
@@ -217,17 +219,31 @@ internal sealed partial class SnapshotGrain(
 
     private async Task<SnapshotInfo> WriteAsync(SnapshotInfo info)
     {
+        var before = state.State.Info?.State;
         state.State.Info = info with { UpdatedAt = time.GetUtcNow() };
         await state.WriteStateAsync(CancellationToken.None);
+        if (before != info.State)
+        {
+            await PublishAsync(ClusterEventTypes.SnapshotStateUpdated, state.State.Info);
+        }
+
         return state.State.Info;
     }
 
     private async Task ForgetAsync()
     {
+        var forgotten = state.State.Info;
         await Registry.RemoveAsync(Name, CancellationToken.None);
         await state.ClearStateAsync(CancellationToken.None);
         state.State = new SnapshotRecord();
+        if (forgotten is not null)
+        {
+            await PublishAsync(ClusterEventTypes.SnapshotDeleted, forgotten);
+        }
     }
+
+    private Task PublishAsync(string type, SnapshotInfo info) =>
+        events.PublishAsync(new ClusterEvent(type, time.GetUtcNow(), info.SourceSandboxId, Reason: info.ErrorReason) { Snapshot = info });
 
     private List<string> ActiveHolders()
     {

@@ -16,6 +16,7 @@ internal sealed class WarmPoolGrain(
     TimeProvider time,
     IOptions<WarmPoolOptions> options,
     IOptions<SandboxOptions> sandboxOptions,
+    Events.ClusterEvents events,
     ILogger<WarmPoolGrain> logger) : Grain, IWarmPoolGrain
 {
     /// <summary>How long a member may be handed to a create without word of its claim before the pool looks at it again.</summary>
@@ -31,6 +32,7 @@ internal sealed class WarmPoolGrain(
     private DateTimeOffset _activatedAt;
     private Task _refill = Task.CompletedTask;
     private string? _lastError;
+    private WarmPoolInfo? _announced;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -75,6 +77,7 @@ internal sealed class WarmPoolGrain(
         KeepReviewing();
         logger.LogInformation("Warm pool {PoolId} created: {Size} of {Image}", Id, spec.Size, spec.Image);
         Refill();
+        await AnnounceAsync();
         return Info();
     }
 
@@ -99,6 +102,7 @@ internal sealed class WarmPoolGrain(
         }
 
         Refill();
+        await AnnounceAsync();
         return Info();
     }
 
@@ -139,6 +143,7 @@ internal sealed class WarmPoolGrain(
         await state.ClearStateAsync(CancellationToken.None);
         state.State = new WarmPoolRecord();
         logger.LogInformation("Warm pool {PoolId} deleted", Id);
+        await events.PublishAsync(new ClusterEvent(ClusterEventTypes.WarmPoolDeleted, time.GetUtcNow(), null) { Pool = (_announced ?? Info()) with { Spec = spec } });
         DeactivateOnIdle();
     }
 
@@ -166,6 +171,7 @@ internal sealed class WarmPoolGrain(
         }
 
         Refill();
+        await AnnounceAsync();
     }
 
     public async Task MemberLostAsync(string sandboxId)
@@ -176,6 +182,7 @@ internal sealed class WarmPoolGrain(
             logger.LogInformation("Warm pool {PoolId} removes sandbox {SandboxId}", Id, sandboxId);
             await RemoveAndDeleteAsync(sandboxId);
             Refill();
+            await AnnounceAsync();
         }
     }
 
@@ -194,6 +201,24 @@ internal sealed class WarmPoolGrain(
     }
 
     public Task WakeAsync() => Task.CompletedTask;
+
+    /// <summary>Tells event subscribers when the pool's size, readiness or last error changed since it last told them.</summary>
+    private async Task AnnounceAsync()
+    {
+        if (state.State.Spec is null)
+        {
+            return;
+        }
+
+        var info = Info();
+        if (_announced is { } last && last.Ready == info.Ready && last.Provisioning == info.Provisioning && last.Spec == info.Spec && last.LastError == info.LastError)
+        {
+            return;
+        }
+
+        _announced = info;
+        await events.PublishAsync(new ClusterEvent(ClusterEventTypes.WarmPoolUpdated, time.GetUtcNow(), null, Reason: info.LastError) { Pool = info });
+    }
 
     private WarmPoolInfo Info()
     {
@@ -235,6 +260,7 @@ internal sealed class WarmPoolGrain(
         }
 
         Refill();
+        await AnnounceAsync();
     }
 
     private async Task ReviewMemberAsync(string id)
@@ -298,6 +324,7 @@ internal sealed class WarmPoolGrain(
             // Written before the containers exist, so a crash meanwhile leaves members the pool knows and reviews.
             await WriteAsync();
             var made = await Task.WhenAll(ids.Select(id => MakeMemberAsync(id, spec)));
+            await AnnounceAsync();
             if (!made.All(ok => ok))
             {
                 return;

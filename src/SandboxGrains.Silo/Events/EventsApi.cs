@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net.ServerSentEvents;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using SandboxGrains.Events;
+using SandboxGrains.Telemetry;
 
 namespace SandboxGrains.Silo.Events;
 
@@ -22,6 +24,9 @@ internal static class EventsApi
     internal const string Path = "/api/v1/events";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static readonly Counter<long> Delivered = SandboxGrainsTelemetry.Meter.CreateCounter<long>(
+        "sandboxgrains.events.delivered", unit: "{event}", description: "Events handed to this silo's subscribers, by type.");
 
     public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder api)
     {
@@ -140,6 +145,7 @@ internal static class EventsApi
 
                 if (filter.Matches(next.Event))
                 {
+                    Delivered.Add(1, new KeyValuePair<string, object?>(SandboxGrainsTelemetry.EventType, next.Event.Type));
                     yield return EventMessage.Of(hub.IdOf(next.Number), next.Event);
                 }
             }

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using SandboxGrains.Http.Http1;
+using SandboxGrains.Silo.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace SandboxGrains.Silo.Forwarding;
@@ -36,7 +38,7 @@ internal sealed class SandboxForwarder : IDisposable
         _forwarder = forwarder;
         _insideOnly = insideOnly;
         _activity = activity;
-        _pool = new Http1ConnectionPool(time);
+        _pool = new Http1ConnectionPool(time, ForwardingTelemetry.Traffic);
         _invoker = new HttpMessageInvoker(new DuplexHttp1Handler(_pool, ownsPool: false));
         _bodiless = new BodilessExchange(_pool);
     }
@@ -52,6 +54,26 @@ internal sealed class SandboxForwarder : IDisposable
         var target = resolution.Target!;
         PrepareForForwarding(context);
         _activity.Record(target.SandboxId);
+        using var span = ForwardingTelemetry.StartForward(target);
+        var startedAt = Stopwatch.GetTimestamp();
+        IResult? answer = null;
+        try
+        {
+            return answer = await ForwardAsync(context, target);
+        }
+        finally
+        {
+            // Our own refusal's status is set when the result runs, after this; an app's answer is on the response already.
+            var status = answer is IStatusCodeHttpResult { StatusCode: { } refused } ? refused
+                : answer is null ? StatusCodes.Status500InternalServerError
+                : context.Response.StatusCode;
+            ForwardingTelemetry.RecordForward(target, startedAt, status);
+            span?.SetTag("http.response.status_code", status);
+        }
+    }
+
+    private async Task<IResult> ForwardAsync(HttpContext context, ForwardTarget target)
+    {
         var bodiless = BodilessExchange.Takes(context.Request);
         var fellBack = false;
         while (true)

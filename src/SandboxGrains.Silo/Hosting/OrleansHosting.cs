@@ -10,6 +10,7 @@ using SandboxGrains.Grains.Sandboxes;
 using SandboxGrains.Silo.Events;
 using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Runners;
+using SandboxGrains.Silo.Telemetry;
 
 namespace SandboxGrains.Silo.Hosting;
 
@@ -111,6 +112,7 @@ internal static class OrleansHosting
             silo.AddSandboxGrains(localRunner);
             silo.AddRouteCache();
             silo.AddEventStream();
+            silo.AddSandboxGrainsTracing();
         });
 
         return builder;

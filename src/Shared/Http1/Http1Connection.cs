@@ -12,7 +12,7 @@ namespace SandboxGrains.Http.Http1;
 internal sealed class Http1Connection : IDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly Http1ConnectionPool _pool;
     private byte[] _buffer = new byte[16 * 1024];
     private int _start;
@@ -24,7 +24,8 @@ internal sealed class Http1Connection : IDisposable
     public Http1Connection(Socket socket, Http1ConnectionPool pool, string endpoint)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = pool.Traffic is { } traffic ? traffic.Count(stream) : stream;
         _pool = pool;
         Endpoint = endpoint;
     }

@@ -22,11 +22,15 @@ internal sealed class Http1ConnectionPool : IDisposable
     private readonly TimeProvider _time;
     private readonly ITimer _sweep;
 
-    public Http1ConnectionPool(TimeProvider time)
+    public Http1ConnectionPool(TimeProvider time, Http1Traffic? traffic = null)
     {
         _time = time;
+        Traffic = traffic;
         _sweep = time.CreateTimer(_ => Sweep(), null, IdleLifetime, IdleLifetime);
     }
+
+    /// <summary>Where its connections count their bytes, if anywhere.</summary>
+    public Http1Traffic? Traffic { get; }
 
     /// <summary>
     /// A kept-alive connection to <paramref name="host"/>:<paramref name="port"/> (<paramref name="endpoint"/>: the two as

@@ -1,7 +1,7 @@
-namespace SandboxGrains.Silo.Api;
+namespace SandboxGrains.Runners;
 
 /// <summary>The wire shape of a runner (section 4 of the spec).</summary>
-internal sealed record RunnerDto(
+public sealed record RunnerDto(
     string Id,
     string? Endpoint,
     string? Silo,
@@ -27,10 +27,7 @@ internal sealed record RunnerDto(
 }
 
 /// <summary>CPU cores, memory in MiB and a sandbox count.</summary>
-internal sealed record ResourcesDto(double Cpu, long MemoryMb, int Sandboxes)
+public sealed record ResourcesDto(double Cpu, long MemoryMb, int Sandboxes)
 {
     public static ResourcesDto From(RunnerResources r) => new(r.Cpu, r.MemoryMb, r.Sandboxes);
 }
-
-/// <summary>A list answer: <c>{items}</c>.</summary>
-internal sealed record ItemsDto<T>(IReadOnlyList<T> Items);
