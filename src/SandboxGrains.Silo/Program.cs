@@ -34,6 +34,7 @@ app.UsePreviewHosts();
 app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
 app.MapHealthEndpoints();
 app.MapMetrics();
+app.MapOrleansDashboardWhenEnabled();
 app.MapOpenApi(OpenApiDocument.Path);
 app.MapSandboxGrainsApi();
 app.MapToolbox();

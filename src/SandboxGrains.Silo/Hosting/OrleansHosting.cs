@@ -113,6 +113,7 @@ internal static class OrleansHosting
             silo.AddRouteCache();
             silo.AddEventStream();
             silo.AddSandboxGrainsTracing();
+            silo.AddOrleansDashboardWhenEnabled(configuration);
         });
 
         return builder;
