@@ -1,5 +1,6 @@
 using System.Text;
 using SandboxGrains.Silo.Api;
+using SandboxGrains.Silo.Dashboard;
 using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
@@ -31,6 +32,7 @@ app.UsePreviewHosts();
 // Only the event stream accepts WebSockets itself; every other upgrade is forwarded to a sandbox untouched.
 app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
 app.MapHealthEndpoints();
+app.MapDashboard(); // the web dashboard: its page at / and its files under /dashboard/; everything else is the API's
 app.MapOpenApi(OpenApiDocument.Path);
 app.MapSandboxGrainsApi();
 app.MapToolbox();
