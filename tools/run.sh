@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the embedded silo: one silo, localhost clustering, in-memory state, the local Docker engine as its runner.
-# Installs and starts Docker's engine when missing (as root), builds what is missing, then prints the URL, the API key
-# and a first curl to try. Extra arguments go to the silo, e.g. --urls http://localhost:6080.
+# Installs and starts Docker's engine when missing (as root), builds what is missing, then prints the URL, the API key,
+# a first curl to try and the web dashboard's address. Extra arguments go to the silo, e.g. --urls http://localhost:6080.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SG_ROOT"
 
@@ -45,6 +45,7 @@ data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/sandboxgrains"
 cat <<MSG
 
   SandboxGrains is running at $url
+  Dashboard: $url/
   API key: ${key:-(configured in Api:Keys)}
 
   Try:

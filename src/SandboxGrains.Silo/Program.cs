@@ -1,5 +1,6 @@
 using System.Text;
 using SandboxGrains.Silo.Api;
+using SandboxGrains.Silo.Dashboard;
 using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
@@ -35,6 +36,7 @@ app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Sil
 app.MapHealthEndpoints();
 app.MapMetrics();
 app.MapOrleansDashboardWhenEnabled();
+app.MapDashboard(); // the web dashboard: its page at / and its files under /dashboard/; everything else is the API's
 app.MapOpenApi(OpenApiDocument.Path);
 app.MapSandboxGrainsApi();
 app.MapToolbox();

@@ -7,7 +7,19 @@ public static class ProcessRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static Task<Result> RunAsync(string file, IEnumerable<string> arguments, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RunAsync(file, arguments, new Dictionary<string, string>(), timeout, cancellationToken);
+
+    /// <summary>
+    /// The same with variables added to the environment: secrets go there rather than in arguments, which every
+    /// process list shows.
+    /// </summary>
+    public static async Task<Result> RunAsync(
+        string file,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> environment,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -18,6 +30,11 @@ public static class ProcessRunner
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
