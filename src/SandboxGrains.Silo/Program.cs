@@ -37,7 +37,7 @@ app.MapHealthEndpoints();
 app.MapMetrics();
 app.MapOrleansDashboardWhenEnabled();
 app.MapDashboard(); // the web dashboard: its page at / and its files under /dashboard/; everything else is the API's
-app.MapOpenApi(OpenApiDocument.Path);
+app.MapApiReference();
 app.MapSandboxGrainsApi();
 app.MapToolbox();
 app.MapPreviews();

@@ -32,6 +32,40 @@ public sealed partial class OpenApiTests(SiloFixture fixture) : IClassFixture<Si
         Assert.Contains("POST /api/v1/sandboxes", described);
         Assert.Empty(documented.Except(described).Order());
         Assert.Empty(described.Except(documented).Order());
+
+        // Every operation says what it does; every API route names the key it needs and the problems it can answer.
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "patch" or "delete"))
+            {
+                var name = $"{operation.Name.ToUpperInvariant()} {path.Name}";
+                Assert.True(operation.Value.TryGetProperty("summary", out var summary) && summary.GetString()!.Length > 4, $"{name} has no summary");
+                if (path.Name.StartsWith("/api/v1/", StringComparison.Ordinal))
+                {
+                    var responses = operation.Value.GetProperty("responses");
+                    Assert.Contains("`unauthorized`", responses.GetProperty("401").GetProperty("description").GetString(), StringComparison.Ordinal);
+                    Assert.True(responses.EnumerateObject().Any(r => r.Name.StartsWith('2')), $"{name} describes no success");
+                }
+            }
+        }
+
+        var create = document.RootElement.GetProperty("paths").GetProperty("/api/v1/sandboxes").GetProperty("post");
+        Assert.Equal("#/components/schemas/CreateSandboxRequest", create.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.Contains("`no_capacity`", create.GetProperty("responses").GetProperty("503").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal("bearer", document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("apiKey").GetProperty("scheme").GetString());
+    }
+
+    [Fact]
+    public async Task ReferencePage_IsServedFromTheSilo_WithNoScriptFromElsewhere()
+    {
+        using var client = fixture.Silo.CreateClient(authenticated: false);
+        var page = await client.GetStringAsync("/scalar/", TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("https://", page, StringComparison.Ordinal);
+        foreach (Match script in Regex.Matches(page, @"src=""(?<src>[^""]+)"""))
+        {
+            using var served = await client.GetAsync($"/scalar/{script.Groups["src"].Value}", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
     }
 
     [GeneratedRegex(@"^\| `(?<method>GET|POST|PUT|PATCH|DELETE) (?<path>/[^ `]*)`", RegexOptions.Multiline)]

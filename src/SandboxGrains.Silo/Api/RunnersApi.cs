@@ -5,7 +5,8 @@ internal static class RunnersApi
 {
     public static RouteGroupBuilder MapRunnersApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/runners", ListRunnersAsync).WithName("ListRunners");
+        api.MapGet("/runners", ListRunnersAsync).WithName("ListRunners").WithSummary("The runners (Docker hosts): capacity, allocation, health")
+            .Produces<ItemsDto<RunnerDto>>();
         return api;
     }
 

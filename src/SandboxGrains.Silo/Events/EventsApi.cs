@@ -6,6 +6,8 @@ using System.Text.Json;
 using SandboxGrains.Events;
 using SandboxGrains.Telemetry;
 
+using SandboxGrains.Silo.Api;
+
 namespace SandboxGrains.Silo.Events;
 
 /// <summary>
@@ -30,7 +32,8 @@ internal static class EventsApi
 
     public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/events", StreamAsync).WithName("StreamEvents");
+        api.MapGet("/events", StreamAsync).WithName("StreamEvents").WithSummary("The cluster's events as Server-Sent Events, or over a WebSocket")
+            .Produces<EventMessage>(StatusCodes.Status200OK, "text/event-stream").Answers(SandboxErrorCodes.InvalidRequest);
         return api;
     }
 

@@ -9,8 +9,8 @@ internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "up" }));
-        app.MapGet("/readyz", ReadyAsync);
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "up" })).WithSummary("The process answers (no key)");
+        app.MapGet("/readyz", ReadyAsync).WithSummary("The silo is active in its cluster and its runner's engine answers (no key); 503 says why not");
         return app;
     }
 

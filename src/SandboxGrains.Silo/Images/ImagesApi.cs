@@ -12,8 +12,9 @@ internal static class ImagesApi
     public static RouteGroupBuilder MapImagesApi(this RouteGroupBuilder api)
     {
         var images = api.MapGroup("/images").AddEndpointFilter<SandboxErrorFilter>();
-        images.MapGet("/", ListAsync).WithName("ListImages");
-        images.MapDelete("/{**image}", DeleteAsync).WithName("DeleteImage");
+        images.MapGet("/", ListAsync).WithName("ListImages").WithSummary("Every tagged image on every runner, with the sandboxes using it").Produces<ImageList>();
+        images.MapDelete("/{**image}", DeleteAsync).WithName("DeleteImage").WithSummary("Remove an image from the runners that hold it")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.ImageInUse, SandboxErrorCodes.ImageNotFound, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable);
         return api;
     }
 

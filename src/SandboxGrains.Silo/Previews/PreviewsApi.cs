@@ -10,10 +10,14 @@ internal static class PreviewsApi
     public static RouteGroupBuilder MapPreviewsApi(this RouteGroupBuilder api)
     {
         var sandbox = api.MapGroup("/sandboxes/{id}/previews").AddEndpointFilter<SandboxErrorFilter>();
-        sandbox.MapPost("/", CreateAsync).WithName("CreatePreview");
-        sandbox.MapGet("/", ListAsync).WithName("ListPreviews");
-        sandbox.MapDelete("/{previewId}", RevokeByIdAsync).WithName("RevokePreviewById");
-        api.MapDelete("/previews/{token}", RevokeAsync).AddEndpointFilter<SandboxErrorFilter>().WithName("RevokePreview");
+        sandbox.MapPost("/", CreateAsync).WithName("CreatePreview").WithSummary("A preview link to a port of the sandbox; its token is shown this once")
+            .Takes<CreatePreviewRequest>().Produces<Preview>(StatusCodes.Status201Created).Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.PreviewLimitReached, SandboxErrorCodes.InvalidState);
+        sandbox.MapGet("/", ListAsync).WithName("ListPreviews").WithSummary("A sandbox's preview links, without their tokens").Produces<PreviewList>().Answers(SandboxErrorCodes.NotFound);
+        sandbox.MapDelete("/{previewId}", RevokeByIdAsync).WithName("RevokePreviewById").WithSummary("Revoke a preview link by its id")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.PreviewNotFound);
+        api.MapDelete("/previews/{token}", RevokeAsync).AddEndpointFilter<SandboxErrorFilter>().WithName("RevokePreview")
+            .WithSummary("Revoke a preview link by its token; every silo refuses it before this returns")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.PreviewNotFound);
         return api;
     }
 

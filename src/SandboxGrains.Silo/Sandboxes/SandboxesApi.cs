@@ -12,16 +12,27 @@ internal static class SandboxesApi
     public static RouteGroupBuilder MapSandboxesApi(this RouteGroupBuilder api)
     {
         var sandboxes = api.MapGroup("/sandboxes").AddEndpointFilter<SandboxErrorFilter>();
-        sandboxes.MapPost("/", CreateAsync).WithName("CreateSandbox");
-        sandboxes.MapGet("/", ListAsync).WithName("ListSandboxes");
-        sandboxes.MapPost("/adopt", AdoptAsync).WithName("AdoptSandbox");
-        sandboxes.MapGet("/{id}", GetAsync).WithName("GetSandbox");
-        sandboxes.MapPatch("/{id}", UpdateAsync).WithName("UpdateSandbox");
-        sandboxes.MapPost("/{id}/keepalive", KeepAliveAsync).WithName("KeepSandboxAlive");
-        sandboxes.MapPost("/{id}/stop", StopAsync).WithName("StopSandbox");
-        sandboxes.MapPost("/{id}/start", StartAsync).WithName("StartSandbox");
-        sandboxes.MapPost("/{id}/archive", ArchiveAsync).WithName("ArchiveSandbox");
-        sandboxes.MapDelete("/{id}", DeleteAsync).WithName("DeleteSandbox");
+        sandboxes.MapPost("/", CreateAsync).WithName("CreateSandbox").WithSummary("Create a sandbox, or hand out a ready one from a matching warm pool")
+            .Takes<CreateSandboxRequest>().Produces<Sandbox>(StatusCodes.Status201Created).Produces<Sandbox>(StatusCodes.Status202Accepted)
+            .Answers(SandboxErrorCodes.ImageNotFound, SandboxErrorCodes.ImagePullFailed, SandboxErrorCodes.NoCapacity, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.Failed, SandboxErrorCodes.VolumeNotFound, SandboxErrorCodes.VolumeInUse, SandboxErrorCodes.SnapshotNotFound, SandboxErrorCodes.InvalidState);
+        sandboxes.MapGet("/", ListAsync).WithName("ListSandboxes").WithSummary("List sandboxes, a page at a time, by label and state")
+            .Produces<SandboxPage>().Answers(SandboxErrorCodes.InvalidRequest);
+        sandboxes.MapPost("/adopt", AdoptAsync).WithName("AdoptSandbox").WithSummary("Make a running container a sandbox by injecting the daemon")
+            .Takes<AdoptSandboxRequest>().Produces<Sandbox>(StatusCodes.Status201Created)
+            .Answers(SandboxErrorCodes.ContainerNotFound, SandboxErrorCodes.AlreadyManaged, SandboxErrorCodes.InvalidState, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.Failed);
+        sandboxes.MapGet("/{id}", GetAsync).WithName("GetSandbox").WithSummary("One sandbox").Produces<Sandbox>().Answers(SandboxErrorCodes.NotFound);
+        sandboxes.MapPatch("/{id}", UpdateAsync).WithName("UpdateSandbox").WithSummary("Change a sandbox's lifecycle policies and labels")
+            .Accepts<System.Text.Json.JsonElement>("application/json").Produces<Sandbox>().Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.InvalidRequest);
+        sandboxes.MapPost("/{id}/keepalive", KeepAliveAsync).WithName("KeepSandboxAlive").WithSummary("Count the sandbox as active now (its idle auto-stop starts over)")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.NotFound);
+        sandboxes.MapPost("/{id}/stop", StopAsync).WithName("StopSandbox").WithSummary("Stop a sandbox (its container stops; files stay)")
+            .Produces<Sandbox>().Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.InvalidState, SandboxErrorCodes.ContainerNotFound, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.Failed);
+        sandboxes.MapPost("/{id}/start", StartAsync).WithName("StartSandbox").WithSummary("Start a stopped sandbox, restoring an archived one first")
+            .Produces<Sandbox>().Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.InvalidState, SandboxErrorCodes.NoCapacity, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.Failed);
+        sandboxes.MapPost("/{id}/archive", ArchiveAsync).WithName("ArchiveSandbox").WithSummary("Archive a stopped sandbox: its filesystem kept as an image, its container removed")
+            .Produces<Sandbox>().Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.InvalidState, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.Failed);
+        sandboxes.MapDelete("/{id}", DeleteAsync).WithName("DeleteSandbox").WithSummary("Delete a sandbox and its container (an adopted one keeps its container unless asked)")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.Failed);
         return api;
     }
 

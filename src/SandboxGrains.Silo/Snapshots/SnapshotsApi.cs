@@ -12,11 +12,15 @@ internal static class SnapshotsApi
 {
     public static RouteGroupBuilder MapSnapshotsApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/sandboxes/{id}/snapshots", CreateAsync).AddEndpointFilter<SandboxErrorFilter>().WithName("CreateSnapshot");
+        api.MapPost("/sandboxes/{id}/snapshots", CreateAsync).AddEndpointFilter<SandboxErrorFilter>().WithName("CreateSnapshot")
+            .WithSummary("Keep a sandbox's filesystem and configuration as a named snapshot to create sandboxes from")
+            .Takes<CreateSnapshotRequest>().Produces<Snapshot>(StatusCodes.Status201Created).Produces<Snapshot>(StatusCodes.Status202Accepted)
+            .Answers(SandboxErrorCodes.NotFound, SandboxErrorCodes.SnapshotExists, SandboxErrorCodes.InvalidState, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.ImagePullFailed, SandboxErrorCodes.Failed);
         var snapshots = api.MapGroup("/snapshots").AddEndpointFilter<SandboxErrorFilter>();
-        snapshots.MapGet("/", ListAsync).WithName("ListSnapshots");
-        snapshots.MapGet("/{**name}", GetAsync).WithName("GetSnapshot");
-        snapshots.MapDelete("/{**name}", DeleteAsync).WithName("DeleteSnapshot");
+        snapshots.MapGet("/", ListAsync).WithName("ListSnapshots").WithSummary("The snapshots").Produces<ItemsDto<Snapshot>>();
+        snapshots.MapGet("/{**name}", GetAsync).WithName("GetSnapshot").WithSummary("One snapshot").Produces<Snapshot>().Answers(SandboxErrorCodes.SnapshotNotFound);
+        snapshots.MapDelete("/{**name}", DeleteAsync).WithName("DeleteSnapshot").WithSummary("Delete a snapshot from the registry and every runner")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.SnapshotNotFound, SandboxErrorCodes.SnapshotInUse, SandboxErrorCodes.ImagePullFailed, SandboxErrorCodes.RunnerUnreachable);
         return api;
     }
 

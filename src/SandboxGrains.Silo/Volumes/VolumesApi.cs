@@ -12,10 +12,12 @@ internal static class VolumesApi
     public static RouteGroupBuilder MapVolumesApi(this RouteGroupBuilder api)
     {
         var volumes = api.MapGroup("/volumes").AddEndpointFilter<SandboxErrorFilter>();
-        volumes.MapPost("/", CreateAsync).WithName("CreateVolume");
-        volumes.MapGet("/", ListAsync).WithName("ListVolumes");
-        volumes.MapGet("/{name}", GetAsync).WithName("GetVolume");
-        volumes.MapDelete("/{name}", DeleteAsync).WithName("DeleteVolume");
+        volumes.MapPost("/", CreateAsync).WithName("CreateVolume").WithSummary("Create a named Docker volume on a runner, for sandboxes to mount")
+            .Takes<CreateVolumeRequest>().Produces<VolumeInfo>(StatusCodes.Status201Created).Answers(SandboxErrorCodes.VolumeExists, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable, SandboxErrorCodes.NoCapacity);
+        volumes.MapGet("/", ListAsync).WithName("ListVolumes").WithSummary("Every volume on every runner").Produces<VolumeList>();
+        volumes.MapGet("/{name}", GetAsync).WithName("GetVolume").WithSummary("One volume").Produces<VolumeInfo>().Answers(SandboxErrorCodes.VolumeNotFound);
+        volumes.MapDelete("/{name}", DeleteAsync).WithName("DeleteVolume").WithSummary("Delete a volume and its data")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.VolumeNotFound, SandboxErrorCodes.VolumeInUse, SandboxErrorCodes.RunnerUnreachable, SandboxErrorCodes.DockerUnavailable);
         return api;
     }
 

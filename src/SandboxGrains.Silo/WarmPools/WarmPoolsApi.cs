@@ -8,11 +8,14 @@ internal static class WarmPoolsApi
     public static RouteGroupBuilder MapWarmPoolsApi(this RouteGroupBuilder api)
     {
         var pools = api.MapGroup("/warm-pools").AddEndpointFilter<SandboxErrorFilter>();
-        pools.MapPost("/", CreateAsync).WithName("CreateWarmPool");
-        pools.MapGet("/", ListAsync).WithName("ListWarmPools");
-        pools.MapGet("/{id}", GetAsync).WithName("GetWarmPool");
-        pools.MapPatch("/{id}", ResizeAsync).WithName("ResizeWarmPool");
-        pools.MapDelete("/{id}", DeleteAsync).WithName("DeleteWarmPool");
+        pools.MapPost("/", CreateAsync).WithName("CreateWarmPool").WithSummary("Keep a number of started sandboxes of one kind ready to hand out")
+            .Takes<CreateWarmPoolRequest>().Produces<WarmPool>(StatusCodes.Status201Created).Answers(SandboxErrorCodes.WarmPoolConflict, SandboxErrorCodes.ImageNotFound);
+        pools.MapGet("/", ListAsync).WithName("ListWarmPools").WithSummary("The warm pools").Produces<List<WarmPool>>();
+        pools.MapGet("/{id}", GetAsync).WithName("GetWarmPool").WithSummary("One warm pool, with how many are ready").Produces<WarmPool>().Answers(SandboxErrorCodes.WarmPoolNotFound);
+        pools.MapPatch("/{id}", ResizeAsync).WithName("ResizeWarmPool").WithSummary("Change a warm pool's size")
+            .Takes<UpdateWarmPoolRequest>().Produces<WarmPool>().Answers(SandboxErrorCodes.WarmPoolNotFound, SandboxErrorCodes.WarmPoolConflict);
+        pools.MapDelete("/{id}", DeleteAsync).WithName("DeleteWarmPool").WithSummary("Delete a warm pool and its unclaimed sandboxes")
+            .Produces(StatusCodes.Status204NoContent).Answers(SandboxErrorCodes.WarmPoolNotFound, SandboxErrorCodes.Failed);
         return api;
     }
 
