@@ -9,7 +9,7 @@ using SandboxGrains.Testing;
 // --smoke measures one tiny case (toolbox execute vs docker exec) into --out FILE: CI's proof that the harness works.
 var options = BenchOptions.Parse(args);
 var tools = new List<string> { "docker" };
-if (options.Wants("preview") || options.Wants("ceiling"))
+if (options.Wants("preview") || options.Wants("telemetry") || options.Wants("ceiling"))
 {
     tools.AddRange(["wrk", "nginx"]);
 }
@@ -33,7 +33,7 @@ foreach (var tool in tools.Distinct())
     }
 }
 
-string[] images = options.Wants("preview") || options.Wants("cluster") || options.Wants("ceiling") ? ["busybox", "base", "bench"] : ["busybox"];
+string[] images = options.Wants("preview") || options.Wants("telemetry") || options.Wants("cluster") || options.Wants("ceiling") ? ["busybox", "base", "bench"] : ["busybox"];
 var built = await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryPaths.Root, "tools", "build-images.sh"), .. images], TimeSpan.FromMinutes(15));
 if (built.ExitCode != 0)
 {
@@ -95,6 +95,12 @@ if (options.Wants("preview"))
 {
     Console.WriteLine("preview: throughput and latency against direct, daemon hop and nginx");
     measurements.AddRange(await new PreviewBench(options).RunAsync());
+}
+
+if (options.Wants("telemetry"))
+{
+    Console.WriteLine("telemetry: preview throughput and create time with telemetry as shipped, with traces recording, and off");
+    measurements.AddRange(await new TelemetryBench(options).RunAsync());
 }
 
 if (options.Wants("scale"))

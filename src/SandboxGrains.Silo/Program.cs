@@ -22,6 +22,7 @@ builder.AddFrontEnd();
 builder.Services.AddProblemDetails();
 builder.Services.AddSandboxGrainsOpenApi();
 builder.AddSandboxGrainsTelemetry();
+builder.AddOrleansDashboardListener();
 
 var app = builder.Build();
 
@@ -29,13 +30,13 @@ app.UseStatusCodePages();
 
 // The route table. Host-form preview links ({port}-{token}.{Previews:Domain}) come first and take every path on such
 // a host; all other requests go by path.
+app.MapOrleansDashboardWhenEnabled(); // off by default; on its own listener, ahead of everything else there
 app.UsePreviewHosts();
 
 // Only the event stream accepts WebSockets itself; every other upgrade is forwarded to a sandbox untouched.
 app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
 app.MapHealthEndpoints();
 app.MapMetrics();
-app.MapOrleansDashboardWhenEnabled();
 app.MapDashboard(); // the web dashboard: its page at / and its files under /dashboard/; everything else is the API's
 app.MapApiReference();
 app.MapSandboxGrainsApi();

@@ -25,7 +25,10 @@ public sealed partial class TelemetryTests : IAsyncLifetime
     {
         await Requirements.DockerAsync();
         _silo = SiloProcess.Start(
-            new Dictionary<string, string> { ["Runner:CpuOvercommit"] = "32", ["Logging:LogLevel:Default"] = "Debug", ["Logging:LogLevel:Orleans"] = "Debug", ["Telemetry:Tracing"] = "true" },
+            new Dictionary<string, string> { ["Runner:CpuOvercommit"] = "32", ["Logging:LogLevel:Default"] = "Debug", ["Logging:LogLevel:Orleans"] = "Debug",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug", ["Logging:LogLevel:Yarp"] = "Debug",
+                // A provider-specific setting wins over general rules: the silo's own filters must hold against it too.
+                ["Logging:Console:LogLevel:Default"] = "Trace", ["Telemetry:Tracing"] = "true" },
             new Dictionary<string, string?> { ["Logging__Console__FormatterName"] = "json" });
         _silo.MustNotPrint(WrongKey);
         await _silo.WaitUntilAsync("/readyz", TimeSpan.FromSeconds(60), Ct);

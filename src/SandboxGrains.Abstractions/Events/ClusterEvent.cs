@@ -28,8 +28,10 @@ public sealed record ClusterEvent(
     /// <summary>A runner whose status changed.</summary>
     [Id(8)] public RunnerInfo? Runner { get; init; }
 
+    /// <summary>A snapshot whose state changed, or that was deleted.</summary>
     [Id(9)] public SnapshotInfo? Snapshot { get; init; }
 
+    /// <summary>A warm pool made, resized, filled or emptied a little, or deleted.</summary>
     [Id(10)] public WarmPoolInfo? Pool { get; init; }
 }
 
@@ -40,13 +42,17 @@ public static class ClusterEventTypes
     public const string SandboxStateUpdated = "sandbox.state.updated";
     public const string SandboxDeleted = "sandbox.deleted";
 
-    /// <summary>A pull for a sandbox moved on (about once a second while it runs); the sandbox's <c>pull</c> says how far.</summary>
+    /// <summary>A pull for a sandbox moved on (at most once a second while it runs); the sandbox's <c>pull</c> says how far.</summary>
     public const string SandboxPullProgress = "sandbox.pull.progress";
 
     public const string PreviewCreated = "preview.created";
     public const string PreviewRevoked = "preview.revoked";
 
-    /// <summary>A runner became healthy, unhealthy or unreachable (and the first time it is seen).</summary>
+    /// <summary>
+    /// A runner's heartbeat says something new: its first (a runner seen, or back after its silo was away), its engine
+    /// failing, or recovering. A runner whose silo is gone sends no heartbeat to say so: it reads as <c>unreachable</c> on
+    /// the runners list and on its sandboxes, without an event.
+    /// </summary>
     public const string RunnerStatus = "runner.status";
 
     /// <summary>A snapshot changed state (building, pushing, active, error).</summary>

@@ -11,7 +11,7 @@ namespace SandboxGrains.Events;
 /// it, type, time, the sandbox as the API shows it, for a change of state the old and new state and why, and the preview
 /// link (never its token), runner, snapshot or warm pool it is about.
 /// </summary>
-public sealed record EventMessage(string Id, string Type, DateTimeOffset Time, string? SandboxId, Sandbox? Sandbox, string? From, string? To, string? Reason)
+public sealed record EventMessage(string? Id, string Type, DateTimeOffset Time, string? SandboxId, Sandbox? Sandbox, string? From, string? To, string? Reason)
 {
     public Preview? Preview { get; init; }
 
@@ -31,6 +31,6 @@ public sealed record EventMessage(string Id, string Type, DateTimeOffset Time, s
         Pool = e.Pool is { } pool ? WarmPool.From(pool) : null,
     };
 
-    /// <summary>A message with no event behind it (a reset, a keep-alive).</summary>
-    public static EventMessage Signal(string id, string type, DateTimeOffset time) => new(id, type, time, null, null, null, null, null);
+    /// <summary>A message with no event behind it: a reset (with the id to carry on from) or a keep-alive (no id).</summary>
+    public static EventMessage Signal(string? id, string type, DateTimeOffset time) => new(id, type, time, null, null, null, null, null);
 }

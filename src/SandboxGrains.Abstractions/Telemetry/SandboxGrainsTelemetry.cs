@@ -31,6 +31,9 @@ public static class SandboxGrainsTelemetry
     public const string EventType = "sandboxgrains.event.type";
     public const string Direction = "sandboxgrains.direction";
 
+    /// <summary>OpenTelemetry's own name for an HTTP answer's status.</summary>
+    public const string StatusCode = "http.response.status_code";
+
     /// <summary>An operation's outcome attribute: <c>ok</c>, or the error code it failed with (a bounded set).</summary>
     public const string Ok = "ok";
 }

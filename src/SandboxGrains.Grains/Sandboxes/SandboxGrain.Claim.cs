@@ -8,7 +8,10 @@ namespace SandboxGrains.Grains.Sandboxes;
 /// </summary>
 internal sealed partial class SandboxGrain
 {
-    public async Task<SandboxInfo> ClaimAsync(SandboxClaim claim, CancellationToken cancellationToken)
+    public Task<SandboxInfo> ClaimAsync(SandboxClaim claim, CancellationToken cancellationToken) =>
+        Telemetry.SandboxOperations.MeasureAsync("claim", Id, () => ClaimCoreAsync(claim));
+
+    private async Task<SandboxInfo> ClaimCoreAsync(SandboxClaim claim)
     {
         var info = Info;
         if (info is not { State: SandboxState.Pooled, PoolId: { } poolId, ContainerId: { } containerId })

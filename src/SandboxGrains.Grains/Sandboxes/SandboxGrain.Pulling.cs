@@ -36,6 +36,7 @@ internal sealed partial class SandboxGrain
         {
             var pull = runner.PullImageAsync(image);
             var period = PullProgressPeriod / 5;
+            var announced = DateTimeOffset.MinValue;
             while (await Task.WhenAny(pull, Task.Delay(period, time)) != pull)
             {
                 // The first look soon (a small image is done in a moment), then every half second.
@@ -43,7 +44,13 @@ internal sealed partial class SandboxGrain
                 if (progress != _pullProgress)
                 {
                     _pullProgress = progress;
-                    await events.PublishAsync(new ClusterEvent(ClusterEventTypes.SandboxPullProgress, time.GetUtcNow(), Id, Shown(Info)));
+
+                    // At most one event a second: every silo keeps every event, and a mass pull must not flush its buffer.
+                    if (time.GetUtcNow() - announced >= TimeSpan.FromSeconds(1))
+                    {
+                        announced = time.GetUtcNow();
+                        await events.PublishAsync(new ClusterEvent(ClusterEventTypes.SandboxPullProgress, announced, Id, Shown(Info)));
+                    }
                 }
 
                 period = PullProgressPeriod;

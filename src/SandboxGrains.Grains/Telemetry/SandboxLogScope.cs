@@ -11,14 +11,13 @@ internal sealed class SandboxLogScope(ILogger<SandboxLogScope> logger) : IIncomi
 {
     private static readonly Func<ILogger, string, IDisposable?> Scope = LoggerMessage.DefineScope<string>("SandboxId:{SandboxId}");
 
-    public async Task Invoke(IIncomingGrainCallContext context)
-    {
-        if (context.TargetContext.GrainInstance is not ISandboxGrain || context.TargetId.Key.ToString() is not { Length: > 0 } sandboxId)
-        {
-            await context.Invoke();
-            return;
-        }
+    public Task Invoke(IIncomingGrainCallContext context) =>
+        context.TargetContext.GrainInstance is ISandboxGrain && context.TargetId.Key.ToString() is { Length: > 0 } sandboxId
+            ? InvokeInScopeAsync(context, sandboxId)
+            : context.Invoke();
 
+    private async Task InvokeInScopeAsync(IIncomingGrainCallContext context, string sandboxId)
+    {
         using (Scope(logger, sandboxId))
         {
             await context.Invoke();

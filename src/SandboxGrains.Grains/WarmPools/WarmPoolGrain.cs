@@ -109,6 +109,7 @@ internal sealed class WarmPoolGrain(
     public async Task DeleteAsync(CancellationToken cancellationToken)
     {
         var spec = Spec;
+        var last = Info();
         state.State.Spec = null;
 
         // The refill stops at its next step; what it is making now is deleted with the rest once made.
@@ -143,7 +144,7 @@ internal sealed class WarmPoolGrain(
         await state.ClearStateAsync(CancellationToken.None);
         state.State = new WarmPoolRecord();
         logger.LogInformation("Warm pool {PoolId} deleted", Id);
-        await events.PublishAsync(new ClusterEvent(ClusterEventTypes.WarmPoolDeleted, time.GetUtcNow(), null) { Pool = (_announced ?? Info()) with { Spec = spec } });
+        await events.PublishAsync(new ClusterEvent(ClusterEventTypes.WarmPoolDeleted, time.GetUtcNow(), null) { Pool = last with { Ready = 0, Provisioning = 0 } });
         DeactivateOnIdle();
     }
 

@@ -55,10 +55,10 @@ internal static class EventsApi
         var filter = new EventFilter(type, sandboxId, labels);
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            // A keep-alive carries no id: an event can land in this subscriber's queue between its wait and the id being
-            // read, and a client that reconnected with the keep-alive's id would then miss it.
+            // A keep-alive carries no id (in its SSE frame or its data): an event can land in this subscriber's queue
+            // between its wait and the id being read, and a client that reconnected with the keep-alive's id would miss it.
             return TypedResults.ServerSentEvents(
-                ReadAsync(hub, filter, lastEventId, context.RequestAborted).Select(e => new SseItem<EventMessage>(e, e.Type) { EventId = e.Type == ClusterEventTypes.KeepAlive ? null : e.Id }));
+                ReadAsync(hub, filter, lastEventId, context.RequestAborted).Select(e => new SseItem<EventMessage>(e, e.Type) { EventId = e.Id }));
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
@@ -125,7 +125,7 @@ internal static class EventsApi
             {
                 // Something at once, so the response's headers go out now: a client (EventSource's open) learns the
                 // stream is up without waiting for the first event or keep-alive.
-                yield return EventMessage.Signal(hub.CurrentId, ClusterEventTypes.KeepAlive, DateTimeOffset.UtcNow);
+                yield return EventMessage.Signal(null, ClusterEventTypes.KeepAlive, DateTimeOffset.UtcNow);
             }
 
             while (true)
@@ -150,7 +150,7 @@ internal static class EventsApi
 
                 if (next is null)
                 {
-                    yield return EventMessage.Signal(hub.CurrentId, ClusterEventTypes.KeepAlive, DateTimeOffset.UtcNow);
+                    yield return EventMessage.Signal(null, ClusterEventTypes.KeepAlive, DateTimeOffset.UtcNow);
                     continue;
                 }
 

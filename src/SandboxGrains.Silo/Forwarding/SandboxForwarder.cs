@@ -33,12 +33,12 @@ internal sealed class SandboxForwarder : IDisposable
     private readonly HttpMessageInvoker _invoker;
     private readonly BodilessExchange _bodiless;
 
-    public SandboxForwarder(IHttpForwarder forwarder, InsideOnlyApps insideOnly, ActivitySampler activity, TimeProvider time)
+    public SandboxForwarder(IHttpForwarder forwarder, InsideOnlyApps insideOnly, ActivitySampler activity, TimeProvider time, IOptions<TelemetryOptions> telemetry)
     {
         _forwarder = forwarder;
         _insideOnly = insideOnly;
         _activity = activity;
-        _pool = new Http1ConnectionPool(time, ForwardingTelemetry.Traffic);
+        _pool = new Http1ConnectionPool(time, telemetry.Value.Enabled ? ForwardingTelemetry.Traffic : null);
         _invoker = new HttpMessageInvoker(new DuplexHttp1Handler(_pool, ownsPool: false));
         _bodiless = new BodilessExchange(_pool);
     }
@@ -54,8 +54,7 @@ internal sealed class SandboxForwarder : IDisposable
         var target = resolution.Target!;
         PrepareForForwarding(context);
         _activity.Record(target.SandboxId);
-        using var span = ForwardingTelemetry.StartForward(target);
-        var startedAt = Stopwatch.GetTimestamp();
+        var forward = ForwardingTelemetry.Start(target);
         IResult? answer = null;
         try
         {
@@ -63,12 +62,7 @@ internal sealed class SandboxForwarder : IDisposable
         }
         finally
         {
-            // Our own refusal's status is set when the result runs, after this; an app's answer is on the response already.
-            var status = answer is IStatusCodeHttpResult { StatusCode: { } refused } ? refused
-                : answer is null ? StatusCodes.Status500InternalServerError
-                : context.Response.StatusCode;
-            ForwardingTelemetry.RecordForward(target, startedAt, status);
-            span?.SetTag("http.response.status_code", status);
+            forward.End(context, answer);
         }
     }
 

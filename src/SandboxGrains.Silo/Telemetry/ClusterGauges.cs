@@ -19,7 +19,7 @@ internal sealed class ClusterGauges : BackgroundService
     private readonly ILogger<ClusterGauges> _logger;
     private RunnerInfo? _runner;
 
-    public ClusterGauges(IGrainFactory grains, SandboxCensus census, LocalRunner local, ILogger<ClusterGauges> logger)
+    public ClusterGauges(IGrainFactory grains, SandboxCensus census, LocalRunner local, IMeterFactory meters, ILogger<ClusterGauges> logger)
     {
         _grains = grains;
         _census = census;
@@ -30,7 +30,7 @@ internal sealed class ClusterGauges : BackgroundService
             return;
         }
 
-        var meter = SandboxGrainsTelemetry.Meter;
+        var meter = meters.Create(SandboxGrainsTelemetry.Name);
         meter.CreateObservableGauge("sandboxgrains.runner.capacity", () => Resources(r => r.Capacity), description: "This silo's runner's capacity: CPU cores, memory in MiB, sandboxes.");
         meter.CreateObservableGauge("sandboxgrains.runner.allocated", () => Resources(r => r.Allocated), description: "What is allocated of this silo's runner: CPU cores, memory in MiB, sandboxes.");
         meter.CreateObservableGauge("sandboxgrains.runner.healthy", Healthy, description: "1 while this silo's runner is healthy, else 0.");
@@ -75,15 +75,15 @@ internal sealed class ClusterGauges : BackgroundService
                     {
                         _census.Seed(await _grains.GetGrain<ISandboxGrain>(id).GetAsync(ct));
                     }
-                    catch (SandboxException)
+                    catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        // Deleted meanwhile.
+                        // Deleted meanwhile, or out of reach for now: its next event counts it.
                     }
                 });
 
                 if (ids.Count < 500)
                 {
-                    return;
+                    break;
                 }
 
                 after = ids[^1];
@@ -92,6 +92,10 @@ internal sealed class ClusterGauges : BackgroundService
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _logger.LogWarning("The sandboxes gauge starts from events alone: the sandboxes could not be listed at start-up ({Reason})", e.Message);
+        }
+        finally
+        {
+            _census.Seeded();
         }
     }
 

@@ -32,10 +32,10 @@ internal static class ForwardingTelemetry
 
     public static string RouteOf(ForwardTarget target) => target.AppPort is null ? Toolbox : Preview;
 
-    /// <summary>A span for one forward (null when nobody listens), with the sandbox and, for a preview, the port.</summary>
-    public static Activity? StartForward(ForwardTarget target)
+    /// <summary>One forward begins: its clock, and a span (none when nobody listens) with the sandbox and, for a preview, the port.</summary>
+    public static Forward Start(ForwardTarget target)
     {
-        var activity = SandboxGrainsTelemetry.Source.StartActivity($"forward {RouteOf(target)}", ActivityKind.Client);
+        var activity = SandboxGrainsTelemetry.Source.StartActivity(target.AppPort is null ? "forward toolbox" : "forward preview", ActivityKind.Client);
         if (activity is not null)
         {
             activity.SetTag(SandboxGrainsTelemetry.SandboxId, target.SandboxId);
@@ -46,12 +46,33 @@ internal static class ForwardingTelemetry
             }
         }
 
-        return activity;
+        return new Forward(target, activity, Stopwatch.GetTimestamp());
     }
 
-    public static void RecordForward(ForwardTarget target, long startedAt, int status) =>
-        Duration.Record(
-            Stopwatch.GetElapsedTime(startedAt).TotalSeconds,
-            new(SandboxGrainsTelemetry.Route, RouteOf(target)),
-            new("http.response.status_code", status));
+    /// <summary>A forward under way; <see cref="End"/> records it once its answer is known.</summary>
+    public readonly record struct Forward(ForwardTarget Target, Activity? Span, long StartedAt)
+    {
+        /// <summary>
+        /// Records the duration and status: our own refusal's status is set when its result runs, after this, so it is
+        /// read from the result; an app's answer is on the response already; a forward that threw counts as a 500.
+        /// </summary>
+        public void End(HttpContext context, IResult? answer)
+        {
+            var status = answer is IStatusCodeHttpResult { StatusCode: { } refused } ? refused
+                : answer is null ? StatusCodes.Status500InternalServerError
+                : context.Response.StatusCode;
+            var boxed = Box(status);
+            Duration.Record(Stopwatch.GetElapsedTime(StartedAt).TotalSeconds, new(SandboxGrainsTelemetry.Route, RouteOf(Target)), new(SandboxGrainsTelemetry.StatusCode, boxed));
+            if (Span is not null)
+            {
+                Span.SetTag(SandboxGrainsTelemetry.StatusCode, boxed);
+                Span.Dispose();
+            }
+        }
+    }
+
+    // Status codes boxed once: a tag's value is an object, and this runs on every forwarded request.
+    private static readonly object[] StatusBoxes = [.. Enumerable.Range(100, 500).Select(s => (object)s)];
+
+    private static object Box(int status) => status is >= 100 and < 600 ? StatusBoxes[status - 100] : status;
 }

@@ -17,12 +17,17 @@ internal sealed class SandboxCensus
     private readonly ConcurrentDictionary<string, SandboxState> _states = new(StringComparer.Ordinal);
     private readonly string? _runnerId;
 
-    public SandboxCensus(LocalRunner local)
+    private readonly ConcurrentDictionary<string, bool> _observedWhileSeeding = new(StringComparer.Ordinal);
+    private volatile bool _seeding = true;
+
+    public SandboxCensus(LocalRunner local, IMeterFactory meters, IOptions<TelemetryOptions> telemetry)
     {
-        _runnerId = local.RunnerId;
+        // With telemetry off, or without a runner, there is nothing to count.
+        _runnerId = telemetry.Value.Enabled ? local.RunnerId : null;
         if (_runnerId is not null)
         {
-            SandboxGrainsTelemetry.Meter.CreateObservableGauge(
+            // From this host's meter factory, so an instrument goes with its host (tests host silos in one process).
+            meters.Create(SandboxGrainsTelemetry.Name).CreateObservableGauge(
                 "sandboxgrains.sandboxes", Measure, unit: "{sandbox}", description: "Sandboxes on this silo's runner, by state.");
         }
     }
@@ -35,6 +40,11 @@ internal sealed class SandboxCensus
             return;
         }
 
+        if (_seeding)
+        {
+            _observedWhileSeeding[id] = true;
+        }
+
         if (e.Type == ClusterEventTypes.SandboxDeleted || e.Sandbox?.RunnerId != _runnerId)
         {
             _states.TryRemove(id, out _);
@@ -45,13 +55,20 @@ internal sealed class SandboxCensus
         }
     }
 
-    /// <summary>A sandbox as read at start-up; an event about it that arrived meanwhile is newer and wins.</summary>
+    /// <summary>A sandbox as read at start-up; an event about it that arrived meanwhile (a change, a delete) is newer and wins.</summary>
     public void Seed(SandboxInfo sandbox)
     {
-        if (_runnerId is not null && sandbox.RunnerId == _runnerId)
+        if (_runnerId is not null && sandbox.RunnerId == _runnerId && !_observedWhileSeeding.ContainsKey(sandbox.Id))
         {
             _states.TryAdd(sandbox.Id, sandbox.State);
         }
+    }
+
+    /// <summary>The start-up reading is done: events alone keep the count from now on.</summary>
+    public void Seeded()
+    {
+        _seeding = false;
+        _observedWhileSeeding.Clear();
     }
 
     private IEnumerable<Measurement<long>> Measure()

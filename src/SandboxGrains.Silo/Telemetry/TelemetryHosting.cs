@@ -18,6 +18,13 @@ namespace SandboxGrains.Silo.Telemetry;
 /// </summary>
 internal static class TelemetryHosting
 {
+    /// <summary>Log categories that write a request's path or host (and so a preview link's token): never enabled.</summary>
+    internal static readonly string[] PathLoggingCategories =
+    [
+        "Microsoft.AspNetCore.Hosting.Diagnostics",
+        "Microsoft.AspNetCore.Routing.Matching.DfaMatcher",
+    ];
+
     /// <summary>The standard variable (also a configuration key) that turns OTLP export on.</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
@@ -25,25 +32,38 @@ internal static class TelemetryHosting
     {
         var configuration = builder.Configuration;
         var options = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName)
+            .Validate(o => o.MetricsPath.Length == 0 || (o.MetricsPath.StartsWith('/') && !o.MetricsPath.Contains('?')), "Telemetry:MetricsPath must be a path starting with / (default /metrics), or empty to serve none.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<SandboxCensus>();
-        builder.Services.AddHostedService<ClusterGauges>();
 
         // Every log written inside a request or a grain call names its trace; the JSON formatter shows it (and the
         // sandbox a grain call is about), the plain one stays one line per message.
         builder.Logging.Configure(logging => logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         builder.Services.Configure<JsonConsoleFormatterOptions>(json => json.IncludeScopes = true);
 
-        // ASP.NET Core opens a scope holding each request's path for every log written while the request runs, when this
-        // category is enabled at any level, and a preview link's path holds its token. Off in code, after configuration,
-        // so no logging setting can turn it back on. (Its own messages are request-started/finished lines.)
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // A preview link's path and host hold its token. ASP.NET Core writes the request's path into a scope for every log
+        // written while the request runs (whenever its hosting category is enabled at any level) and into its own
+        // request and route-matching messages. Those categories are off for every provider, after configuration, so no
+        // logging setting (a provider-specific one wins over a general rule) can turn them back on.
+        builder.Services.AddOptions<LoggerFilterOptions>().PostConfigure<IEnumerable<ILoggerProvider>>((filters, providers) =>
+        {
+            foreach (var category in PathLoggingCategories)
+            {
+                filters.Rules.Add(new LoggerFilterRule(null, category, LogLevel.None, null));
+                foreach (var provider in providers)
+                {
+                    filters.Rules.Add(new LoggerFilterRule(provider.GetType().FullName, category, LogLevel.None, null));
+                }
+            }
+        });
 
         if (!options.Enabled)
         {
             return builder;
         }
 
+        builder.Services.AddHostedService<ClusterGauges>();
         var otlp = !string.IsNullOrEmpty(configuration[OtlpEndpointKey]);
         var domain = configuration.GetSection(PreviewOptions.SectionName).Get<PreviewOptions>()?.Domain ?? new PreviewOptions().Domain;
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -95,7 +115,7 @@ internal static class TelemetryHosting
     private static void Scrub(Activity activity, HttpRequest request, string domain)
     {
         var path = request.Path.Value ?? "";
-        if (path.StartsWith("/preview/", StringComparison.Ordinal))
+        if (path.StartsWith("/preview/", StringComparison.OrdinalIgnoreCase))
         {
             var rest = path.IndexOf('/', "/preview/".Length);
             activity.SetTag("url.path", "/preview/{token}" + (rest < 0 ? "" : path[rest..]));

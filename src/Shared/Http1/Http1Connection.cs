@@ -190,6 +190,7 @@ internal sealed class Http1Connection : IDisposable
             return;
         }
 
+        (_stream as Http1Traffic.CountedStream)?.Report();
         if (keepAlive && _sending.IsCompletedSuccessfully && _body?.ServerStoppedReading != true && Volatile.Read(ref _aborted) == 0)
         {
             _sending = Task.CompletedTask;

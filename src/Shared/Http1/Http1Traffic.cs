@@ -1,27 +1,65 @@
 namespace SandboxGrains.Http.Http1;
 
 /// <summary>
-/// Where a pool's connections report the bytes they send and receive, as they go (a metric's counters). Optional: a
-/// pool without one counts nothing and its connections write to the socket's stream directly.
+/// Where a pool's connections report the bytes they sent and received (a metric's counters): once per exchange and when a
+/// connection closes, not per read, so a busy link costs the metric a couple of additions per request. Optional: a pool
+/// without one counts nothing and its connections use the socket's stream directly.
 /// </summary>
-internal sealed class Http1Traffic(Action<int> sent, Action<int> received)
+internal sealed class Http1Traffic(Action<long> sent, Action<long> received)
 {
-    /// <summary>The connection's stream, counted.</summary>
-    public Stream Count(Stream inner) => new CountingStream(inner, sent, received);
+    private readonly Action<long> _sent = sent;
+    private readonly Action<long> _received = received;
 
-    /// <summary>Passes everything to the socket's stream and reports each read's and write's size.</summary>
-    private sealed class CountingStream(Stream inner, Action<int> sent, Action<int> received) : Stream
+    /// <summary>The connection's stream, counted.</summary>
+    public CountedStream Count(Stream inner) => new(inner, this);
+
+    /// <summary>Passes everything to the socket's stream and adds up what went each way until <see cref="Report"/>.</summary>
+    internal sealed class CountedStream(Stream inner, Http1Traffic traffic) : Stream
     {
+        private long _sent;
+        private long _received;
+
+        /// <summary>Hands what was counted since the last report to the metric.</summary>
+        public void Report()
+        {
+            if (Interlocked.Exchange(ref _sent, 0) is var bytesSent and > 0)
+            {
+                traffic._sent(bytesSent);
+            }
+
+            if (Interlocked.Exchange(ref _received, 0) is var bytesReceived and > 0)
+            {
+                traffic._received(bytesReceived);
+            }
+        }
+
+        private void Sent(int count) => Interlocked.Add(ref _sent, count);
+
+        private void Received(int count) => Interlocked.Add(ref _received, count);
+
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => true;
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            received(read);
+            // Most socket reads finish at once: count those without an async state machine.
+            var reading = inner.ReadAsync(buffer, cancellationToken);
+            if (reading.IsCompletedSuccessfully)
+            {
+                Received(reading.Result);
+                return reading;
+            }
+
+            return CountWhenReadAsync(reading);
+        }
+
+        private async ValueTask<int> CountWhenReadAsync(ValueTask<int> reading)
+        {
+            var read = await reading.ConfigureAwait(false);
+            Received(read);
             return read;
         }
 
@@ -31,13 +69,13 @@ internal sealed class Http1Traffic(Action<int> sent, Action<int> received)
         public override int Read(byte[] buffer, int offset, int count)
         {
             var read = inner.Read(buffer, offset, count);
-            received(read);
+            Received(read);
             return read;
         }
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            sent(buffer.Length);
+            Sent(buffer.Length);
             return inner.WriteAsync(buffer, cancellationToken);
         }
 
@@ -46,7 +84,7 @@ internal sealed class Http1Traffic(Action<int> sent, Action<int> received)
 
         public override void Write(byte[] buffer, int offset, int count)
         {
-            sent(count);
+            Sent(count);
             inner.Write(buffer, offset, count);
         }
 
@@ -60,6 +98,7 @@ internal sealed class Http1Traffic(Action<int> sent, Action<int> received)
             if (disposing)
             {
                 inner.Dispose();
+                Report();
             }
 
             base.Dispose(disposing);
