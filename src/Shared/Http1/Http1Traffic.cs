@@ -49,8 +49,10 @@ internal sealed class Http1Traffic(Action<long> sent, Action<long> received)
             var reading = inner.ReadAsync(buffer, cancellationToken);
             if (reading.IsCompletedSuccessfully)
             {
-                Received(reading.Result);
-                return reading;
+                // A ValueTask may be consumed once (the socket's are pooled): its result goes on in a new one.
+                var read = reading.Result;
+                Received(read);
+                return new ValueTask<int>(read);
             }
 
             return CountWhenReadAsync(reading);
