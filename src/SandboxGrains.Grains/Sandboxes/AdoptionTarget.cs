@@ -1,7 +1,7 @@
 namespace SandboxGrains.Grains.Sandboxes;
 
 /// <summary>A running container nobody manages yet, and the runner it was found on: what an adoption starts from.</summary>
-internal sealed record AdoptionTarget(string RunnerId, RecoveredContainer Container)
+public sealed record AdoptionTarget(string RunnerId, RecoveredContainer Container)
 {
     /// <summary>
     /// Asks every runner for <paramref name="container"/> (an id or a name: the caller does not know the host) and refuses
@@ -9,10 +9,9 @@ internal sealed record AdoptionTarget(string RunnerId, RecoveredContainer Contai
     /// </summary>
     public static async Task<AdoptionTarget> FindAsync(IGrainFactory grains, string container, CancellationToken cancellationToken)
     {
-        var (runnerId, found) = await SearchAsync(grains, container, cancellationToken);
-        if (SandboxLabels.IsManaged(found.Labels) || found.Adoption is not null)
+        var (runnerId, found, owner) = await LocateAsync(grains, container, cancellationToken);
+        if (owner is not null)
         {
-            var owner = found.Adoption?.SandboxId ?? SandboxLabels.SandboxIdOf(found.Labels) ?? "?";
             throw new SandboxException(SandboxErrorCodes.AlreadyManaged, $"container {found.Name} already is sandbox {owner}");
         }
 
@@ -22,6 +21,20 @@ internal sealed record AdoptionTarget(string RunnerId, RecoveredContainer Contai
         }
 
         return new AdoptionTarget(runnerId, found);
+    }
+
+    /// <summary>
+    /// Where <paramref name="container"/> (an id or a name) runs, what it is, and the sandbox it already is (labelled at
+    /// create, or marked by an adoption), if any. <see cref="SandboxErrorCodes.ContainerNotFound"/> when no runner has it.
+    /// </summary>
+    public static async Task<(string RunnerId, RecoveredContainer Found, string? SandboxId)> LocateAsync(
+        IGrainFactory grains, string container, CancellationToken cancellationToken)
+    {
+        var (runnerId, found) = await SearchAsync(grains, container, cancellationToken);
+        var owner = SandboxLabels.IsManaged(found.Labels) || found.Adoption is not null
+            ? found.Adoption?.SandboxId ?? SandboxLabels.SandboxIdOf(found.Labels) ?? "?"
+            : null;
+        return (runnerId, found, owner);
     }
 
     private static async Task<(string RunnerId, RecoveredContainer Found)> SearchAsync(

@@ -2,6 +2,7 @@ using SandboxGrains.Silo.Events;
 using SandboxGrains.Silo.Images;
 using SandboxGrains.Silo.Previews;
 using SandboxGrains.Silo.Sandboxes;
+using SandboxGrains.Silo.Seeds;
 using SandboxGrains.Silo.Snapshots;
 using SandboxGrains.Silo.Volumes;
 using SandboxGrains.Silo.WarmPools;
@@ -22,6 +23,9 @@ internal static class ApiEndpoints
         v1.MapImagesApi();
         v1.MapEventsApi();
         v1.MapPreviewsApi();
+
+        // Seed 003's global daemon-proxy service (containers by Docker id or name), for code written against it.
+        app.MapGlobalDaemonProxyApi();
 
         // Anything else under /api is an unknown route, answered as a problem, not an empty 404.
         app.MapGroup("/api").RequireApiKey().Map("/{**rest}", (string? rest) => Problems.NotFound("route_not_found", $"no API route /api/{rest}"));

@@ -10,10 +10,13 @@ internal static class RunnersApi
         return api;
     }
 
-    private static async Task<Ok<ItemsDto<RunnerDto>>> ListRunnersAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<Ok<ItemsDto<RunnerDto>>> ListRunnersAsync(IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ItemsDto<RunnerDto>([.. (await InfosAsync(grains, cancellationToken)).Select(RunnerDto.From)]));
+
+    /// <summary>Every runner that ever joined, as its grain sees it now.</summary>
+    public static async Task<RunnerInfo[]> InfosAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var ids = await grains.GetGrain<IRunnerRegistryGrain>(IRunnerRegistryGrain.Key).ListAsync(cancellationToken);
-        var infos = await Task.WhenAll(ids.Select(id => grains.GetGrain<IRunnerGrain>(id).GetInfoAsync(cancellationToken)));
-        return TypedResults.Ok(new ItemsDto<RunnerDto>([.. infos.Select(RunnerDto.From)]));
+        return await Task.WhenAll(ids.Select(id => grains.GetGrain<IRunnerGrain>(id).GetInfoAsync(cancellationToken)));
     }
 }
