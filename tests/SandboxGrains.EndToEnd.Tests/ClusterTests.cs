@@ -50,8 +50,16 @@ public sealed class ClusterTests
         string[] life = ["creating", "started", "destroying", "destroyed"];
         var bySse = await sse.ReadUntilAsync(e => e.Type == "sandbox.deleted", TimeSpan.FromSeconds(20));
         var bySocket = await socket.ReadUntilAsync(e => e.Type == "sandbox.deleted", TimeSpan.FromSeconds(20));
-        Assert.Equal(life, bySse.Select(e => e.Data.GetProperty("to").GetString()));
-        Assert.Equal(life, bySocket.Select(e => e.Data.GetProperty("to").GetString()));
+        Assert.Equal(life, bySse.Where(e => e.Type.StartsWith("sandbox.", StringComparison.Ordinal)).Select(e => e.Data.GetProperty("to").GetString()));
+        Assert.Equal(life, bySocket.Where(e => e.Type.StartsWith("sandbox.", StringComparison.Ordinal)).Select(e => e.Data.GetProperty("to").GetString()));
+
+        // The link made through A and revoked through A was announced on B and C too, without its token.
+        foreach (var seen in new[] { bySse, bySocket })
+        {
+            var previews = seen.Where(e => e.Type.StartsWith("preview.", StringComparison.Ordinal)).ToList();
+            Assert.Equal(["preview.created", "preview.revoked"], previews.Select(e => e.Type).Distinct());
+            Assert.All(previews, e => Assert.DoesNotContain(preview.Token!, e.Data.GetRawText(), StringComparison.Ordinal));
+        }
         Assert.All(bySse.Concat(bySocket), e => Assert.Equal(sandbox.Id, e.Data.GetProperty("sandboxId").GetString()));
     }
 
