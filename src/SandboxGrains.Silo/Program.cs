@@ -5,6 +5,7 @@ using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
 using SandboxGrains.Silo.Previews;
+using SandboxGrains.Silo.Seeds;
 using SandboxGrains.Silo.Telemetry;
 using SandboxGrains.Silo.Toolbox;
 
@@ -42,5 +43,6 @@ app.MapApiReference();
 app.MapSandboxGrainsApi();
 app.MapToolbox();
 app.MapPreviews();
+app.MapDaemonProxyWhenEnabled(); // seed 002's service, when DaemonProxy:Mode names its default target
 
 return await StartupReport.RunAsync(app);

@@ -206,6 +206,14 @@ internal static class OrleansHosting
         services.AddHostedService<WarmPools.WarmPoolKeeper>();
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.SectionName)
             .Validate(o => o.MinuteLength >= TimeSpan.FromMilliseconds(100), "Lifecycle:MinuteLength must be at least 00:00:00.1 (default 00:01:00).");
+        services.AddOptions<Seeds.DaemonProxyOptions>().BindConfiguration(Seeds.DaemonProxyOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Seeds.DaemonProxyOptions>, Seeds.DaemonProxyOptionsValidator>();
+        if (builder.Configuration.GetSection(Seeds.DaemonProxyOptions.SectionName).Get<Seeds.DaemonProxyOptions>()?.Enabled == true)
+        {
+            services.AddSingleton<Seeds.DaemonProxyTarget>();
+            services.AddHostedService(provider => provider.GetRequiredService<Seeds.DaemonProxyTarget>());
+        }
+
         services.AddOptions<Previews.PreviewOptions>().BindConfiguration(Previews.PreviewOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Previews.PreviewOptions>, Previews.PreviewOptionsValidator>();
         return builder;

@@ -6,7 +6,7 @@ namespace SandboxGrains.Silo.Toolbox;
 /// <summary><c>/toolbox/{id}/…</c> → the sandbox's daemon, with its secret added and the caller's API key taken off.</summary>
 internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
 {
-    public async Task<Resolution> ResolveAsync(HttpContext context, string sandboxId)
+    public Task<Resolution> ResolveAsync(HttpContext context, string sandboxId)
     {
         if (!SandboxIds.IsValid(sandboxId))
         {
@@ -18,13 +18,18 @@ internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
             throw new SandboxException(SandboxErrorCodes.InvalidRequest, "paths under /sandboxd/ are the cluster's own calls to the daemon, not part of the toolbox");
         }
 
+        return ResolveDaemonPathAsync(context, sandboxId, RawRequestTarget.After(context, $"/toolbox/{sandboxId}"));
+    }
+
+    /// <summary>A request for <paramref name="pathAndQuery"/> on the daemon of <paramref name="sandboxId"/> (its toolbox API or its <c>/proxy/{port}</c>).</summary>
+    public async Task<Resolution> ResolveDaemonPathAsync(HttpContext context, string sandboxId, string pathAndQuery)
+    {
         var (daemon, refusal) = await endpoints.GetServingAsync(context, sandboxId);
         if (daemon is null)
         {
             return Resolution.Refuse(refusal!);
         }
 
-        var pathAndQuery = RawRequestTarget.After(context, $"/toolbox/{sandboxId}");
         return Resolution.Forward(new ForwardTarget(sandboxId, daemon.Address!, pathAndQuery, HeaderPolicy.Toolbox, DaemonSecret: daemon.Token));
     }
 

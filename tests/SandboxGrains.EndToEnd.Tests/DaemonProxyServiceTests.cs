@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace SandboxGrains.EndToEnd.Tests;
+
+/// <summary>
+/// Seed 002's daemon-proxy service in docker mode: a silo whose default target is a container started by hand, reached
+/// by <c>/proxy/{port}/…</c>, with links made, counted and revoked through <c>/api/preview/…</c>, and <c>/health</c> and
+/// <c>/daemon/status</c> about it; and a mode that needs a container refusing to start without one.
+/// </summary>
+public sealed class DaemonProxyServiceTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task DockerMode_ProxiesToTheTargetContainer_AndMakesCountsAndRevokesItsLinks()
+    {
+        await Requirements.DockerAsync();
+        var name = $"seed002-{Guid.NewGuid():N}"[..20];
+        await ProcessRunner.DockerAsync("run", "-d", "--name", name, "sandboxgrains/base:latest", "sleep", "1d");
+        try
+        {
+            await ProcessRunner.DockerAsync("exec", "-d", name, "python3", "-m", "http.server", "8080", "--directory", "/etc");
+            await using var silo = SiloProcess.Start(new Dictionary<string, string>
+            {
+                ["DaemonProxy:Mode"] = "docker",
+                ["DaemonProxy:ContainerName"] = name,
+                ["DaemonProxy:InjectionMode"] = "volume",
+            });
+            await silo.WaitUntilAsync("/health", TimeSpan.FromSeconds(60), Ct);
+            using var http = silo.CreateClient();
+
+            var status = await http.GetFromJsonAsync<JsonElement>("/daemon/status", Ct);
+            Assert.Equal((name, true, "copy"), (status.GetProperty("container").GetString(), status.GetProperty("running").GetBoolean(), status.GetProperty("injection").GetString()));
+
+            // /proxy/{port}/… reaches the app in the target through its daemon, path and query intact; it needs the key.
+            var hostname = (await ProcessRunner.DockerAsync("exec", name, "cat", "/etc/hostname")).Trim();
+            var proxied = await Eventually.WaitAsync(
+                async () => { using var r = await http.GetAsync("/proxy/8080/hostname?x=1", Ct); return (r.StatusCode, Body: await r.Content.ReadAsStringAsync(Ct)); },
+                r => r.StatusCode == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(15),
+                "the app answering through /proxy");
+            Assert.Equal(hostname, proxied.Body.Trim());
+            using (var anonymous = silo.CreateClient(authenticated: false))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/proxy/8080/hostname", Ct)).StatusCode);
+            }
+
+            using var created = await http.PostAsJsonAsync("/api/preview/create", new { port = 8080 }, Ct);
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+            var link = await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            var url = link.GetProperty("url").GetString()!;
+            var token = link.GetProperty("token").GetString()!;
+            using var browser = new HttpClient(PreviewApp.LoopbackHandler(silo));
+            Assert.Equal(hostname, (await browser.GetStringAsync($"{url}hostname", Ct)).Trim());
+
+            var stats = await http.GetFromJsonAsync<JsonElement>("/api/preview/stats", Ct);
+            Assert.Equal((1, 1, 0), (stats.GetProperty("total").GetInt32(), stats.GetProperty("active").GetInt32(), stats.GetProperty("expired").GetInt32()));
+            Assert.DoesNotContain(token, stats.GetRawText(), StringComparison.Ordinal);
+
+            Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync($"/api/preview/{token}", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync(url, Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync($"/api/preview/{token}", Ct)).StatusCode);
+            Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>("/api/preview/stats", Ct)).GetProperty("total").GetInt32());
+
+            var health = await http.GetFromJsonAsync<JsonElement>("/health", Ct);
+            Assert.Equal("healthy", health.GetProperty("status").GetString());
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rm", "-f", name], cancellationToken: CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task DockerMode_WithoutAContainer_RefusesToStart_SayingWhichSettingIsMissing()
+    {
+        await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["DaemonProxy:Mode"] = "docker", ["DaemonProxy:InjectionMode"] = "sideways" });
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!silo.HasExited && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.True(silo.HasExited, "the silo should refuse to start:\n" + silo.Output);
+        Assert.Contains("DaemonProxy:ContainerName is needed in docker mode", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("DaemonProxy:InjectionMode must be volume", silo.Output, StringComparison.Ordinal);
+    }
+}
