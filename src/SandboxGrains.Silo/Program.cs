@@ -15,6 +15,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 // Preview links pass an app's response headers on byte for byte, and apps do send bytes above ASCII (a raw UTF-8 file
 // name in Content-Disposition), which Kestrel refuses by default. Latin-1 maps every byte to one char and back.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1);
+
+// Seed 002's YAML file, environment variables and flags, read first and turned into our settings.
+builder.AddSeed002Configuration();
 builder.AddSandboxGrainsOptions();
 builder.AddSandboxGrainsSilo();
 builder.AddLocalRunner();

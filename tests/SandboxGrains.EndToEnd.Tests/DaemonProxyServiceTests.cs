@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>
-/// Seed 002's daemon-proxy service in docker mode: a silo whose default target is a container started by hand, reached
+/// Seed 002's daemon-proxy service in docker mode, configured by its own YAML file and flags: a silo whose default target
+/// is a container started by hand, reached
 /// by <c>/proxy/{port}/…</c>, with links made, counted and revoked through <c>/api/preview/…</c>, and <c>/health</c> and
 /// <c>/daemon/status</c> about it; and a mode that needs a container refusing to start without one.
 /// </summary>
@@ -22,12 +23,19 @@ public sealed class DaemonProxyServiceTests
         try
         {
             await ProcessRunner.DockerAsync("exec", "-d", name, "python3", "-m", "http.server", "8080", "--directory", "/etc");
-            await using var silo = SiloProcess.Start(new Dictionary<string, string>
-            {
-                ["DaemonProxy:Mode"] = "docker",
-                ["DaemonProxy:ContainerName"] = name,
-                ["DaemonProxy:InjectionMode"] = "volume",
-            });
+            // Configured as seed 002 is: its YAML file, its keys.
+            var config = Path.Combine(Path.GetTempPath(), $"{name}.yaml");
+            await File.WriteAllTextAsync(config, $"""
+                daemon:
+                  mode: "docker"
+                  port: 2280
+                  container_name: "{name}"
+                  startup_timeout: 30
+                  injection_mode: "volume"
+                logging:
+                  level: "INFO"
+                """, Ct);
+            await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["config"] = config });
             await silo.WaitUntilAsync("/health", TimeSpan.FromSeconds(60), Ct);
             using var http = silo.CreateClient();
 
@@ -76,7 +84,8 @@ public sealed class DaemonProxyServiceTests
     [Fact]
     public async Task DockerMode_WithoutAContainer_RefusesToStart_SayingWhichSettingIsMissing()
     {
-        await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["DaemonProxy:Mode"] = "docker", ["DaemonProxy:InjectionMode"] = "sideways" });
+        // Seed 002's flags, as its command line has them.
+        await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["daemon-mode"] = "docker", ["injection-mode"] = "sideways" });
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!silo.HasExited && DateTime.UtcNow < deadline)
         {
@@ -84,7 +93,8 @@ public sealed class DaemonProxyServiceTests
         }
 
         Assert.True(silo.HasExited, "the silo should refuse to start:\n" + silo.Output);
-        Assert.Contains("DaemonProxy:ContainerName is needed in docker mode", silo.Output, StringComparison.Ordinal);
-        Assert.Contains("DaemonProxy:InjectionMode must be volume", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("DaemonProxy:ContainerName is needed in docker mode (seed 002: daemon.container_name, --container-name)", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("--injection-mode) must be volume (copy the daemon in) or direct (the image has it); it is 'sideways'", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", silo.Output, StringComparison.Ordinal);
     }
 }

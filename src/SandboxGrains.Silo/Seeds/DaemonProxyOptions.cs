@@ -35,21 +35,21 @@ internal sealed class DaemonProxyOptionsValidator : IValidateOptions<DaemonProxy
             case "docker":
                 if (string.IsNullOrWhiteSpace(options.ContainerName))
                 {
-                    failures.Add("DaemonProxy:ContainerName is needed in docker mode: the container (id or name) the service's /proxy and preview links reach.");
+                    failures.Add("DaemonProxy:ContainerName is needed in docker mode (seed 002: daemon.container_name, --container-name): the container (id or name) the service's /proxy and preview links reach.");
                 }
 
                 break;
             case "host":
-                failures.Add("DaemonProxy:Mode host (a daemon on the host itself) is not built yet; use docker with DaemonProxy:ContainerName.");
+                failures.Add("DaemonProxy:Mode host (seed 002: daemon.mode host, a daemon on the host itself) is not built yet; use docker with DaemonProxy:ContainerName.");
                 break;
             default:
-                failures.Add($"DaemonProxy:Mode must be docker (or empty for off); it is '{options.Mode}'.");
+                failures.Add($"DaemonProxy:Mode (seed 002: daemon.mode, DAEMON_MODE, --daemon-mode) must be docker, or empty for off; it is '{options.Mode}'.");
                 break;
         }
 
         if (options.InjectionMode is not ("volume" or "direct"))
         {
-            failures.Add($"DaemonProxy:InjectionMode must be volume (copy the daemon in) or direct (the image has it); it is '{options.InjectionMode}'.");
+            failures.Add($"DaemonProxy:InjectionMode (seed 002: daemon.injection_mode, DAEMON_INJECTION_MODE, --injection-mode) must be volume (copy the daemon in) or direct (the image has it); it is '{options.InjectionMode}'.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

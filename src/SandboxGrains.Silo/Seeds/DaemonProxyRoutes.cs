@@ -18,7 +18,8 @@ internal static class DaemonProxyRoutes
 {
     public static WebApplication MapDaemonProxyWhenEnabled(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IOptions<DaemonProxyOptions>>().Value.Enabled)
+        // Read from configuration, not the validated options: a bad setting is reported with the others when the silo starts.
+        if (app.Configuration.GetSection(DaemonProxyOptions.SectionName).Get<DaemonProxyOptions>()?.Enabled != true)
         {
             return app;
         }
