@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real services: installs and starts Docker's engine and a private Redis when missing, installs
-# Debian's Chromium and the browser driver, Debian's docker-registry, builds the sandbox images, builds the solution, runs all test projects.
+# Debian's Chromium and the browser driver, Debian's docker-registry and pytest, builds the sandbox images, builds the
+# solution, runs all test projects, then the Python client's tests.
 # Last line: "tests: N passed, N failed, N skipped".
 # Usage: tools/test.sh [extra dotnet test arguments, e.g. --filter-class '*Docker*']
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,6 +12,7 @@ ensure_docker
 ensure_redis
 ensure_browser
 ensure_registry_tools
+need_packages pytest-3:python3-pytest
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
 bash tools/build-images.sh busybox base musl distroless
 
@@ -38,5 +40,19 @@ if [ -z "$summary" ]; then
 fi
 read -r passed failed skipped <<<"$summary"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+
+# The Python client's tests (clients/python), against a silo they start from the build above; counted with the rest.
+say "running the Python client's tests (clients/python)"
+set +e
+python_log="$SG_STATE/test-python-$(date +%Y%m%d-%H%M%S).log"
+(cd clients/python && pytest-3 -q -p no:cacheprovider 2>&1) | tee "$python_log"
+python_status=${PIPESTATUS[0]}
+set -e
+python_summary=$(tail -n 1 "$python_log")
+count() { grep -oE "[0-9]+ $1" <<<"$python_summary" | grep -oE '^[0-9]+' || echo 0; }
+py_passed=$(count passed); py_failed=$(( $(count failed) + $(count error) )); py_skipped=$(count skipped)
+if [ "$python_status" -ne 0 ] && [ "$py_failed" -eq 0 ]; then py_failed=1; fi
+passed=$((passed + py_passed)); failed=$((failed + py_failed)); skipped=$((skipped + py_skipped))
+
 echo "tests: $passed passed, $failed failed, $skipped skipped"
-[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$python_status" -eq 0 ] && [ "$failed" -eq 0 ]
