@@ -23,6 +23,12 @@ public sealed class DaemonProxyServiceTests
         try
         {
             await ProcessRunner.DockerAsync("exec", "-d", name, "python3", "-m", "http.server", "8080", "--directory", "/etc");
+
+            // The preview tests' app (HTTP and a WebSocket echo), moved to 9080 and 9081: 8080 is taken.
+            var app = Path.Combine(Path.GetTempPath(), $"{name}-app.py");
+            await File.WriteAllTextAsync(app, PreviewApp.Script.Replace("8081", "9081", StringComparison.Ordinal).Replace("8080", "9080", StringComparison.Ordinal), Ct);
+            await ProcessRunner.DockerAsync("cp", app, $"{name}:/opt/app.py");
+            await ProcessRunner.DockerAsync("exec", "-d", name, "python3", "/opt/app.py");
             // Configured as seed 002 is: its YAML file, its keys.
             var config = Path.Combine(Path.GetTempPath(), $"{name}.yaml");
             await File.WriteAllTextAsync(config, $"""
@@ -53,6 +59,23 @@ public sealed class DaemonProxyServiceTests
             using (var anonymous = silo.CreateClient(authenticated: false))
             {
                 Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/proxy/8080/hostname", Ct)).StatusCode);
+            }
+
+            // A WebSocket through /proxy, both ways.
+            await Eventually.WaitAsync(
+                async () => { using var r = await http.GetAsync("/proxy/9080/page", Ct); return r.StatusCode; },
+                s => s == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(15),
+                "the WebSocket app answering through /proxy");
+            using (var socket = new System.Net.WebSockets.ClientWebSocket())
+            {
+                socket.Options.SetRequestHeader("Authorization", $"Bearer {silo.ApiKey}");
+                await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{silo.HttpPort}/proxy/9080/ws"), Ct);
+                await socket.SendAsync("through the proxy"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, Ct);
+                var buffer = new byte[64];
+                var received = await socket.ReceiveAsync(buffer, Ct);
+                Assert.Equal("through the proxy", System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count));
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", Ct);
             }
 
             using var created = await http.PostAsJsonAsync("/api/preview/create", new { port = 8080 }, Ct);

@@ -21,7 +21,7 @@ internal static class PreviewApp
     /// <summary>The same app, listening on 127.0.0.1 only: reachable through the daemon, not on the container's address.</summary>
     public const int LoopbackOnlyPort = 8081;
 
-    private const string Script = """"
+    internal const string Script = """"
         import base64, hashlib, http.server, json, struct, threading, time
 
         PAGE = b"""<!doctype html>
