@@ -1,6 +1,7 @@
 using System.Text;
 using SandboxGrains.Silo.Api;
 using SandboxGrains.Silo.Dashboard;
+using SandboxGrains.Silo.Daytona;
 using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
@@ -39,6 +40,7 @@ app.MapOrleansDashboardWhenEnabled();
 app.MapDashboard(); // the web dashboard: its page at / and its files under /dashboard/; everything else is the API's
 app.MapOpenApi(OpenApiDocument.Path);
 app.MapSandboxGrainsApi();
+app.MapDaytonaApi(); // Daytona's control-plane API at /api/sandbox…, for its unmodified SDKs (docs/daytona.md)
 app.MapToolbox();
 app.MapPreviews();
 

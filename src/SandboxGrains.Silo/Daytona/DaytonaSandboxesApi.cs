@@ -1,0 +1,254 @@
+using System.Text.Json;
+using SandboxGrains.Silo.Api;
+using SandboxGrains.Silo.Previews;
+using SandboxGrains.Silo.Sandboxes;
+using SandboxGrains.Snapshots;
+
+namespace SandboxGrains.Silo.Daytona;
+
+/// <summary>
+/// Daytona's <c>/sandbox</c> routes (create, get by id or name, list, start, stop, archive, delete, labels, lifecycle
+/// intervals, toolbox URL), each mapped onto the grain call the native API makes and answered as Daytona's DTO.
+/// </summary>
+internal static class DaytonaSandboxesApi
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 500;
+
+    /// <summary>How long a create holds its answer for the sandbox to start; the SDK polls after that (its own timeout is 60 s).</summary>
+    private static readonly TimeSpan CreateHold = TimeSpan.FromSeconds(20);
+
+    public static RouteGroupBuilder MapDaytonaSandboxesApi(this RouteGroupBuilder api)
+    {
+        var sandbox = api.MapGroup("/sandbox");
+        sandbox.MapPost("/", CreateAsync);
+        sandbox.MapGet("/", ListAsync);
+        sandbox.MapGet("/{idOrName}", GetAsync);
+        sandbox.MapPost("/{idOrName}/start", async (HttpContext context, IGrainFactory grains, string idOrName) =>
+            Dto(context, await (await ResolveAsync(grains, idOrName)).StartAsync()));
+        sandbox.MapPost("/{idOrName}/stop", async (HttpContext context, IGrainFactory grains, string idOrName) =>
+            Dto(context, await (await ResolveAsync(grains, idOrName)).StopAsync()));
+        sandbox.MapPost("/{idOrName}/archive", async (HttpContext context, IGrainFactory grains, string idOrName) =>
+            Dto(context, await (await ResolveAsync(grains, idOrName)).ArchiveAsync()));
+        sandbox.MapDelete("/{idOrName}", DeleteAsync);
+        sandbox.MapPut("/{idOrName}/labels", ReplaceLabelsAsync);
+        sandbox.MapPost("/{idOrName}/autostop/{interval:int}", (HttpContext context, IGrainFactory grains, string idOrName, int interval) =>
+            UpdateAsync(context, grains, idOrName, "autoStopInterval", interval, new SandboxUpdate { AutoStopMinutes = interval }));
+        sandbox.MapPost("/{idOrName}/autoarchive/{interval:int}", (HttpContext context, IGrainFactory grains, string idOrName, int interval) =>
+            UpdateAsync(context, grains, idOrName, "autoArchiveInterval", interval, new SandboxUpdate { AutoArchiveMinutes = interval }));
+        sandbox.MapPost("/{idOrName}/autodelete/{interval:int}", (HttpContext context, IGrainFactory grains, string idOrName, int interval) =>
+            UpdateAsync(context, grains, idOrName, "autoDeleteInterval", Math.Max(interval, 0),
+                new SandboxUpdate { SetAutoDeleteMinutes = true, AutoDeleteMinutes = interval < 0 ? null : interval }));
+        sandbox.MapGet("/{idOrName}/toolbox-proxy-url", (HttpContext context, IOptions<PreviewOptions> options) =>
+            TypedResults.Ok(new DaytonaUrl(ToolboxProxyUrl(context, options.Value))));
+        return api;
+    }
+
+    private static async Task<IResult> CreateAsync(
+        HttpContext context, IGrainFactory grains, IOptions<SandboxOptions> options, TimeProvider time)
+    {
+        var (body, bodyProblem) = await RequestBodies.ReadAsync<DaytonaCreateRequest>(context);
+        if (body is null)
+        {
+            return bodyProblem!;
+        }
+
+        var snapshots = new HashSet<string>(StringComparer.Ordinal);
+        if (body.Snapshot is { Length: > 0 } named && SnapshotNames.Problem(named) is null && await IsSnapshotAsync(grains, named))
+        {
+            snapshots.Add(named);
+        }
+
+        var (request, notSupported) = body.ToNative(snapshots.Contains);
+        if (request is null)
+        {
+            return DaytonaErrors.NotSupported(context, notSupported!);
+        }
+
+        var (spec, problem) = SandboxRequests.ToSpec(request, options.Value);
+        if (spec is null)
+        {
+            var field = DaytonaCreateRequest.FieldName(problem!.Field);
+            return Problems.InvalidField(field, problem.Message.Replace(problem.Field, field, StringComparison.Ordinal));
+        }
+
+        // Daytona's API answers once the sandbox runs, and the SDK gives up after its create timeout (60 s by default):
+        // hold the answer a while, then answer the sandbox as it is and let the SDK poll for the rest.
+        var coldId = SandboxIds.New();
+        var creating = WarmPoolClaims.ClaimOrCreateAsync(grains, spec, wait: true, time.GetUtcNow(), context.RequestAborted, coldId);
+        if (await Task.WhenAny(creating, Task.Delay(CreateHold, time, context.RequestAborted)) != creating)
+        {
+            // A claim answers at once, so this is the cold create, still under way: its failures land in its state.
+            _ = creating.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            try
+            {
+                return Dto(context, await grains.GetGrain<ISandboxGrain>(coldId).GetAsync());
+            }
+            catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
+            {
+                // Not even recorded yet (a slow claim before it): wait for the create after all.
+            }
+        }
+
+        return Dto(context, await creating);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, IGrainFactory grains, string idOrName) =>
+        Dto(context, await (await ResolveAsync(grains, idOrName)).GetAsync());
+
+    private static async Task<IResult> ListAsync(
+        HttpContext context, IGrainFactory grains, IOptions<PreviewOptions> options,
+        string? cursor, int? limit, string? id, string? name, string? labels)
+    {
+        var pageSize = limit ?? DefaultPageSize;
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            return Problems.InvalidField("limit", $"must be from 1 to {MaxPageSize}");
+        }
+
+        Dictionary<string, string>? wantedLabels = null;
+        if (labels is { Length: > 0 })
+        {
+            try
+            {
+                wantedLabels = JsonSerializer.Deserialize<Dictionary<string, string>>(labels);
+            }
+            catch (JsonException)
+            {
+                return Problems.InvalidField("labels", "must be a JSON object of string values, e.g. {\"team\":\"a\"}");
+            }
+        }
+
+        var states = new HashSet<SandboxState>();
+        foreach (var state in context.Request.Query["states"])
+        {
+            if (!DaytonaStates.TryParse(state ?? "", out var parsed))
+            {
+                return Problems.InvalidField("states", $"'{state}' is not a sandbox state such as started or stopped");
+            }
+
+            states.Add(parsed);
+        }
+
+        var (items, next) = await SandboxListing.PageAsync(
+            grains,
+            info => info.PoolId is null
+                    && (states.Count == 0 || states.Contains(info.State))
+                    && (id is null || info.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase))
+                    && (name is null || info.Name.StartsWith(name, StringComparison.OrdinalIgnoreCase))
+                    && (wantedLabels is null || wantedLabels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value)),
+            cursor,
+            pageSize);
+        var toolbox = ToolboxProxyUrl(context, options.Value);
+        return TypedResults.Ok(new DaytonaPage([.. items.Select(i => DaytonaSandbox.From(i, toolbox))], next));
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, IGrainFactory grains, string idOrName)
+    {
+        var grain = await ResolveAsync(grains, idOrName);
+        var before = await grain.GetAsync();
+        await grain.DeleteAsync(removeAdoptedContainer: false);
+
+        // The SDK applies a non-empty answer to its sandbox object: the whole DTO, destroyed (an empty object would wipe its id).
+        return TypedResults.Ok(DaytonaSandbox.From(before, ToolboxProxyUrl(context)).AsDestroyed());
+    }
+
+    private static async Task<IResult> ReplaceLabelsAsync(HttpContext context, IGrainFactory grains, string idOrName)
+    {
+        var (body, bodyProblem) = await RequestBodies.ReadAsync<JsonDocument>(context);
+        if (body is null)
+        {
+            return bodyProblem!;
+        }
+
+        using (body)
+        {
+            // The native PATCH reads {labels} the same way; anything else in the body is not ours to change here.
+            var labelsOnly = body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("labels", out var labels)
+                ? JsonSerializer.SerializeToElement(new { labels })
+                : JsonSerializer.SerializeToElement(new { labels = (object?)null });
+            var (update, problem) = SandboxRequests.ToUpdate(labelsOnly);
+            if (update is null)
+            {
+                return Problems.InvalidField(problem!.Field, problem.Message);
+            }
+
+            var info = await (await ResolveAsync(grains, idOrName)).UpdateAsync(update, context.RequestAborted);
+            return TypedResults.Ok(new DaytonaLabels(info.Labels));
+        }
+    }
+
+    private static async Task<IResult> UpdateAsync(
+        HttpContext context, IGrainFactory grains, string idOrName, string field, int minutes, SandboxUpdate update)
+    {
+        var nativeField = field switch
+        {
+            "autoStopInterval" => "autoStopMinutes",
+            "autoArchiveInterval" => "autoArchiveMinutes",
+            _ => "autoDeleteMinutes",
+        };
+        if (SandboxPolicies.Problem(nativeField, minutes) is { } problem)
+        {
+            return Problems.InvalidField(field, problem);
+        }
+
+        await (await ResolveAsync(grains, idOrName)).UpdateAsync(update, context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>
+    /// The sandbox an id or a name names (Daytona's routes take either): by id when there is one, else the first by name.
+    /// Neither is a <c>sandbox_not_found</c>.
+    /// </summary>
+    internal static async Task<ISandboxGrain> ResolveAsync(IGrainFactory grains, string idOrName)
+    {
+        if (SandboxIds.IsValid(idOrName))
+        {
+            var byId = grains.GetGrain<ISandboxGrain>(idOrName);
+            try
+            {
+                await byId.GetAsync();
+                return byId;
+            }
+            catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
+            {
+                // Perhaps a name that looks like an id.
+            }
+        }
+
+        var (named, _) = await SandboxListing.PageAsync(grains, info => info.PoolId is null && info.Name == idOrName, cursor: null, pageSize: 1);
+        return named is [var found]
+            ? grains.GetGrain<ISandboxGrain>(found.Id)
+            : throw new SandboxException(SandboxErrorCodes.NotFound, $"sandbox {idOrName} not found");
+    }
+
+    /// <summary>Our toolbox's base, which the SDK extends with <c>/{sandboxId}/…</c>: exactly the <c>/toolbox/{id}/…</c> route.</summary>
+    internal static string ToolboxProxyUrl(HttpContext context, PreviewOptions? options = null) =>
+        PreviewLinks.PublicBase(context.Request, options ?? context.RequestServices.GetRequiredService<IOptions<PreviewOptions>>().Value)
+            .GetLeftPart(UriPartial.Authority) + "/toolbox";
+
+    private static Ok<DaytonaSandbox> Dto(HttpContext context, SandboxInfo info) =>
+        TypedResults.Ok(DaytonaSandbox.From(info, ToolboxProxyUrl(context)));
+
+    private static async Task<bool> IsSnapshotAsync(IGrainFactory grains, string name)
+    {
+        try
+        {
+            await grains.GetGrain<ISnapshotGrain>(name).GetAsync();
+            return true;
+        }
+        catch (SandboxException e) when (e.Code == SandboxErrorCodes.SnapshotNotFound)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>A page of Daytona's listing: <c>{items, nextCursor}</c> (the SDK pages until the cursor is null).</summary>
+internal sealed record DaytonaPage(IReadOnlyList<DaytonaSandbox> Items, string? NextCursor);
+
+/// <summary><c>{url}</c>.</summary>
+internal sealed record DaytonaUrl(string Url);
+
+/// <summary><c>{labels}</c>, the answer to replacing them.</summary>
+internal sealed record DaytonaLabels(IReadOnlyDictionary<string, string> Labels);
