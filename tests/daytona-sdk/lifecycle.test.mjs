@@ -1,0 +1,154 @@
+// The sandbox's life through Daytona's SDK: create, get, list, labels, stop/start, auto-stop, delete, not found.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DaytonaNotFoundError } from '@daytonaio/sdk';
+import { api, busybox, client, unique } from './support.mjs';
+
+const daytona = client();
+const made = [];
+
+after(async () => {
+  await Promise.allSettled(made.map((sandbox) => sandbox.delete()));
+  await daytona[Symbol.asyncDispose]();
+});
+
+async function create(params) {
+  const sandbox = await daytona.create(params);
+  made.push(sandbox);
+  return sandbox;
+}
+
+describe('create', () => {
+  test('with no arguments: the default image, started, with the toolbox language label', async () => {
+    const sandbox = await create();
+
+    assert.equal(sandbox.state, 'started');
+    assert.match(sandbox.id, /^[a-z0-9]{16}$/);
+    assert.equal(sandbox.labels['code-toolbox-language'], 'python');
+    assert.equal((await sandbox.process.executeCommand('echo ready')).result.trim(), 'ready');
+  });
+
+  test('from an image, with name, env, labels, resources and intervals', async () => {
+    const name = unique('from-image');
+    const sandbox = await create({
+      image: busybox,
+      name,
+      envVars: { GREETING: 'hello' },
+      labels: { suite: 'daytona-sdk' },
+      resources: { cpu: 1, memory: 1 },
+      autoStopInterval: 30,
+    });
+
+    assert.equal(sandbox.state, 'started');
+    assert.equal(sandbox.name, name);
+    assert.equal(sandbox.snapshot, busybox);
+    assert.equal(sandbox.cpu, 1);
+    assert.equal(sandbox.memory, 1);
+    assert.equal(sandbox.autoStopInterval, 30);
+    assert.equal(sandbox.labels.suite, 'daytona-sdk');
+    assert.equal((await sandbox.process.executeCommand('echo $GREETING')).result.trim(), 'hello');
+  });
+
+  test('an image that does not parse is a validation error naming the field', async () => {
+    await assert.rejects(daytona.create({ image: 'Team/App::1' }), (error) => {
+      assert.equal(error.statusCode, 400);
+      assert.match(error.message, /image/);
+      return true;
+    });
+  });
+});
+
+describe('get and list', () => {
+  let sandbox;
+  const team = unique('team');
+
+  before(async () => {
+    sandbox = await create({ image: busybox, name: unique('named'), labels: { team } });
+  });
+
+  test('get by id and by name', async () => {
+    const byId = await daytona.get(sandbox.id);
+    const byName = await daytona.get(sandbox.name);
+
+    assert.equal(byId.id, sandbox.id);
+    assert.equal(byName.id, sandbox.id);
+    assert.equal(byName.state, 'started');
+  });
+
+  test('an unknown sandbox is DaytonaNotFoundError with a readable message', async () => {
+    await assert.rejects(daytona.get('nosuchsandbox000'), (error) => {
+      assert.ok(error instanceof DaytonaNotFoundError, `got ${error?.constructor?.name}: ${error?.message}`);
+      assert.equal(error.statusCode, 404);
+      assert.match(error.message, /nosuchsandbox000 not found/);
+      return true;
+    });
+  });
+
+  test('list by labels, across pages', async () => {
+    const more = await Promise.all([1, 2].map(() => create({ image: busybox, labels: { team } })));
+    const expected = [sandbox, ...more].map((s) => s.id).sort();
+
+    const listed = [];
+    for await (const item of daytona.list({ labels: { team }, limit: 2 })) {
+      listed.push(item.id);
+    }
+
+    assert.deepEqual(listed.sort(), expected);
+    const firstPage = await api(`/sandbox?limit=2&labels=${encodeURIComponent(JSON.stringify({ team }))}`);
+    assert.equal(firstPage.status, 200);
+    assert.equal(firstPage.body.items.length, 2);
+    assert.ok(firstPage.body.nextCursor, 'a full first page has a cursor');
+  });
+
+  test('list by state and name prefix', async () => {
+    const listed = [];
+    for await (const item of daytona.list({ name: sandbox.name.slice(0, -2), states: ['started'] })) {
+      listed.push(item.id);
+    }
+
+    assert.deepEqual(listed, [sandbox.id]);
+  });
+});
+
+describe('changes', () => {
+  test('labels replaced, the toolbox label kept only when sent', async () => {
+    const sandbox = await create({ image: busybox, labels: { a: '1' } });
+
+    const labels = await sandbox.setLabels({ b: '2', 'code-toolbox-language': 'python' });
+
+    assert.deepEqual(labels, { b: '2', 'code-toolbox-language': 'python' });
+    assert.deepEqual((await daytona.get(sandbox.id)).labels, labels);
+  });
+
+  test('auto-stop interval', async () => {
+    const sandbox = await create({ image: busybox });
+
+    await sandbox.setAutostopInterval(45);
+    await sandbox.refreshData();
+
+    assert.equal(sandbox.autoStopInterval, 45);
+  });
+
+  test('stop, then start, keeps the files', async () => {
+    const sandbox = await create({ image: busybox });
+    await sandbox.process.executeCommand('echo kept > /tmp/mark');
+
+    await sandbox.stop();
+    assert.equal(sandbox.state, 'stopped');
+    await sandbox.start();
+
+    assert.equal(sandbox.state, 'started');
+    assert.equal((await sandbox.process.executeCommand('cat /tmp/mark')).result.trim(), 'kept');
+  });
+
+  test('delete: gone, and then not found', async () => {
+    const sandbox = await daytona.create({ image: busybox });
+    const id = sandbox.id;
+
+    await sandbox.delete();
+
+    assert.equal(sandbox.id, id, 'the answer to delete must not wipe the object');
+    assert.equal(sandbox.state, 'destroyed');
+    await assert.rejects(daytona.get(id), DaytonaNotFoundError);
+  });
+});
