@@ -11,6 +11,7 @@ ensure_docker
 ensure_redis
 ensure_browser
 ensure_registry_tools
+ensure_daytona_sdk
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
 bash tools/build-images.sh busybox base musl distroless
 
@@ -38,5 +39,18 @@ if [ -z "$summary" ]; then
 fi
 read -r passed failed skipped <<<"$summary"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+
+if [ $# -eq 0 ]; then
+  say "running Daytona's SDK against a silo (tests/daytona-sdk)"
+  set +e
+  bash tools/test-daytona-sdk.sh 2>&1 | tee "$log.daytona-sdk"
+  sdk_status=${PIPESTATUS[0]}
+  set -e
+  sdk=$(sed -n 's/^daytona-sdk tests: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' "$log.daytona-sdk" | tail -n 1)
+  read -r sdk_passed sdk_failed sdk_skipped <<<"${sdk:-0 1 0}"
+  if [ "$sdk_status" -ne 0 ] && [ "$sdk_failed" -eq 0 ]; then sdk_failed=1; fi
+  passed=$((passed + sdk_passed)); failed=$((failed + sdk_failed)); skipped=$((skipped + sdk_skipped))
+  if [ "$sdk_failed" -ne 0 ]; then status=1; fi
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
