@@ -49,6 +49,29 @@ describe('create', () => {
     assert.equal((await sandbox.process.executeCommand('echo $GREETING')).result.trim(), 'hello');
   });
 
+  test('from one of our snapshots by name, and from an image named as the snapshot', async () => {
+    const source = await create({ image: busybox });
+    await source.process.executeCommand('echo from-snapshot > /marker');
+    const name = unique('daytona-snap');
+    const taken = await api(`/v1/sandboxes/${source.id}/snapshots`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    assert.equal(taken.status, 201, JSON.stringify(taken.body));
+    try {
+      const fromSnapshot = await create({ snapshot: name });
+
+      assert.equal(fromSnapshot.snapshot, name);
+      assert.equal((await fromSnapshot.process.executeCommand('cat /marker')).result.trim(), 'from-snapshot');
+    } finally {
+      await api(`/v1/snapshots/${name}`, { method: 'DELETE' });
+    }
+
+    const fromImage = await create({ snapshot: busybox });
+    assert.equal(fromImage.snapshot, busybox);
+  });
+
   test('an image that does not parse is a validation error naming the field', async () => {
     await assert.rejects(daytona.create({ image: 'Team/App::1' }), (error) => {
       assert.equal(error.statusCode, 400);

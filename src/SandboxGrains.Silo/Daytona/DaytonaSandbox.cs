@@ -27,6 +27,8 @@ internal sealed record DaytonaSandbox(
     int AutoStopInterval,
     int AutoArchiveInterval,
     int AutoDeleteInterval,
+    int AutoPauseInterval,
+    DateTimeOffset? AutoDestroyAt,
     IReadOnlyList<DaytonaVolume> Volumes,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
@@ -34,7 +36,9 @@ internal sealed record DaytonaSandbox(
     string? DaemonVersion,
     string? RunnerId,
     string ToolboxProxyUrl,
-    bool Kvm)
+    bool Kvm,
+    bool Spot,
+    string SandboxClass)
 {
     /// <summary>The organisation every sandbox belongs to: an API key here is not tied to one.</summary>
     public const string Organization = "sandboxgrains";
@@ -63,6 +67,9 @@ internal sealed record DaytonaSandbox(
         info.Policies.AutoArchiveMinutes,
         // Daytona's "never" is negative; ours is null.
         info.Policies.AutoDeleteMinutes ?? -1,
+        AutoPauseInterval: 0,
+        // Our TTL is Daytona's hard deadline.
+        info.Policies.TtlMinutes is { } ttl ? info.CreatedAt.AddMinutes(ttl) : null,
         [.. info.Volumes.Select(v => new DaytonaVolume(v.Name, v.MountPath))],
         info.CreatedAt,
         info.UpdatedAt,
@@ -70,7 +77,9 @@ internal sealed record DaytonaSandbox(
         info.DaemonVersion,
         info.RunnerId,
         toolboxProxyUrl,
-        Kvm: false);
+        Kvm: false,
+        Spot: false,
+        SandboxClass: "container");
 
     /// <summary>A deleted sandbox as <c>DELETE</c> answers it: the SDK applies a non-empty answer to its object, so it must be whole.</summary>
     public DaytonaSandbox AsDestroyed() => this with { State = "destroyed", DesiredState = "destroyed" };
