@@ -152,6 +152,18 @@ describe('changes', () => {
     assert.equal(sandbox.autoStopInterval, 45);
   });
 
+  test('ttl, from now, and activity', async () => {
+    const sandbox = await create({ image: busybox });
+
+    await sandbox.setTtl(30);
+    await sandbox.refreshActivity();
+    await sandbox.refreshData();
+
+    const minutesLeft = (Date.parse(sandbox.autoDestroyAt) - Date.now()) / 60000;
+    assert.ok(minutesLeft > 29 && minutesLeft <= 31, `autoDestroyAt ${sandbox.autoDestroyAt} is not about 30 min from now`);
+    assert.ok(Date.now() - Date.parse(sandbox.lastActivityAt) < 60000, `lastActivityAt ${sandbox.lastActivityAt}`);
+  });
+
   test('stop, then start, keeps the files', async () => {
     const sandbox = await create({ image: busybox });
     await sandbox.process.executeCommand('echo kept > /tmp/mark');

@@ -39,6 +39,12 @@ internal static class DaytonaSandboxesApi
         sandbox.MapPost("/{idOrName}/autodelete/{interval:int}", (HttpContext context, IGrainFactory grains, string idOrName, int interval) =>
             UpdateAsync(context, grains, idOrName, "autoDeleteInterval", Math.Max(interval, 0),
                 new SandboxUpdate { SetAutoDeleteMinutes = true, AutoDeleteMinutes = interval < 0 ? null : interval }));
+        sandbox.MapPost("/{idOrName}/ttl/{minutes:int}", SetTtlAsync);
+        sandbox.MapPost("/{idOrName}/last-activity", async (IGrainFactory grains, string idOrName, CancellationToken cancellationToken) =>
+        {
+            await (await ResolveAsync(grains, idOrName)).KeepAliveAsync(cancellationToken);
+            return TypedResults.Ok();
+        });
         sandbox.MapGet("/{idOrName}/toolbox-proxy-url", (HttpContext context, IOptions<PreviewOptions> options) =>
             TypedResults.Ok(new DaytonaUrl(ToolboxProxyUrl(context, options.Value))));
         return api;
@@ -193,6 +199,29 @@ internal static class DaytonaSandboxesApi
         }
 
         await (await ResolveAsync(grains, idOrName)).UpdateAsync(update, context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>
+    /// Daytona's TTL counts from now (0: none); ours counts from creation, so the minutes already lived are added (rounded
+    /// up, so the sandbox never goes early).
+    /// </summary>
+    private static async Task<IResult> SetTtlAsync(HttpContext context, IGrainFactory grains, TimeProvider time, string idOrName, int minutes)
+    {
+        if (minutes < 0)
+        {
+            return Problems.InvalidField("ttlMinutes", "must be 0 (no time limit) or more minutes");
+        }
+
+        var grain = await ResolveAsync(grains, idOrName);
+        var lived = (int)Math.Ceiling((time.GetUtcNow() - (await grain.GetAsync()).CreatedAt).TotalMinutes);
+        var ttl = minutes == 0 ? (int?)null : Math.Max(lived, 0) + minutes;
+        if (SandboxPolicies.Problem("ttlMinutes", ttl) is { } problem)
+        {
+            return Problems.InvalidField("ttlMinutes", problem);
+        }
+
+        await grain.UpdateAsync(new SandboxUpdate { SetTtlMinutes = true, TtlMinutes = ttl }, context.RequestAborted);
         return TypedResults.Ok();
     }
 
