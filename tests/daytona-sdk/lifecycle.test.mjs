@@ -143,13 +143,20 @@ describe('changes', () => {
     assert.deepEqual((await daytona.get(sandbox.id)).labels, labels);
   });
 
-  test('auto-stop interval', async () => {
+  test('auto-stop, auto-archive and auto-delete intervals', async () => {
     const sandbox = await create({ image: busybox });
 
     await sandbox.setAutostopInterval(45);
+    await sandbox.setAutoArchiveInterval(120);
+    await sandbox.setAutoDeleteInterval(600);
     await sandbox.refreshData();
 
     assert.equal(sandbox.autoStopInterval, 45);
+    assert.equal(sandbox.autoArchiveInterval, 120);
+    assert.equal(sandbox.autoDeleteInterval, 600);
+    await sandbox.setAutoDeleteInterval(-1);
+    await sandbox.refreshData();
+    assert.equal(sandbox.autoDeleteInterval, -1);
   });
 
   test('ttl, from now, and activity', async () => {

@@ -65,3 +65,55 @@ describe('fs', () => {
     });
   });
 });
+
+describe('process sessions', () => {
+  test('a command run and read back, its logs as JSON and streamed', async () => {
+    await sandbox.process.createSession('work');
+
+    const run = await sandbox.process.executeSessionCommand('work', { command: 'cd /tmp && export X=kept && echo one' });
+    assert.equal(run.exitCode, 0);
+    assert.equal(run.output.trim(), 'one');
+    const next = await sandbox.process.executeSessionCommand('work', { command: 'pwd; echo $X; echo err >&2' });
+    assert.equal(next.stdout, '/tmp\nkept\n');
+    assert.equal(next.stderr, 'err\n');
+
+    const command = await sandbox.process.getSessionCommand('work', next.cmdId);
+    assert.equal(command.exitCode, 0);
+    const logs = await sandbox.process.getSessionCommandLogs('work', next.cmdId);
+    assert.equal(logs.stdout, '/tmp\nkept\n');
+
+    const started = await sandbox.process.executeSessionCommand('work', { command: 'echo a; sleep 0.3; echo b >&2', runAsync: true });
+    let out = '';
+    let err = '';
+    await sandbox.process.getSessionCommandLogs('work', started.cmdId, (chunk) => (out += chunk), (chunk) => (err += chunk));
+    assert.equal(out, 'a\n');
+    assert.equal(err, 'b\n');
+
+    assert.ok((await sandbox.process.listSessions()).some((s) => s.sessionId === 'work'));
+    await sandbox.process.deleteSession('work');
+    assert.ok(!(await sandbox.process.listSessions()).some((s) => s.sessionId === 'work'));
+  });
+});
+
+describe('fs, the rest', () => {
+  test('many files up and down, details, move, find, search, replace, permissions', async () => {
+    await sandbox.fs.uploadFiles([
+      { source: Buffer.from('alpha needle\n'), destination: '/tmp/more/one.txt' },
+      { source: Buffer.from('beta\n'), destination: '/tmp/more/two.log' },
+    ]);
+
+    const downloaded = await sandbox.fs.downloadFiles([{ source: '/tmp/more/one.txt' }, { source: '/tmp/more/two.log' }]);
+    assert.deepEqual(downloaded.map((d) => d.result.toString()), ['alpha needle\n', 'beta\n']);
+    assert.equal((await sandbox.fs.getFileDetails('/tmp/more/one.txt')).size, 13);
+    assert.deepEqual(await sandbox.fs.findFiles('/tmp/more', 'needle'), [{ file: '/tmp/more/one.txt', line: 1, content: 'alpha needle' }]);
+    assert.deepEqual((await sandbox.fs.searchFiles('/tmp/more', '*.log')).files, ['/tmp/more/two.log']);
+
+    await sandbox.fs.replaceInFiles(['/tmp/more/one.txt'], 'needle', 'thread');
+    await sandbox.fs.moveFiles('/tmp/more/one.txt', '/tmp/more/three.txt');
+    await sandbox.fs.setFilePermissions('/tmp/more/three.txt', { mode: '600' });
+
+    const details = await sandbox.fs.getFileDetails('/tmp/more/three.txt');
+    assert.equal((await sandbox.fs.downloadFile('/tmp/more/three.txt')).toString(), 'alpha thread\n');
+    assert.equal(details.permissions, '0600');
+  });
+});

@@ -10,6 +10,13 @@ namespace SandboxGrains.Silo.Daytona;
 /// </summary>
 internal static class DaytonaApi
 {
+    /// <summary>Daytona's API areas outside <c>/sandbox</c> that its SDK reaches (snapshots and volumes come with their own work).</summary>
+    private static readonly string[] UnservedAreas =
+    [
+        "snapshots", "volumes", "object-storage", "docker-registry", "organizations", "users", "api-keys", "regions",
+        "runners", "warm-pools", "secret", "audit", "jobs", "webhooks", "preview",
+    ];
+
     public static IEndpointRouteBuilder MapDaytonaApi(this IEndpointRouteBuilder app)
     {
         // Daytona's own health and config routes need no key.
@@ -36,7 +43,7 @@ internal static class DaytonaApi
         // The rest of Daytona's API answers that it is not served here, never a 404 that reads like a missing sandbox.
         api.Map("/sandbox/{idOrName}/{**rest}", (HttpContext context, string? rest) =>
             DaytonaErrors.NotSupported(context, $"{context.Request.Method} /sandbox/{{id}}/{rest}"));
-        foreach (var area in new[] { "snapshots", "volumes", "object-storage", "docker-registry", "organizations", "users", "api-keys", "regions", "runners", "warm-pools", "preview" })
+        foreach (var area in UnservedAreas)
         {
             api.Map($"/{area}/{{**rest}}", (HttpContext context) => DaytonaErrors.NotSupported(context, $"Daytona's /{area} API"));
         }
