@@ -32,8 +32,12 @@ app.UseStatusCodePages();
 // a host; all other requests go by path.
 app.UsePreviewHosts();
 
-// Only the event stream accepts WebSockets itself; every other upgrade is forwarded to a sandbox untouched.
-app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
+// Only the event streams (ours, and Daytona's Socket.IO channel) accept WebSockets themselves; every other upgrade is
+// forwarded to a sandbox untouched.
+app.UseWhen(
+    context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path)
+        || context.Request.Path.StartsWithSegments(DaytonaEventChannel.Path),
+    events => events.UseWebSockets());
 app.MapHealthEndpoints();
 app.MapMetrics();
 app.MapOrleansDashboardWhenEnabled();

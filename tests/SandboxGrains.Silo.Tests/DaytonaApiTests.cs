@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using Xunit;
 
@@ -7,8 +9,8 @@ namespace SandboxGrains.Silo.Tests;
 
 /// <summary>
 /// The edges of Daytona's API at <c>/api</c> that its SDK's own tests (tests/daytona-sdk) do not reach: error bodies for a
-/// bad key and a missing sandbox, 501 for what is not served (the event channel included, never a 500), and the native
-/// API's unknown-route problem left as it was.
+/// bad key and a missing sandbox, 501 for what is not served, the Socket.IO channel's handshake and its key check, and
+/// the native API's unknown-route problem left as it was.
 /// </summary>
 public sealed class DaytonaApiTests(SiloFixture fixture) : IClassFixture<SiloFixture>
 {
@@ -60,13 +62,58 @@ public sealed class DaytonaApiTests(SiloFixture fixture) : IClassFixture<SiloFix
     }
 
     [Fact]
-    public async Task SocketIoUpgrade_WithoutKey_Is501NotA500()
+    public async Task SocketIo_WithoutAWebSocket_Is400NotA500()
     {
         using var client = fixture.Silo.CreateClient(authenticated: false);
 
-        using var response = await client.GetAsync("/api/socket.io/?EIO=4&transport=websocket&sdkVersion=0.218.0", Ct);
+        using var response = await client.GetAsync("/api/socket.io/?EIO=4&transport=polling", Ct);
 
-        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("WebSocket", (await ErrorAsync(response)).GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SocketIo_KeyInTheConnectPacket_IsConnected()
+    {
+        using var socket = await OpenSocketIoAsync();
+
+        await SendAsync(socket, $"40{{\"token\":\"{fixture.Silo.ApiKey}\"}}");
+
+        Assert.StartsWith("40{\"sid\":", await ReceiveAsync(socket), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SocketIo_WrongKey_IsAConnectError()
+    {
+        using var socket = await OpenSocketIoAsync();
+
+        await SendAsync(socket, "40{\"token\":\"not-a-key-of-this-silo\"}");
+
+        Assert.StartsWith("44{\"message\":\"Unauthorized", await ReceiveAsync(socket), StringComparison.Ordinal);
+    }
+
+    /// <summary>A WebSocket as the SDK opens it (no Authorization header), past Engine.IO's open packet.</summary>
+    private async Task<ClientWebSocket> OpenSocketIoAsync()
+    {
+        var socket = new ClientWebSocket();
+        var address = new UriBuilder(fixture.Silo.BaseAddress) { Scheme = "ws", Path = "/api/socket.io/", Query = "EIO=4&transport=websocket&sdkVersion=0.218.0" };
+        await socket.ConnectAsync(address.Uri, Ct);
+        var open = await ReceiveAsync(socket);
+        Assert.StartsWith("0{", open, StringComparison.Ordinal);
+        using var handshake = JsonDocument.Parse(open[1..]);
+        Assert.Equal(25000, handshake.RootElement.GetProperty("pingInterval").GetInt32());
+        return socket;
+    }
+
+    private static Task SendAsync(ClientWebSocket socket, string packet) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(packet), WebSocketMessageType.Text, endOfMessage: true, Ct);
+
+    private static async Task<string> ReceiveAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[8192];
+        var result = await socket.ReceiveAsync(buffer, Ct);
+        Assert.True(result.EndOfMessage);
+        return Encoding.UTF8.GetString(buffer, 0, result.Count);
     }
 
     [Fact]

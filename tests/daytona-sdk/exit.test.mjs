@@ -1,5 +1,5 @@
-// A script that leaves its sandbox behind must still end promptly: Node stays alive only while the SDK's event channel
-// retries, so this holds once the channel connects (or is refused for good).
+// A script that leaves its sandbox behind must still end promptly: the SDK keeps Node alive while its event channel
+// (Socket.IO at /api/socket.io/) retries, and lets go once it is connected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -8,9 +8,7 @@ import { api } from './support.mjs';
 
 const promptly = 5000;
 
-test('a script that does not delete its sandbox exits promptly', {
-  todo: 'needs the Socket.IO event channel (issue 19): without it the SDK keeps retrying and Node lives on for minutes',
-}, async () => {
+test('a script that does not delete its sandbox exits promptly', async () => {
   const script = fileURLToPath(new URL('./scripts/leave-sandbox.mjs', import.meta.url));
   const started = Date.now();
   const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });

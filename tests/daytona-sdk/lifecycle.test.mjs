@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DaytonaNotFoundError } from '@daytonaio/sdk';
-import { api, busybox, client, unique } from './support.mjs';
+import { api, busybox, client, eventually, unique } from './support.mjs';
 
 const daytona = client();
 const made = [];
@@ -181,6 +181,15 @@ describe('changes', () => {
 
     assert.equal(sandbox.state, 'started');
     assert.equal((await sandbox.process.executeCommand('cat /tmp/mark')).result.trim(), 'kept');
+  });
+
+  test('a change made elsewhere reaches the sandbox object through the event channel', async () => {
+    const sandbox = await create({ image: busybox });
+
+    const stopped = await api(`/v1/sandboxes/${sandbox.id}/stop`, { method: 'POST' });
+
+    assert.equal(stopped.status, 200);
+    await eventually(() => sandbox.state === 'stopped', { what: `an event to set ${sandbox.id} stopped (it is ${sandbox.state})` });
   });
 
   test('delete: gone, and then not found', async () => {

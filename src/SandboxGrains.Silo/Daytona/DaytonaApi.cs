@@ -31,8 +31,8 @@ internal static class DaytonaApi
             analyticsApiUrl = (string?)null,
         }));
 
-        // The event channel the SDK opens at construction; until it is served, a clear refusal (the SDK falls back to polling).
-        open.Map("/socket.io/{**rest}", (HttpContext context) => DaytonaErrors.NotSupported(context, "the Socket.IO event channel"));
+        // The event channel the SDK opens at construction: it authenticates in its first packet, not with a header.
+        open.MapDaytonaEventChannel();
 
         // Outermost the Daytona error body, then the key, then grain failures as problems (which the first rewrites).
         var api = app.MapGroup("/api").AddEndpointFilter<DaytonaErrorFilter>().RequireApiKey().AddEndpointFilter<SandboxErrorFilter>()
