@@ -30,6 +30,7 @@ app.UseStatusCodePages();
 
 // The route table. Host-form preview links ({port}-{token}.{Previews:Domain}) come first and take every path on such
 // a host; all other requests go by path.
+app.UseDaytonaPreviewHosts(); // {port}-{sandboxId}.{Previews:Domain} with Daytona's preview token header
 app.UsePreviewHosts();
 
 // Only the event streams (ours, and Daytona's Socket.IO channel) accept WebSockets themselves; every other upgrade is

@@ -43,6 +43,23 @@ describe('getPreviewLink', () => {
   });
 });
 
+describe('the host form Daytona users build by hand', () => {
+  test('{port}-{sandboxId} with the token in X-Daytona-Preview-Token, or in the query', async () => {
+    const link = await sandbox.getPreviewLink(3000);
+    const other = await sandbox.getPreviewLink(8080);
+    const host = `http://3000-${sandbox.id}.localhost:${new URL(link.url).port}/`;
+
+    const page = await fetchPage(host, { 'X-Daytona-Preview-Token': link.token });
+    const byQuery = await fetchPage(`${host}?DAYTONA_SANDBOX_AUTH_KEY=${link.token}`);
+
+    assert.equal(page.status, 200);
+    assert.match(page.body, /hello from 3000/);
+    assert.equal(byQuery.status, 200);
+    assert.equal((await fetchPage(host, { 'X-Daytona-Preview-Token': other.token })).status, 404);
+    assert.equal((await fetchPage(host)).status, 404);
+  });
+});
+
 describe('signed preview links', () => {
   test('fetched, then dead after expire', async () => {
     const signed = await sandbox.getSignedPreviewUrl(3000, 120);

@@ -44,12 +44,12 @@ export async function api(path, init = {}) {
  * GET a URL as a browser would, but sent to the silo's own address: host-form links name a host under the preview
  * domain (localhost by default) that Node's resolver may not know, so the Host header carries it instead.
  */
-export function fetchPage(url) {
+export function fetchPage(url, headers = {}) {
   const target = new URL(url);
   const silo = new URL(siloUrl);
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: silo.hostname, port: silo.port, path: target.pathname + target.search, headers: { Host: target.host } },
+      { host: silo.hostname, port: silo.port, path: target.pathname + target.search, headers: { ...headers, Host: target.host } },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
