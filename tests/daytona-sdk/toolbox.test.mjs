@@ -117,3 +117,20 @@ describe('fs, the rest', () => {
     assert.equal(details.permissions, '0600');
   });
 });
+
+describe('not served yet', () => {
+  test('codeRun, git and metrics say so with a 501, not a 404', async () => {
+    const calls = {
+      codeRun: () => sandbox.process.codeRun('print(1)'),
+      'git.clone': () => sandbox.git.clone('https://example.invalid/repo.git', '/tmp/repo'),
+      getMetricsLatest: () => sandbox.getMetricsLatest(),
+    };
+    for (const [name, call] of Object.entries(calls)) {
+      await assert.rejects(call(), (error) => {
+        assert.equal(error.statusCode, 501, `${name}: ${error.message}`);
+        assert.match(error.message, /is not supported by SandboxGrains/);
+        return true;
+      });
+    }
+  });
+});
