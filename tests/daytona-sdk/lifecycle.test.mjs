@@ -123,6 +123,25 @@ describe('get and list', () => {
     assert.ok(firstPage.body.nextCursor, 'a full first page has a cursor');
   });
 
+  test('list by snapshot, resources and time; a sort is refused with a 501', async () => {
+    const inTeam = async (query) => {
+      const ids = [];
+      for await (const item of daytona.list({ labels: { team }, ...query })) {
+        ids.push(item.id);
+      }
+      return ids.sort();
+    };
+    const all = await inTeam({});
+
+    assert.ok(all.includes(sandbox.id));
+    assert.deepEqual(await inTeam({ snapshots: [busybox] }), all);
+    assert.deepEqual(await inTeam({ snapshots: ['sandboxgrains/base:latest'] }), []);
+    assert.deepEqual(await inTeam({ minCpu: 1, maxMemoryGib: 1 }), all);
+    assert.deepEqual(await inTeam({ minCpu: 2 }), []);
+    assert.deepEqual(await inTeam({ createdAtAfter: new Date(Date.now() + 60000) }), []);
+    await assert.rejects(inTeam({ sort: 'name' }), (error) => error.statusCode === 501 && /sorting/.test(error.message));
+  });
+
   test('list by state and name prefix', async () => {
     const listed = [];
     for await (const item of daytona.list({ name: sandbox.name.slice(0, -2), states: ['started'] })) {

@@ -68,8 +68,7 @@ internal sealed record DaytonaSandbox(
         // Daytona's "never" is negative; ours is null.
         info.Policies.AutoDeleteMinutes ?? -1,
         AutoPauseInterval: 0,
-        // Our TTL is Daytona's hard deadline.
-        info.Policies.TtlMinutes is { } ttl ? info.CreatedAt.AddMinutes(ttl) : null,
+        AutoDestroyAtOf(info),
         [.. info.Volumes.Select(v => new DaytonaVolume(v.Name, v.MountPath))],
         info.CreatedAt,
         info.UpdatedAt,
@@ -80,6 +79,10 @@ internal sealed record DaytonaSandbox(
         Kvm: false,
         Spot: false,
         SandboxClass: "container");
+
+    /// <summary>When the sandbox is deleted whatever it does: our TTL, Daytona's <c>autoDestroyAt</c>.</summary>
+    public static DateTimeOffset? AutoDestroyAtOf(SandboxInfo info) =>
+        info.Policies.TtlMinutes is { } ttl ? info.CreatedAt.AddMinutes(ttl) : null;
 
     /// <summary>A deleted sandbox as <c>DELETE</c> answers it: the SDK applies a non-empty answer to its object, so it must be whole.</summary>
     public DaytonaSandbox AsDestroyed() => this with { State = "destroyed", DesiredState = "destroyed" };

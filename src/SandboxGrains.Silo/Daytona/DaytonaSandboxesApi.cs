@@ -103,8 +103,7 @@ internal static class DaytonaSandboxesApi
         Dto(context, await (await ResolveAsync(grains, idOrName)).GetAsync());
 
     private static async Task<IResult> ListAsync(
-        HttpContext context, IGrainFactory grains, IOptions<PreviewOptions> options,
-        string? cursor, int? limit, string? id, string? name, string? labels)
+        HttpContext context, IGrainFactory grains, IOptions<PreviewOptions> options, string? cursor, int? limit)
     {
         var pageSize = limit ?? DefaultPageSize;
         if (pageSize is < 1 or > MaxPageSize)
@@ -112,39 +111,19 @@ internal static class DaytonaSandboxesApi
             return Problems.InvalidField("limit", $"must be from 1 to {MaxPageSize}");
         }
 
-        Dictionary<string, string>? wantedLabels = null;
-        if (labels is { Length: > 0 })
+        // The listing walks sandboxes in id order (that is what its cursor means); another order would need them all at once.
+        if (context.Request.Query["sort"] is { Count: > 0 } sort && sort[0] is { Length: > 0 } by)
         {
-            try
-            {
-                wantedLabels = JsonSerializer.Deserialize<Dictionary<string, string>>(labels);
-            }
-            catch (JsonException)
-            {
-                return Problems.InvalidField("labels", "must be a JSON object of string values, e.g. {\"team\":\"a\"}");
-            }
+            return DaytonaErrors.NotSupported(context, $"sorting the list by {by} (sandboxes are listed in id order)");
         }
 
-        var states = new HashSet<SandboxState>();
-        foreach (var state in context.Request.Query["states"])
+        var (filter, field, problem) = DaytonaListFilter.Read(context.Request.Query);
+        if (filter is null)
         {
-            if (!DaytonaStates.TryParse(state ?? "", out var parsed))
-            {
-                return Problems.InvalidField("states", $"'{state}' is not a sandbox state such as started or stopped");
-            }
-
-            states.Add(parsed);
+            return Problems.InvalidField(field!, problem!);
         }
 
-        var (items, next) = await SandboxListing.PageAsync(
-            grains,
-            info => info.PoolId is null
-                    && (states.Count == 0 || states.Contains(info.State))
-                    && (id is null || info.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase))
-                    && (name is null || info.Name.StartsWith(name, StringComparison.OrdinalIgnoreCase))
-                    && (wantedLabels is null || wantedLabels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value)),
-            cursor,
-            pageSize);
+        var (items, next) = await SandboxListing.PageAsync(grains, filter.Matches, cursor, pageSize);
         var toolbox = ToolboxProxyUrl(context, options.Value);
         return TypedResults.Ok(new DaytonaPage([.. items.Select(i => DaytonaSandbox.From(i, toolbox))], next));
     }
