@@ -35,9 +35,10 @@ internal sealed partial record DaytonaCreateRequest
 
     /// <summary>
     /// Our create request, or why we cannot make this one: a Dockerfile that is more than <c>FROM image</c> or a build
-    /// context (we build no images), or volumes (not mapped yet) are not supported.
+    /// context (we build no images), or volumes (not mapped yet) are not supported. <paramref name="snapshotExists"/>: whether
+    /// <see cref="Snapshot"/> names one of our snapshots (else it is an image).
     /// </summary>
-    public (CreateSandboxRequest? Request, string? NotSupported) ToNative(Func<string, bool> isSnapshot)
+    public (CreateSandboxRequest? Request, string? NotSupported) ToNative(bool snapshotExists)
     {
         string? image = Image;
         string? snapshot = null;
@@ -52,7 +53,7 @@ internal sealed partial record DaytonaCreateRequest
         }
         else if (Snapshot is { Length: > 0 } named)
         {
-            (snapshot, image) = isSnapshot(named) ? (named, (string?)null) : ((string?)null, named);
+            (snapshot, image) = snapshotExists ? (named, (string?)null) : ((string?)null, named);
         }
 
         if (Volumes is { Count: > 0 })

@@ -33,11 +33,11 @@ internal static class DaytonaSandboxesApi
         sandbox.MapDelete("/{idOrName}", DeleteAsync);
         sandbox.MapPut("/{idOrName}/labels", ReplaceLabelsAsync);
         sandbox.MapPost("/{idOrName}/autostop/{interval:int}", (HttpContext context, IGrainFactory grains, string idOrName, int interval) =>
-            UpdateAsync(context, grains, idOrName, "autoStopInterval", interval, new SandboxUpdate { AutoStopMinutes = interval }));
+            UpdateAsync(context, grains, idOrName, ("autoStopInterval", "autoStopMinutes"), interval, new SandboxUpdate { AutoStopMinutes = interval }));
         sandbox.MapPost("/{idOrName}/autoarchive/{interval:int}", (HttpContext context, IGrainFactory grains, string idOrName, int interval) =>
-            UpdateAsync(context, grains, idOrName, "autoArchiveInterval", interval, new SandboxUpdate { AutoArchiveMinutes = interval }));
+            UpdateAsync(context, grains, idOrName, ("autoArchiveInterval", "autoArchiveMinutes"), interval, new SandboxUpdate { AutoArchiveMinutes = interval }));
         sandbox.MapPost("/{idOrName}/autodelete/{interval:int}", (HttpContext context, IGrainFactory grains, string idOrName, int interval) =>
-            UpdateAsync(context, grains, idOrName, "autoDeleteInterval", Math.Max(interval, 0),
+            UpdateAsync(context, grains, idOrName, ("autoDeleteInterval", "autoDeleteMinutes"), Math.Max(interval, 0),
                 new SandboxUpdate { SetAutoDeleteMinutes = true, AutoDeleteMinutes = interval < 0 ? null : interval }));
         sandbox.MapPost("/{idOrName}/ttl/{minutes:int}", SetTtlAsync);
         sandbox.MapPost("/{idOrName}/last-activity", async (IGrainFactory grains, string idOrName, CancellationToken cancellationToken) =>
@@ -59,13 +59,8 @@ internal static class DaytonaSandboxesApi
             return bodyProblem!;
         }
 
-        var snapshots = new HashSet<string>(StringComparer.Ordinal);
-        if (body.Snapshot is { Length: > 0 } named && SnapshotNames.Problem(named) is null && await IsSnapshotAsync(grains, named))
-        {
-            snapshots.Add(named);
-        }
-
-        var (request, notSupported) = body.ToNative(snapshots.Contains);
+        var snapshotExists = body.Snapshot is { Length: > 0 } named && SnapshotNames.Problem(named) is null && await IsSnapshotAsync(grains, named);
+        var (request, notSupported) = body.ToNative(snapshotExists);
         if (request is null)
         {
             return DaytonaErrors.NotSupported(context, notSupported!);
@@ -74,8 +69,7 @@ internal static class DaytonaSandboxesApi
         var (spec, problem) = SandboxRequests.ToSpec(request, options.Value);
         if (spec is null)
         {
-            var field = DaytonaCreateRequest.FieldName(problem!.Field);
-            return Problems.InvalidField(field, problem.Message.Replace(problem.Field, field, StringComparison.Ordinal));
+            return Problems.InvalidField(DaytonaCreateRequest.FieldName(problem!.Field), problem.Message);
         }
 
         // Daytona's API answers once the sandbox runs, and the SDK gives up after its create timeout (60 s by default):
@@ -163,18 +157,13 @@ internal static class DaytonaSandboxesApi
         }
     }
 
+    /// <summary>One lifecycle interval, checked by our policy rules (<paramref name="field"/>: Daytona's name and ours).</summary>
     private static async Task<IResult> UpdateAsync(
-        HttpContext context, IGrainFactory grains, string idOrName, string field, int minutes, SandboxUpdate update)
+        HttpContext context, IGrainFactory grains, string idOrName, (string Daytona, string Native) field, int minutes, SandboxUpdate update)
     {
-        var nativeField = field switch
+        if (SandboxPolicies.Problem(field.Native, minutes) is { } problem)
         {
-            "autoStopInterval" => "autoStopMinutes",
-            "autoArchiveInterval" => "autoArchiveMinutes",
-            _ => "autoDeleteMinutes",
-        };
-        if (SandboxPolicies.Problem(nativeField, minutes) is { } problem)
-        {
-            return Problems.InvalidField(field, problem);
+            return Problems.InvalidField(field.Daytona, problem);
         }
 
         await (await ResolveAsync(grains, idOrName)).UpdateAsync(update, context.RequestAborted);
