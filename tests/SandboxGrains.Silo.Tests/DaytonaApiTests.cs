@@ -49,7 +49,7 @@ public sealed class DaytonaApiTests(SiloFixture fixture) : IClassFixture<SiloFix
 
     [Theory]
     [InlineData("POST", "/api/sandbox/abc/fork")]
-    [InlineData("GET", "/api/snapshots")]
+    [InlineData("POST", "/api/snapshots")]
     [InlineData("GET", "/api/volumes/v1")]
     public async Task UnservedDaytonaRoute_Is501SayingSo(string method, string path)
     {

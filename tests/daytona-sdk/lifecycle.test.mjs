@@ -152,6 +152,29 @@ describe('get and list', () => {
   });
 });
 
+describe('snapshots', () => {
+  test('createSnapshot, then snapshot.get, list, a create from it, delete; from an image is refused', async () => {
+    const source = await create({ image: busybox });
+    await source.process.executeCommand('echo via-sdk > /marker');
+    const name = unique('sdk-snap');
+
+    await source.createSnapshot(name);
+
+    assert.equal(source.state, 'started');
+    const snapshot = await daytona.snapshot.get(name);
+    assert.equal(snapshot.name, name);
+    assert.equal(snapshot.state, 'active');
+    assert.ok((await daytona.snapshot.list()).items.some((s) => s.name === name));
+    const fromIt = await create({ snapshot: name });
+    assert.equal((await fromIt.process.executeCommand('cat /marker')).result.trim(), 'via-sdk');
+
+    await daytona.snapshot.delete(snapshot);
+
+    await assert.rejects(daytona.snapshot.get(name), DaytonaNotFoundError);
+    await assert.rejects(daytona.snapshot.create({ name: unique('from-image'), image: busybox }), (error) => error.statusCode === 501);
+  });
+});
+
 describe('changes', () => {
   test('labels replaced, the toolbox label kept only when sent', async () => {
     const sandbox = await create({ image: busybox, labels: { a: '1' } });
