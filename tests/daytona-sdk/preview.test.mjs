@@ -72,6 +72,9 @@ describe('signed preview links', () => {
       return response.status === 200 && response.body;
     }, { what: 'the page through the signed link' });
     assert.match(page, /hello from 3000/);
+    const otherPort = signed.url.replace(`//3000-${signed.token}.`, `//8080-${signed.token}.`);
+    assert.notEqual(otherPort, signed.url);
+    assert.equal((await fetchPage(otherPort)).status, 404, 'a signed token opens only its port');
 
     await sandbox.expireSignedPreviewUrl(3000, signed.token);
 

@@ -27,7 +27,7 @@ internal static class DaytonaApi
             version = typeof(DaytonaApi).Assembly.GetName().Version?.ToString(3),
             toolboxProxyUrl = DaytonaSandboxesApi.ToolboxProxyUrl(context),
             defaultSnapshot = context.RequestServices.GetRequiredService<IOptions<SandboxOptions>>().Value.DefaultImage,
-            maintananceMode = false,
+            maintananceMode = false, // sic: Daytona's field name
             analyticsApiUrl = (string?)null,
         }));
 
