@@ -50,7 +50,7 @@ public sealed class DaytonaApiTests(SiloFixture fixture) : IClassFixture<SiloFix
     [Theory]
     [InlineData("POST", "/api/sandbox/abc/fork")]
     [InlineData("POST", "/api/snapshots")]
-    [InlineData("GET", "/api/volumes/v1")]
+    [InlineData("GET", "/api/object-storage/push-access")]
     public async Task UnservedDaytonaRoute_Is501SayingSo(string method, string path)
     {
         using var client = fixture.Silo.CreateClient();

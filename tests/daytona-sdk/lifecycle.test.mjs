@@ -175,6 +175,29 @@ describe('snapshots', () => {
   });
 });
 
+describe('volumes', () => {
+  test('volume.create, get, list; sandboxes mount it by id and its data outlives them; delete', async () => {
+    const name = unique('sdk-vol');
+    const volume = await daytona.volume.create(name);
+
+    assert.equal(volume.name, name);
+    assert.equal(volume.state, 'ready');
+    assert.equal((await daytona.volume.get(name)).id, volume.id);
+    assert.ok((await daytona.volume.list()).some((v) => v.id === volume.id));
+    const first = await daytona.create({ image: busybox, volumes: [{ volumeId: volume.id, mountPath: '/data' }] });
+    assert.equal(first.volumes[0].mountPath, '/data');
+    await first.process.executeCommand('echo kept > /data/file');
+    await first.delete();
+    const second = await daytona.create({ image: busybox, volumes: [{ volumeId: volume.id, mountPath: '/data' }] });
+    assert.equal((await second.process.executeCommand('cat /data/file')).result.trim(), 'kept');
+    await second.delete();
+
+    await daytona.volume.delete(volume);
+
+    await assert.rejects(daytona.volume.get(name), DaytonaNotFoundError);
+  });
+});
+
 describe('changes', () => {
   test('labels replaced, the toolbox label kept only when sent', async () => {
     const sandbox = await create({ image: busybox, labels: { a: '1' } });

@@ -10,10 +10,10 @@ namespace SandboxGrains.Silo.Daytona;
 /// </summary>
 internal static class DaytonaApi
 {
-    /// <summary>Daytona's API areas outside <c>/sandbox</c> and <c>/snapshots</c> that its SDK reaches (volumes come with their own work).</summary>
+    /// <summary>Daytona's API areas outside <c>/sandbox</c>, <c>/snapshots</c> and <c>/volumes</c> that its SDK reaches.</summary>
     private static readonly string[] UnservedAreas =
     [
-        "volumes", "object-storage", "docker-registry", "organizations", "users", "api-keys", "regions",
+        "object-storage", "docker-registry", "organizations", "users", "api-keys", "regions",
         "runners", "warm-pools", "secret", "audit", "jobs", "webhooks", "preview",
     ];
 
@@ -40,6 +40,7 @@ internal static class DaytonaApi
         api.MapDaytonaSandboxesApi();
         api.MapDaytonaPreviewsApi();
         api.MapDaytonaSnapshotsApi();
+        api.MapDaytonaVolumesApi();
 
         // The rest of Daytona's API answers that it is not served here, never a 404 that reads like a missing sandbox.
         api.Map("/sandbox/{idOrName}/{**rest}", (HttpContext context, string? rest) =>

@@ -31,11 +31,12 @@ internal sealed partial record DaytonaCreateRequest
     public int? AutoDeleteInterval { get; init; }
 
     public bool? Ephemeral { get; init; }
-    public List<System.Text.Json.JsonElement>? Volumes { get; init; }
+    /// <summary>Our named volumes, by name as Daytona's volume id; a <c>subpath</c> is not supported.</summary>
+    public List<DaytonaVolumeMount>? Volumes { get; init; }
 
     /// <summary>
     /// Our create request, or why we cannot make this one: a Dockerfile that is more than <c>FROM image</c> or a build
-    /// context (we build no images), or volumes (not mapped yet) are not supported. <paramref name="snapshotExists"/>: whether
+    /// context (we build no images), or a volume's subpath, are not supported. <paramref name="snapshotExists"/>: whether
     /// <see cref="Snapshot"/> names one of our snapshots (else it is an image).
     /// </summary>
     public (CreateSandboxRequest? Request, string? NotSupported) ToNative(bool snapshotExists)
@@ -56,9 +57,9 @@ internal sealed partial record DaytonaCreateRequest
             (snapshot, image) = snapshotExists ? (named, (string?)null) : ((string?)null, named);
         }
 
-        if (Volumes is { Count: > 0 })
+        if (Volumes?.Any(v => v is { Subpath.Length: > 0 }) == true)
         {
-            return (null, "mounting volumes through the Daytona API");
+            return (null, "mounting a volume's subpath");
         }
 
         var memoryGiB = Memory ?? Resources?.Memory;
@@ -71,6 +72,8 @@ internal sealed partial record DaytonaCreateRequest
             Labels = Labels,
             Cpu = Cpu ?? Resources?.Cpu,
             MemoryMb = memoryGiB is { } gib ? (long)Math.Round(gib * 1024) : null,
+            // A null entry stays null, for the create's own check to name.
+            Volumes = Volumes?.Select(v => v is null ? null! : new SandboxGrains.Volumes.VolumeMount(v.VolumeId, v.MountPath)).ToList(),
             AutoStopMinutes = AutoStopInterval,
             AutoArchiveMinutes = AutoArchiveInterval,
             AutoDeleteMinutes = AutoDeleteInterval switch

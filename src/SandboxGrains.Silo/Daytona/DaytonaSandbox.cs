@@ -29,7 +29,7 @@ internal sealed record DaytonaSandbox(
     int AutoDeleteInterval,
     int AutoPauseInterval,
     DateTimeOffset? AutoDestroyAt,
-    IReadOnlyList<DaytonaVolume> Volumes,
+    IReadOnlyList<DaytonaVolumeMount> Volumes,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? LastActivityAt,
@@ -69,7 +69,7 @@ internal sealed record DaytonaSandbox(
         info.Policies.AutoDeleteMinutes ?? -1,
         AutoPauseInterval: 0,
         AutoDestroyAtOf(info),
-        [.. info.Volumes.Select(v => new DaytonaVolume(v.Name, v.MountPath))],
+        [.. info.Volumes.Select(v => new DaytonaVolumeMount(v.Name, v.MountPath))],
         info.CreatedAt,
         info.UpdatedAt,
         info.LastActivityAt,
@@ -89,4 +89,4 @@ internal sealed record DaytonaSandbox(
 }
 
 /// <summary>A mounted volume in Daytona's shape; our volumes are named, so the name stands for Daytona's volume id.</summary>
-internal sealed record DaytonaVolume(string VolumeId, string MountPath);
+internal sealed record DaytonaVolumeMount(string VolumeId, string MountPath, string? Subpath = null);
