@@ -21,9 +21,10 @@ internal static class DaytonaPreviewHosts
         var domain = app.ApplicationServices.GetRequiredService<IOptions<PreviewOptions>>().Value.Domain;
         return app.Use(async (context, next) =>
         {
-            var token = context.Request.Headers[TokenHeader].FirstOrDefault() ?? context.Request.Query[TokenQuery].FirstOrDefault();
-            if (token is null || !PreviewLinks.TryParseHost(context.Request.Host.Host, domain, out var port, out var sandboxId)
-                || !SandboxIds.IsValid(sandboxId) || SandboxGrains.Previews.PreviewTokens.IsWellFormed(sandboxId))
+            // The host first: it is cheap to read, and most requests are not previews at all.
+            if (!PreviewLinks.TryParseHost(context.Request.Host.Host, domain, out var port, out var sandboxId)
+                || !SandboxIds.IsValid(sandboxId) || SandboxGrains.Previews.PreviewTokens.IsWellFormed(sandboxId)
+                || (context.Request.Headers[TokenHeader].FirstOrDefault() ?? context.Request.Query[TokenQuery].FirstOrDefault()) is not { } token)
             {
                 await next(context);
                 return;
