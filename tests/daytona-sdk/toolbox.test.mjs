@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DaytonaNotFoundError } from '@daytonaio/sdk';
-import { busybox, client } from './support.mjs';
+import { busybox, client, eventually } from './support.mjs';
 
 const daytona = client();
 let sandbox;
@@ -132,5 +132,24 @@ describe('not served yet', () => {
         return true;
       });
     }
+  });
+});
+
+describe('signed file links', () => {
+  test('uploadUrl and downloadUrl work with no key; another path or an expired link is refused', async () => {
+    const upload = await sandbox.uploadUrl('/tmp/signed.txt', 60);
+    const form = new FormData();
+    form.append('file', new Blob(['signed upload\n']), 'signed.txt');
+
+    const put = await fetch(upload, { method: 'POST', body: form });
+    const download = await sandbox.downloadUrl('/tmp/signed.txt', 60);
+    const got = await fetch(download);
+
+    assert.ok(put.ok, `${put.status} ${await put.text()}`);
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), 'signed upload\n');
+    assert.equal((await fetch(download.replace('signed.txt', 'other.txt'))).status, 401);
+    const shortLived = await sandbox.downloadUrl('/tmp/signed.txt', 1);
+    await eventually(async () => (await fetch(shortLived)).status === 401, { timeoutMs: 5000, what: 'the link to expire' });
   });
 });

@@ -41,6 +41,10 @@ internal static class DaytonaApi
         api.MapDaytonaPreviewsApi();
         api.MapDaytonaSnapshotsApi();
         api.MapDaytonaVolumesApi();
+        api.MapDaytonaSigningKey();
+
+        // Signed file links carry no key: the two toolbox paths they use are served ahead of the toolbox's catch-all.
+        app.MapDaytonaSignedFiles();
 
         // The rest of Daytona's API answers that it is not served here, never a 404 that reads like a missing sandbox.
         api.Map("/sandbox/{idOrName}/{**rest}", (HttpContext context, string? rest) =>

@@ -6,7 +6,8 @@ namespace SandboxGrains.Silo.Toolbox;
 /// <summary><c>/toolbox/{id}/…</c> → the sandbox's daemon, with its secret added and the caller's API key taken off.</summary>
 internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
 {
-    public async Task<Resolution> ResolveAsync(HttpContext context, string sandboxId)
+    /// <summary><paramref name="pathAndQuery"/>: what the daemon is asked, when not the request's own path after <c>/toolbox/{id}</c>.</summary>
+    public async Task<Resolution> ResolveAsync(HttpContext context, string sandboxId, string? pathAndQuery = null)
     {
         if (!SandboxIds.IsValid(sandboxId))
         {
@@ -24,7 +25,7 @@ internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
             return Resolution.Refuse(refusal!);
         }
 
-        var pathAndQuery = RawRequestTarget.After(context, $"/toolbox/{sandboxId}");
+        pathAndQuery ??= RawRequestTarget.After(context, $"/toolbox/{sandboxId}");
         return Resolution.Forward(new ForwardTarget(sandboxId, daemon.Address!, pathAndQuery, HeaderPolicy.Toolbox, DaemonSecret: daemon.Token));
     }
 
