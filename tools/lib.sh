@@ -73,6 +73,16 @@ ensure_browser() {
   fi
 }
 
+# Node and the pinned Daytona SDK (tests/daytona-sdk, from its lock file), for the tests that drive a silo with it.
+ensure_daytona_sdk() {
+  need_packages node:nodejs npm:npm
+  local dir="$SG_ROOT/tests/daytona-sdk"
+  if [ ! -d "$dir/node_modules/@daytonaio/sdk" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    say "installing Daytona's SDK from its lock file (tests/daytona-sdk)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 # Debian's Docker distribution registry and htpasswd, for the tests that pull from a real registry (each test starts
 # its own on a free loopback port; Docker trusts 127.0.0.0/8 registries without TLS).
 ensure_registry_tools() {

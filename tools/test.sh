@@ -13,6 +13,7 @@ ensure_redis
 ensure_browser
 ensure_registry_tools
 need_packages pytest-3:python3-pytest
+ensure_daytona_sdk
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
 bash tools/build-images.sh busybox base musl distroless
 
@@ -41,18 +42,34 @@ fi
 read -r passed failed skipped <<<"$summary"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 
-# The Python client's tests (clients/python), against a silo they start from the build above; counted with the rest.
-say "running the Python client's tests (clients/python)"
-set +e
-python_log="$SG_STATE/test-python-$(date +%Y%m%d-%H%M%S).log"
-(cd clients/python && pytest-3 -q -p no:cacheprovider 2>&1) | tee "$python_log"
-python_status=${PIPESTATUS[0]}
-set -e
-python_summary=$(tail -n 1 "$python_log")
-count() { grep -oE "[0-9]+ $1" <<<"$python_summary" | grep -oE '^[0-9]+' || echo 0; }
-py_passed=$(count passed); py_failed=$(( $(count failed) + $(count error) )); py_skipped=$(count skipped)
-if [ "$python_status" -ne 0 ] && [ "$py_failed" -eq 0 ]; then py_failed=1; fi
-passed=$((passed + py_passed)); failed=$((failed + py_failed)); skipped=$((skipped + py_skipped))
+if [ $# -eq 0 ]; then
+  say "running Daytona's SDK against a silo (tests/daytona-sdk)"
+  set +e
+  bash tools/test-daytona-sdk.sh 2>&1 | tee "$log.daytona-sdk"
+  sdk_status=${PIPESTATUS[0]}
+  set -e
+  sdk=$(sed -n 's/^daytona-sdk tests: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' "$log.daytona-sdk" | tail -n 1)
+  read -r sdk_passed sdk_failed sdk_skipped <<<"${sdk:-0 1 0}"
+  if [ "$sdk_status" -ne 0 ] && [ "$sdk_failed" -eq 0 ]; then sdk_failed=1; fi
+  passed=$((passed + sdk_passed)); failed=$((failed + sdk_failed)); skipped=$((skipped + sdk_skipped))
+  if [ "$sdk_failed" -ne 0 ]; then status=1; fi
+fi
+
+if [ $# -eq 0 ]; then
+  # The Python client's tests (clients/python), against a silo they start from the build above; counted with the rest.
+  say "running the Python client's tests (clients/python)"
+  set +e
+  python_log="$SG_STATE/test-python-$(date +%Y%m%d-%H%M%S).log"
+  (cd clients/python && pytest-3 -q -p no:cacheprovider 2>&1) | tee "$python_log"
+  python_status=${PIPESTATUS[0]}
+  set -e
+  python_summary=$(tail -n 1 "$python_log")
+  count() { grep -oE "[0-9]+ $1" <<<"$python_summary" | grep -oE '^[0-9]+' || echo 0; }
+  py_passed=$(count passed); py_failed=$(( $(count failed) + $(count error) )); py_skipped=$(count skipped)
+  if [ "$python_status" -ne 0 ] && [ "$py_failed" -eq 0 ]; then py_failed=1; fi
+  passed=$((passed + py_passed)); failed=$((failed + py_failed)); skipped=$((skipped + py_skipped))
+  if [ "$py_failed" -ne 0 ]; then status=1; fi
+fi
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
-[ "$status" -eq 0 ] && [ "$python_status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

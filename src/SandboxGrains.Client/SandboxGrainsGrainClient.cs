@@ -38,9 +38,7 @@ public sealed class SandboxGrainsGrainClient(
             throw new SandboxGrainsException(400, SandboxErrorCodes.InvalidRequest, $"{problem!.Field}: {problem.Message}");
         }
 
-        return Sandbox.From(
-            await WarmPoolClaims.TryClaimAsync(grains, spec, DateTimeOffset.UtcNow, cancellationToken)
-            ?? await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).CreateAsync(spec, wait: true));
+        return Sandbox.From(await WarmPoolClaims.ClaimOrCreateAsync(grains, spec, wait: true, DateTimeOffset.UtcNow, cancellationToken));
     });
 
     public Task<Sandbox> GetSandboxAsync(string id, CancellationToken cancellationToken = default) =>

@@ -105,8 +105,7 @@ app.MapPost(DaemonProtocol.ShutdownPath, (HttpContext context, IHostApplicationL
     context.Response.StatusCode = StatusCodes.Status202Accepted;
     return Task.CompletedTask;
 });
-app.MapFallback((HttpContext context) =>
-    DaemonPipeline.WriteErrorAsync(context, StatusCodes.Status404NotFound, "NOT_FOUND", $"no route {context.Request.Method} {context.Request.Path}"));
+app.MapFallback(UnservedRoutes.AnswerAsync);
 
 await app.RunAsync();
 return 0;

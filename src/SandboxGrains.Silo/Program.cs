@@ -1,6 +1,7 @@
 using System.Text;
 using SandboxGrains.Silo.Api;
 using SandboxGrains.Silo.Dashboard;
+using SandboxGrains.Silo.Daytona;
 using SandboxGrains.Silo.Forwarding;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
@@ -35,15 +36,21 @@ app.UseStatusCodePages();
 // The route table. Host-form preview links ({port}-{token}.{Previews:Domain}) come first and take every path on such
 // a host; all other requests go by path.
 app.MapOrleansDashboardWhenEnabled(); // off by default; on its own listener, ahead of everything else there
+app.UseDaytonaPreviewHosts(); // {port}-{sandboxId}.{Previews:Domain} with Daytona's preview token header
 app.UsePreviewHosts();
 
-// Only the event stream accepts WebSockets itself; every other upgrade is forwarded to a sandbox untouched.
-app.UseWhen(context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path), events => events.UseWebSockets());
+// Only the event streams (ours, and Daytona's Socket.IO channel) accept WebSockets themselves; every other upgrade is
+// forwarded to a sandbox untouched.
+app.UseWhen(
+    context => context.Request.Path.StartsWithSegments(SandboxGrains.Silo.Events.EventsApi.Path)
+        || context.Request.Path.StartsWithSegments(DaytonaEventChannel.Path),
+    events => events.UseWebSockets());
 app.MapHealthEndpoints();
 app.MapMetrics();
 app.MapDashboard(); // the web dashboard: its page at / and its files under /dashboard/; everything else is the API's
 app.MapApiReference();
 app.MapSandboxGrainsApi();
+app.MapDaytonaApi(); // Daytona's control-plane API at /api/sandbox…, for its unmodified SDKs (docs/daytona.md)
 app.MapToolbox();
 app.MapPreviews();
 app.MapDaemonProxyWhenEnabled(); // seed 002's service, when DaemonProxy:Mode names its default target

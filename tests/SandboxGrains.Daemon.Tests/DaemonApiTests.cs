@@ -286,6 +286,22 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
         Assert.Equal("FILE_NOT_FOUND", errorBody.GetProperty("code").GetString());
     }
 
+    [Theory]
+    [InlineData("POST", "/process/code-run", 501, "NOT_IMPLEMENTED")]
+    [InlineData("POST", "/git/clone", 501, "NOT_IMPLEMENTED")]
+    [InlineData("GET", "/port/3000/in-use", 501, "NOT_IMPLEMENTED")]
+    [InlineData("GET", "/no/such/route", 404, "NOT_FOUND")]
+    public async Task UnknownRoute_DaytonaFeatureWeLack_Is501_ElseA404(string method, string path, int status, string code)
+    {
+        using var client = Client();
+
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(code, body.GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task Files_FindSearchReplaceMoveDelete_Work()
     {

@@ -17,6 +17,23 @@ public static class PreviewTokens
     /// <summary>A fresh random token.</summary>
     public static string New() => RandomNumberGenerator.GetString(Alphabet, Length);
 
+    /// <summary>
+    /// A token derived from a secret the cluster holds: the same <paramref name="secret"/> and <paramref name="purpose"/>
+    /// give the same token, and the token reveals nothing of the secret (HMAC-SHA-256). For links that must be answered
+    /// again and again while only their hash is stored.
+    /// </summary>
+    public static string Derive(string secret, string purpose)
+    {
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(purpose));
+        var chars = new char[Length];
+        for (var i = 0; i < Length; i++)
+        {
+            chars[i] = Alphabet[mac[i] % Alphabet.Length];
+        }
+
+        return new string(chars);
+    }
+
     /// <summary>True when <paramref name="token"/> could be a token; anything else is refused before any lookup.</summary>
     public static bool IsWellFormed(string? token) =>
         token is { Length: Length } && !token.AsSpan().ContainsAnyExcept(TokenCharacters);

@@ -77,6 +77,14 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("CreatePreview")]
     Task<IssuedPreview> CreatePreviewAsync(int port, TimeSpan? expiresIn, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The sandbox's standing link to <paramref name="port"/>: the same token on every call (derived from the sandbox's
+    /// daemon secret, so the cluster still keeps only its hash), made on the first. It works until revoked, the sandbox
+    /// is deleted, or its secret changes (a restore from an archive), after which a call answers a new one.
+    /// </summary>
+    [Alias("GetStandingPreview")]
+    Task<IssuedPreview> GetStandingPreviewAsync(int port, CancellationToken cancellationToken = default);
+
     /// <summary>The sandbox's live preview links (expired ones are kept for a day so they answer 410, then dropped).</summary>
     [Alias("ListPreviews"), AlwaysInterleave]
     Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync(CancellationToken cancellationToken = default);

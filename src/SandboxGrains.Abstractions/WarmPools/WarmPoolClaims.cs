@@ -11,6 +11,16 @@ public static class WarmPoolClaims
     /// <summary>How many pooled sandboxes a create tries before it makes a cold one (each failed one is replaced).</summary>
     private const int Attempts = 3;
 
+    /// <summary>
+    /// Every create, whichever surface asks (native API, grain client, Daytona API): a ready sandbox from the warm pool of
+    /// its kind when there is one; else a cold one, returned started or, with <paramref name="wait"/> false, creating.
+    /// <paramref name="coldId"/> is the id a cold one gets (default a new one), for a caller that looks at it before the create returns.
+    /// </summary>
+    public static async Task<SandboxInfo> ClaimOrCreateAsync(
+        IGrainFactory grains, SandboxSpec spec, bool wait, DateTimeOffset now, CancellationToken cancellationToken, string? coldId = null) =>
+        await TryClaimAsync(grains, spec, now, cancellationToken)
+            ?? await grains.GetGrain<ISandboxGrain>(coldId ?? SandboxIds.New()).CreateAsync(spec, wait, CancellationToken.None);
+
     public static async Task<SandboxInfo?> TryClaimAsync(IGrainFactory grains, SandboxSpec spec, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!WarmPoolSpec.CanServe(spec))

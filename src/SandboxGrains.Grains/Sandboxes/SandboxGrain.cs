@@ -235,6 +235,24 @@ internal sealed partial class SandboxGrain(
         return issued;
     }
 
+    public async Task<IssuedPreview> GetStandingPreviewAsync(int port, CancellationToken cancellationToken)
+    {
+        if (Info.State == SandboxState.Destroying)
+        {
+            throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} is being deleted");
+        }
+
+        var secret = state.State.DaemonToken
+            ?? throw new SandboxException(SandboxErrorCodes.InvalidState, $"sandbox {Id} has no daemon secret yet; ask again once it is created");
+        var (issued, created) = await _previews.GetOrCreateStandingAsync(Id, port, secret);
+        if (created)
+        {
+            await events.PublishAsync(PreviewEvent(ClusterEventTypes.PreviewCreated, issued.Record));
+        }
+
+        return issued;
+    }
+
     public Task<IReadOnlyList<PreviewRecord>> ListPreviewsAsync(CancellationToken cancellationToken)
     {
         _ = Info;

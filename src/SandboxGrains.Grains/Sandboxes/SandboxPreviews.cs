@@ -19,7 +19,24 @@ internal sealed class SandboxPreviews(IPersistentState<SandboxRecord> state, IGr
     private List<PreviewRecord> Records => state.State.Previews;
 
     /// <summary>Makes a link to <paramref name="port"/> of sandbox <paramref name="sandboxId"/>; the answer holds the only copy of its token.</summary>
-    public async Task<IssuedPreview> CreateAsync(string sandboxId, int port, TimeSpan? expiresIn)
+    public Task<IssuedPreview> CreateAsync(string sandboxId, int port, TimeSpan? expiresIn) =>
+        IssueAsync(sandboxId, port, expiresIn, PreviewTokens.New());
+
+    /// <summary>
+    /// The sandbox's standing link to <paramref name="port"/>, made on the first call: its token is derived from the
+    /// sandbox's <paramref name="secret"/>, so every call answers the same link while the sandbox keeps only its hash.
+    /// <c>Created</c> says whether this call made it.
+    /// </summary>
+    public async Task<(IssuedPreview Issued, bool Created)> GetOrCreateStandingAsync(string sandboxId, int port, string secret)
+    {
+        var token = PreviewTokens.Derive(secret, $"standing-preview:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var hash = PreviewTokens.Hash(token);
+        return Records.Find(p => p.TokenHash == hash) is { } existing
+            ? (new IssuedPreview(token, existing), false)
+            : (await IssueAsync(sandboxId, port, expiresIn: null, token), true);
+    }
+
+    private async Task<IssuedPreview> IssueAsync(string sandboxId, int port, TimeSpan? expiresIn, string token)
     {
         if (port is < 1 or > 65535)
         {
@@ -49,7 +66,6 @@ internal sealed class SandboxPreviews(IPersistentState<SandboxRecord> state, IGr
                 SandboxErrorCodes.PreviewLimitReached, $"sandbox {sandboxId} already has {MaxPreviews} preview links; revoke some first");
         }
 
-        var token = PreviewTokens.New();
         var record = new PreviewRecord(PreviewTokens.Hash(token), new PreviewGrant(sandboxId, port, now, now + expiresIn));
 
         // The sandbox records the link before the link exists, so a failure in between leaves a record to revoke, never

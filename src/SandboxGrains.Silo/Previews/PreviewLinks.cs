@@ -6,10 +6,15 @@ namespace SandboxGrains.Silo.Previews;
 /// <summary>Preview links as this silo serves them: the links it hands out, and reading a host-form host back.</summary>
 internal static class PreviewLinks
 {
-    public static Preview Describe(IssuedPreview issued, HttpRequest request, PreviewOptions options) => PreviewUrls.Describe(
-        issued,
-        new Uri(options.PublicBaseUrl is { Length: > 0 } configured ? configured : $"{request.Scheme}://{request.Host}"),
-        options.Domain);
+    public static Preview Describe(IssuedPreview issued, HttpRequest request, PreviewOptions options) =>
+        PreviewUrls.Describe(issued, PublicBase(request, options), options.Domain);
+
+    /// <summary>
+    /// Where the outside world reaches this cluster: <c>Previews:PublicBaseUrl</c>, else the scheme and host the request
+    /// came to. Every absolute URL the API hands out starts here.
+    /// </summary>
+    public static Uri PublicBase(HttpRequest request, PreviewOptions options) =>
+        new(options.PublicBaseUrl is { Length: > 0 } configured ? configured : $"{request.Scheme}://{request.Host}");
 
     /// <summary>
     /// Reads a host-form preview host, <c>{port}-{token}.{domain}</c> (any port after it); false for any other host.

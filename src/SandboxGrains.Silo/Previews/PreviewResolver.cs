@@ -26,9 +26,10 @@ internal sealed class PreviewResolver(
 
     /// <summary>
     /// <paramref name="hostPort"/> is the port a host-form link names (it must be the link's); <paramref name="pathAndQuery"/>
-    /// is what the app receives, raw, before the token is taken out of the query.
+    /// is what the app receives, raw, before the token is taken out of the query. <paramref name="sandboxId"/>, when the
+    /// entry names the sandbox besides the token (Daytona's <c>{port}-{sandboxId}</c> hosts), must be the link's.
     /// </summary>
-    public async Task<Resolution> ResolveAsync(HttpContext context, string token, int? hostPort, string pathAndQuery)
+    public async Task<Resolution> ResolveAsync(HttpContext context, string token, int? hostPort, string pathAndQuery, string? sandboxId = null)
     {
         if (!PreviewTokens.IsWellFormed(token))
         {
@@ -42,7 +43,7 @@ internal sealed class PreviewResolver(
         try
         {
             grant = await routes.GetGrantAsync(tokenHash, _fetchGrant, context.RequestAborted);
-            if (grant is null || (hostPort is { } port && port != grant.Port))
+            if (grant is null || (hostPort is { } port && port != grant.Port) || (sandboxId is not null && sandboxId != grant.SandboxId))
             {
                 return Resolution.Refuse(NotFound());
             }

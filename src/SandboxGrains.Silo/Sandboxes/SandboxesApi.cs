@@ -51,9 +51,7 @@ internal static class SandboxesApi
             return Problems.InvalidField(problem!.Field, problem.Message);
         }
 
-        // A ready sandbox from the warm pool of its kind when there is one; else a cold one.
-        var info = await WarmPoolClaims.TryClaimAsync(grains, spec, time.GetUtcNow(), context.RequestAborted)
-            ?? await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).CreateAsync(spec, wait ?? true);
+        var info = await WarmPoolClaims.ClaimOrCreateAsync(grains, spec, wait ?? true, time.GetUtcNow(), context.RequestAborted);
         var dto = Sandbox.From(info);
         return info.State == SandboxState.Started
             ? TypedResults.Created($"/api/v1/sandboxes/{info.Id}", dto)
@@ -105,49 +103,14 @@ internal static class SandboxesApi
             return Problems.InvalidField("limit", $"must be from 1 to {MaxPageSize}");
         }
 
-        // Walk the registry in id order, filtering as we go, until the page is full or the ids run out.
-        var registry = grains.GetGrain<ISandboxRegistryGrain>(ISandboxRegistryGrain.Key);
-        var items = new List<Sandbox>();
-        var after = cursor;
-        string? next = null;
-        while (items.Count < pageSize)
-        {
-            var ids = await registry.ListAsync(after, pageSize);
-            if (ids.Count == 0)
-            {
-                break;
-            }
-
-            var infos = await Task.WhenAll(ids.Select(id => TryGetAsync(grains, id)));
-            foreach (var (id, info) in ids.Zip(infos))
-            {
-                after = id;
-                // A warm pool's sandboxes are nobody's yet: listed only when asked for (state=pooled).
-                if (info is not null && (wantedState is null ? info.PoolId is null : info.State == wantedState)
-                    && labels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
-                {
-                    items.Add(Sandbox.From(info));
-                    if (items.Count == pageSize)
-                    {
-                        next = id;
-                        break;
-                    }
-                }
-            }
-
-            if (ids.Count < pageSize)
-            {
-                break;
-            }
-        }
-
-        // A full page may be followed by nothing; one look ahead keeps the cursor honest.
-        if (next is not null && (await registry.ListAsync(next, 1)).Count == 0)
-        {
-            next = null;
-        }
-
-        return TypedResults.Ok(new SandboxPage(items, next));
+        // A warm pool's sandboxes are nobody's yet: listed only when asked for (state=pooled).
+        var (items, next) = await SandboxListing.PageAsync(
+            grains,
+            info => (wantedState is null ? info.PoolId is null : info.State == wantedState)
+                    && labels.All(l => info.Labels.TryGetValue(l.Key, out var v) && v == l.Value),
+            cursor,
+            pageSize);
+        return TypedResults.Ok(new SandboxPage([.. items.Select(Sandbox.From)], next));
     }
 
     private static async Task<IResult> GetAsync(IGrainFactory grains, string id) =>
@@ -196,16 +159,4 @@ internal static class SandboxesApi
     internal static ISandboxGrain SandboxGrain(IGrainFactory grains, string id) => SandboxIds.IsValid(id)
         ? grains.GetGrain<ISandboxGrain>(id)
         : throw new SandboxException(SandboxErrorCodes.NotFound, $"sandbox {id} not found");
-
-    private static async Task<SandboxInfo?> TryGetAsync(IGrainFactory grains, string id)
-    {
-        try
-        {
-            return await grains.GetGrain<ISandboxGrain>(id).GetAsync();
-        }
-        catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
-        {
-            return null;
-        }
-    }
 }

@@ -44,7 +44,11 @@ internal static class SnapshotsApi
             : TypedResults.Accepted($"/api/v1/snapshots/{snapshot.Name}", Snapshot.From(snapshot));
     }
 
-    private static async Task<IResult> ListAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ItemsDto<Snapshot>([.. (await AllAsync(grains, cancellationToken)).Select(Snapshot.From)]));
+
+    /// <summary>Every snapshot of the cluster, by name (what each listing, ours and Daytona's, starts from).</summary>
+    internal static async Task<IReadOnlyList<SnapshotInfo>> AllAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var names = await grains.GetGrain<ISnapshotRegistryGrain>(ISnapshotRegistryGrain.Key).ListAsync(cancellationToken);
         var found = await Task.WhenAll(names.Select(async name =>
@@ -58,7 +62,7 @@ internal static class SnapshotsApi
                 return null; // Deleted between the two reads.
             }
         }));
-        return TypedResults.Ok(new ItemsDto<Snapshot>([.. found.OfType<SnapshotInfo>().Select(Snapshot.From)]));
+        return [.. found.OfType<SnapshotInfo>()];
     }
 
     private static async Task<IResult> GetAsync(IGrainFactory grains, string name, CancellationToken cancellationToken) =>
@@ -71,7 +75,7 @@ internal static class SnapshotsApi
     }
 
     /// <summary>The grain for a well-formed name; a malformed one is simply not found (and activates nothing).</summary>
-    private static ISnapshotGrain SnapshotGrain(IGrainFactory grains, string name) => SnapshotNames.Problem(name) is null
+    internal static ISnapshotGrain SnapshotGrain(IGrainFactory grains, string name) => SnapshotNames.Problem(name) is null
         ? grains.GetGrain<ISnapshotGrain>(name)
         : throw new SandboxException(SandboxErrorCodes.SnapshotNotFound, $"snapshot {name} not found");
 

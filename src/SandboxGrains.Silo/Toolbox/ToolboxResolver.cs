@@ -21,9 +21,17 @@ internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
         return ResolveDaemonPathAsync(context, sandboxId, RawRequestTarget.After(context, $"/toolbox/{sandboxId}"));
     }
 
-    /// <summary>A request for <paramref name="pathAndQuery"/> on the daemon of <paramref name="sandboxId"/> (its toolbox API or its <c>/proxy/{port}</c>).</summary>
+    /// <summary>
+    /// A request for <paramref name="pathAndQuery"/> on the daemon of <paramref name="sandboxId"/>: a path the caller chose
+    /// (seed 002's <c>/proxy/{port}</c>, a signed file link's route), never the cluster's own.
+    /// </summary>
     public async Task<Resolution> ResolveDaemonPathAsync(HttpContext context, string sandboxId, string pathAndQuery)
     {
+        if (!SandboxIds.IsValid(sandboxId))
+        {
+            throw new SandboxException(SandboxErrorCodes.NotFound, $"sandbox {sandboxId} not found");
+        }
+
         var (daemon, refusal) = await endpoints.GetServingAsync(context, sandboxId);
         if (daemon is null)
         {

@@ -39,12 +39,16 @@ internal static class VolumesApi
     }
 
     /// <summary>Every runner's volumes, asked of the runners themselves (their engines are the truth); a runner without a silo is skipped and named.</summary>
-    private static async Task<IResult> ListAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await AllAsync(grains, cancellationToken));
+
+    /// <summary>Every runner's volumes by name (what each listing, ours and Daytona's, starts from).</summary>
+    internal static async Task<VolumeList> AllAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var answers = await EachRunner.AskAsync(grains, null, runner => runner.ListVolumesAsync(cancellationToken), cancellationToken);
-        return TypedResults.Ok(new VolumeList(
+        return new VolumeList(
             [.. answers.SelectMany(a => a.Answer ?? []).OrderBy(v => v.Name, StringComparer.Ordinal)],
-            EachRunner.Unreachable(answers)));
+            EachRunner.Unreachable(answers));
     }
 
     private static async Task<IResult> GetAsync(IGrainFactory grains, string name, CancellationToken cancellationToken) =>
@@ -57,7 +61,7 @@ internal static class VolumesApi
     }
 
     /// <summary>The grain for a well-formed name; a malformed one is simply not found (and activates nothing).</summary>
-    private static IVolumeGrain Volume(IGrainFactory grains, string name) => VolumeRules.NameProblem(name) is null
+    internal static IVolumeGrain Volume(IGrainFactory grains, string name) => VolumeRules.NameProblem(name) is null
         ? grains.GetGrain<IVolumeGrain>(name)
         : throw new SandboxException(SandboxErrorCodes.VolumeNotFound, $"volume {name} not found");
 

@@ -26,6 +26,36 @@ public sealed class SandboxPreviewTests(ClusterFixture fixture)
         Assert.Equal([issued.Record], await grain.ListPreviewsAsync(Cancel));
     }
 
+    [Fact]
+    public async Task GetStandingPreviewAsync_AskedTwice_AnswersOneLinkPerPort()
+    {
+        var (grain, info) = await fixture.CreateStartedAsync();
+
+        var first = await grain.GetStandingPreviewAsync(3000, Cancel);
+        var again = await grain.GetStandingPreviewAsync(3000, Cancel);
+        var other = await grain.GetStandingPreviewAsync(8080, Cancel);
+
+        Assert.Equal(first.Token, again.Token);
+        Assert.NotEqual(first.Token, other.Token);
+        Assert.True(PreviewTokens.IsWellFormed(first.Token));
+        Assert.Equal(new PreviewGrant(info.Id, 3000, first.Record.Grant.CreatedAt, null),
+            await fixture.Grains.GetGrain<IPreviewGrain>(PreviewTokens.Hash(first.Token)).GetAsync(Cancel));
+        Assert.Equal(2, (await grain.ListPreviewsAsync(Cancel)).Count);
+    }
+
+    [Fact]
+    public async Task GetStandingPreviewAsync_AfterRevoke_GrantsItAgain()
+    {
+        var (grain, _) = await fixture.CreateStartedAsync();
+        var first = await grain.GetStandingPreviewAsync(3000, Cancel);
+        await grain.RevokePreviewAsync(first.Record.Id, Cancel);
+
+        var again = await grain.GetStandingPreviewAsync(3000, Cancel);
+
+        Assert.Equal(first.Token, again.Token);
+        Assert.NotNull(await fixture.Grains.GetGrain<IPreviewGrain>(again.Record.TokenHash).GetAsync(Cancel));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(65536)]
