@@ -76,9 +76,10 @@ public sealed class SandboxEventTests(ClusterFixture fixture)
         {
             var statuses = fixture.Events.OfType(silo, ClusterEventTypes.RunnerStatus).Select(e => (e.Runner!.Status, e.Reason)).ToList();
 
-            // The last two changes are this test's; one heartbeat that changes nothing announces nothing.
+            // The last two are this test's: the second "engine gone" heartbeat, which changes nothing, announces nothing.
+            // (Two announcements in a row may still agree elsewhere: a heartbeat after a silence the fake clock made long
+            // is a runner back from unreachable, and each new activation announces its first heartbeat.)
             Assert.Equal([(RunnerStatus.Unhealthy, "engine gone"), (RunnerStatus.Healthy, (string?)null)], statuses.TakeLast(2));
-            Assert.DoesNotContain(statuses.Zip(statuses.Skip(1)), pair => pair.First == pair.Second);
         }
     }
 }
