@@ -11,7 +11,7 @@ namespace SandboxGrains.Grains.WarmPools;
 /// <see cref="WarmPoolOptions.RefillConcurrency"/> at a time. Calls interleave with a refill, so a create is never
 /// kept waiting behind the containers being made.
 /// </summary>
-internal sealed class WarmPoolGrain(
+internal sealed partial class WarmPoolGrain(
     [PersistentState("pool", StorageNames.WarmPools)] IPersistentState<WarmPoolRecord> state,
     TimeProvider time,
     IOptions<WarmPoolOptions> options,
@@ -202,38 +202,6 @@ internal sealed class WarmPoolGrain(
     }
 
     public Task WakeAsync() => Task.CompletedTask;
-
-    /// <summary>Tells event subscribers when the pool's size, readiness or last error changed since it last told them.</summary>
-    private async Task AnnounceAsync()
-    {
-        if (state.State.Spec is null)
-        {
-            return;
-        }
-
-        var info = Info();
-        if (_announced is { } last && last.Ready == info.Ready && last.Provisioning == info.Provisioning && last.Spec == info.Spec && last.LastError == info.LastError)
-        {
-            return;
-        }
-
-        _announced = info;
-        await events.PublishAsync(new ClusterEvent(ClusterEventTypes.WarmPoolUpdated, time.GetUtcNow(), null, Reason: info.LastError) { Pool = info });
-    }
-
-    private WarmPoolInfo Info()
-    {
-        var members = state.State.Members.Count;
-        return new WarmPoolInfo
-        {
-            Id = Id,
-            Spec = Spec,
-            Ready = _ready.Count,
-            Provisioning = Math.Max(0, members - _ready.Count - _taken.Count),
-            CreatedAt = state.State.CreatedAt,
-            LastError = _lastError,
-        };
-    }
 
     /// <summary>Reviews the members every <see cref="WarmPoolOptions.ReviewInterval"/>, interleaved with calls, keeping the pool active.</summary>
     private void KeepReviewing() => this.RegisterGrainTimer(
