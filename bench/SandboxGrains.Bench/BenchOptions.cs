@@ -7,7 +7,7 @@ namespace SandboxGrains.Bench;
 internal sealed record BenchOptions(bool Quick, bool Smoke, IReadOnlySet<string>? Only, string? OutFile)
 {
     /// <summary>Every suite, in the order they run.</summary>
-    public static readonly string[] Suites = ["daemon", "create", "first-command", "archive", "images", "toolbox", "files", "preview", "telemetry", "scale", "cluster", "ceiling"];
+    public static readonly string[] Suites = ["daemon", "create", "first-command", "archive", "images", "toolbox", "files", "preview", "telemetry", "scale", "cluster", "relay", "ceiling"];
 
     /// <summary>Suites that run only when named: diagnoses, not targets.</summary>
     private static readonly string[] OnlyWhenNamed = ["ceiling"];

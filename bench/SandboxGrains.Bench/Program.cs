@@ -14,7 +14,7 @@ if (options.Wants("preview") || options.Wants("telemetry") || options.Wants("cei
     tools.AddRange(["wrk", "nginx"]);
 }
 
-if (options.Wants("cluster"))
+if (options.Wants("cluster") || options.Wants("relay"))
 {
     tools.AddRange(["wrk", "redis-server"]);
 }
@@ -33,7 +33,7 @@ foreach (var tool in tools.Distinct())
     }
 }
 
-string[] images = options.Wants("preview") || options.Wants("telemetry") || options.Wants("cluster") || options.Wants("ceiling") ? ["busybox", "base", "bench"] : ["busybox"];
+string[] images = options.Wants("preview") || options.Wants("telemetry") || options.Wants("cluster") || options.Wants("relay") || options.Wants("ceiling") ? ["busybox", "base", "bench"] : ["busybox"];
 var built = await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryPaths.Root, "tools", "build-images.sh"), .. images], TimeSpan.FromMinutes(15));
 if (built.ExitCode != 0)
 {
@@ -113,6 +113,12 @@ if (options.Wants("cluster"))
 {
     Console.WriteLine("cluster: one runner silo and two front-end silos on a private Redis");
     measurements.AddRange(await new ClusterBench(options).RunAsync());
+}
+
+if (options.Wants("relay"))
+{
+    Console.WriteLine("relay: preview throughput and latency from another silo through the runner's relay vs straight from the runner's silo");
+    measurements.AddRange(await new RelayBench(options).RunAsync());
 }
 
 if (options.Wants("ceiling"))

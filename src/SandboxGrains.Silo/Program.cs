@@ -3,6 +3,7 @@ using SandboxGrains.Silo.Api;
 using SandboxGrains.Silo.Dashboard;
 using SandboxGrains.Silo.Daytona;
 using SandboxGrains.Silo.Forwarding;
+using SandboxGrains.Silo.Forwarding.Relay;
 using SandboxGrains.Silo.Health;
 using SandboxGrains.Silo.Hosting;
 using SandboxGrains.Silo.Previews;
@@ -27,7 +28,7 @@ builder.AddFrontEnd();
 builder.Services.AddProblemDetails();
 builder.Services.AddSandboxGrainsOpenApi();
 builder.AddSandboxGrainsTelemetry();
-builder.AddOrleansDashboardListener();
+builder.AddListeners(); // the API's, and Orleans' dashboard's and the runner relay's when they are on
 
 var app = builder.Build();
 
@@ -35,6 +36,7 @@ app.UseStatusCodePages();
 
 // The route table. Host-form preview links ({port}-{token}.{Previews:Domain}) come first and take every path on such
 // a host; all other requests go by path.
+app.UseRunnerRelay(); // a runner's relay for other silos (cluster mode), alone on its own listener (Silo:InternalUrls)
 app.MapOrleansDashboardWhenEnabled(); // off by default; on its own listener, ahead of everything else there
 app.UseDaytonaPreviewHosts(); // {port}-{sandboxId}.{Previews:Domain} with Daytona's preview token header
 app.UsePreviewHosts();

@@ -510,18 +510,8 @@ public sealed class ClusterTests
         public async Task<bool> TryPreviewAsync(SiloProcess silo, string token) =>
             await TryAsync(async () => await GetPreviewAsync(silo, token)) == "hello";
 
-        public static async Task<T?> TryAsync<T>(Func<Task<T>> call)
-            where T : class
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when (e is HttpRequestException or SandboxGrainsException or TaskCanceledException)
-            {
-                return null;
-            }
-        }
+        public static Task<T?> TryAsync<T>(Func<Task<T>> call)
+            where T : class => Eventually.TryAsync(call);
 
         public async ValueTask DisposeAsync()
         {

@@ -25,4 +25,18 @@ internal static class Eventually
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>What <paramref name="call"/> returns, or null when it failed the way a cluster in churn makes calls fail.</summary>
+    public static async Task<T?> TryAsync<T>(Func<Task<T>> call)
+        where T : class
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is HttpRequestException or SandboxGrainsException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
 }

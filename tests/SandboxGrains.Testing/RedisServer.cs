@@ -13,15 +13,21 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly string _folder = Directory.CreateTempSubdirectory("sandboxgrains-redis-").FullName;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private readonly string[] _addresses;
+
+    private RedisServer(int port, string[] addresses) => (Port, _addresses) = (port, addresses);
 
     public int Port { get; }
 
     public string Endpoint => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Where a silo on another "host" (<see cref="SecondHost"/>) reaches this server: one of the addresses it was bound to.</summary>
+    public string EndpointAt(string address) => $"{address}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Starts a server on 127.0.0.1 and on each of <paramref name="alsoOn"/> (this machine's own addresses).</summary>
+    public static async Task<RedisServer> StartAsync(params string[] alsoOn)
     {
-        var server = new RedisServer(FreePort.Next());
+        var server = new RedisServer(FreePort.Next(), ["127.0.0.1", .. alsoOn]);
         await server.StartAgainAsync();
         return server;
     }
@@ -29,7 +35,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts redis-server on the same port and folder (so it reloads what it had written) and waits for PING.</summary>
     public async Task StartAgainAsync()
     {
-        _process = ServerProcess.Start("redis-server", ["--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _folder, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
+        _process = ServerProcess.Start("redis-server", ["--bind", .. _addresses, "--protected-mode", "no", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _folder, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!await AnswersAsync())
         {

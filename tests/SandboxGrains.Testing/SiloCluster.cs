@@ -28,8 +28,11 @@ public sealed class SiloCluster(
     public IClusterClient Grains => _client?.Services.GetRequiredService<IClusterClient>()
         ?? throw new InvalidOperationException("connect the client first");
 
-    /// <summary>Starts one more silo: with a runner (its own id unless <paramref name="runnerId"/> names one) or API-only.</summary>
-    public SiloProcess StartSilo(bool runner, string? runnerId = null)
+    /// <summary>
+    /// Starts one more silo: with a runner (its own id unless <paramref name="runnerId"/> names one) or API-only; with
+    /// <paramref name="relayUrl"/>, the runner's relay listens there (<c>Silo:InternalUrls</c>; needs <c>Cluster:Secret</c>).
+    /// </summary>
+    public SiloProcess StartSilo(bool runner, string? runnerId = null, string? relayUrl = null)
     {
         var siloPort = FreePort.Next();
         var flags = new Dictionary<string, string>
@@ -40,10 +43,19 @@ public sealed class SiloCluster(
             ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
             ["Orleans:Endpoints:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Runner:Enabled"] = runner ? "true" : "false",
+
+            // All on this machine: every silo reaches every runner's containers itself. Tests of the relay between
+            // hosts set Cluster:Secret and turn this off.
+            ["Runner:ContainerNetworkReachable"] = "true",
         };
         if (runnerId is not null)
         {
             flags["Runner:Id"] = runnerId;
+        }
+
+        if (relayUrl is not null)
+        {
+            flags["Silo:InternalUrls"] = relayUrl;
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

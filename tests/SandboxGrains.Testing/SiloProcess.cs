@@ -13,14 +13,14 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private SiloProcess(Process process, int httpPort, string dataDirectory, string runnerId, string apiKey)
+    private SiloProcess(Process process, string host, int httpPort, string dataDirectory, string runnerId, string apiKey)
     {
         _process = process;
         HttpPort = httpPort;
         DataDirectory = dataDirectory;
         RunnerId = runnerId;
         ApiKey = apiKey;
-        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        BaseAddress = new Uri($"http://{host}:{httpPort}");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
@@ -76,18 +76,24 @@ public sealed class SiloProcess : IAsyncDisposable
         return [.. secrets.Where(s => s.Length >= 8 && output.Contains(s, StringComparison.Ordinal)).Select(s => $"{s[..4]}…({s.Length} chars)")];
     }
 
-    /// <summary>Starts a silo; extra settings are passed as <c>--Key=value</c> flags, environment as given.</summary>
+    /// <summary>
+    /// Starts a silo; extra settings are passed as <c>--Key=value</c> flags, environment as given. With
+    /// <paramref name="networkNamespace"/> it runs inside that network namespace (a second "host", <see cref="SecondHost"/>)
+    /// and its API listens on <paramref name="host"/> there.
+    /// </summary>
     public static SiloProcess Start(
         IReadOnlyDictionary<string, string>? settings = null,
         IReadOnlyDictionary<string, string?>? environment = null,
-        string? apiKey = "test-key-" + "0123456789abcdef")
+        string? apiKey = "test-key-" + "0123456789abcdef",
+        string? networkNamespace = null,
+        string host = "127.0.0.1")
     {
         var httpPort = FreePort.Next();
         var runnerId = settings?.GetValueOrDefault("Runner:Id") ?? $"test-{Guid.NewGuid():N}"[..20];
         var dataDirectory = Directory.CreateTempSubdirectory("sandboxgrains-silo-").FullName;
         var flags = new Dictionary<string, string>
         {
-            ["urls"] = $"http://127.0.0.1:{httpPort}",
+            ["urls"] = $"http://{host}:{httpPort}",
             ["Silo:DataDirectory"] = dataDirectory,
             ["Runner:Id"] = runnerId,
             ["Runner:HeartbeatInterval"] = "00:00:01",
@@ -99,13 +105,20 @@ public sealed class SiloProcess : IAsyncDisposable
             flags[key] = value;
         }
 
-        var info = new ProcessStartInfo("dotnet")
+        // nsenter enters the namespace and then becomes dotnet (same process id), so killing it kills the silo.
+        var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "nsenter")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(RepositoryPaths.SiloAssembly)!,
         };
+        if (networkNamespace is not null)
+        {
+            info.ArgumentList.Add($"--net=/var/run/netns/{networkNamespace}");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(RepositoryPaths.SiloAssembly);
         foreach (var (key, value) in flags)
         {
@@ -130,7 +143,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
-        return new SiloProcess(process, httpPort, dataDirectory, runnerId, apiKey ?? "");
+        return new SiloProcess(process, host, httpPort, dataDirectory, runnerId, apiKey ?? "");
     }
 
     /// <summary>An HTTP client for this silo; with the API key unless <paramref name="authenticated"/> is false.</summary>

@@ -10,19 +10,13 @@ public static class SandboxGrainsSiloBuilderExtensions
 {
     /// <summary>
     /// Registers which runner this silo owns (null: none) and announces it in silo metadata, so the runner placement
-    /// director on any silo can put that runner's grain here; and the client through which grains tell every silo's
+    /// director on any silo can put that runner's grain here and every front end knows how to reach its sandboxes; and the client through which grains tell every silo's
     /// <see cref="SandboxGrains.Routing.IRouteInvalidationService"/> that a route changed.
     /// </summary>
     public static ISiloBuilder AddSandboxGrains(this ISiloBuilder silo, LocalRunner localRunner)
     {
         silo.Services.AddSingleton(localRunner);
-        var metadata = new Dictionary<string, string>();
-        if (localRunner.RunnerId is { } runnerId)
-        {
-            metadata[LocalRunner.MetadataKey] = runnerId;
-        }
-
-        silo.UseSiloMetadata(metadata);
+        silo.UseSiloMetadata(RunnerSiloMetadata.For(localRunner));
         silo.AddPlacementDirector<RunnerPlacement, RunnerPlacementDirector>();
         silo.Services.AddSingleton<RunnerLiveness>();
         silo.Services.AddSingleton<LocalRunnerHeartbeat>();

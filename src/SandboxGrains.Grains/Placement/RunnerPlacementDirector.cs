@@ -20,16 +20,11 @@ internal sealed class RunnerPlacementDirector(ISiloMetadataCache metadata, Local
         }
 
         var silos = context.GetCompatibleSilos(target);
-        if (FindOwner(metadata, runnerId, silos) is { } owner)
+        if (RunnerSiloMetadata.FindOwner(metadata, runnerId, silos) is { } owner)
         {
             return Task.FromResult(owner);
         }
 
         return Task.FromResult(silos.Contains(context.LocalSilo) ? context.LocalSilo : silos[Random.Shared.Next(silos.Length)]);
     }
-
-    /// <summary>The silo among <paramref name="silos"/> that announces <paramref name="runnerId"/> as its runner, if any.</summary>
-    public static SiloAddress? FindOwner(ISiloMetadataCache metadata, string runnerId, IEnumerable<SiloAddress> silos) =>
-        silos.FirstOrDefault(silo =>
-            metadata.GetSiloMetadata(silo).Metadata.TryGetValue(LocalRunner.MetadataKey, out var owned) && owned == runnerId);
 }

@@ -1,5 +1,4 @@
 using Orleans.Runtime.MembershipService.SiloMetadata;
-using SandboxGrains.Grains.Placement;
 
 namespace SandboxGrains.Grains.Runners;
 
@@ -10,7 +9,7 @@ namespace SandboxGrains.Grains.Runners;
 /// </summary>
 internal sealed class RunnerLiveness(ISiloMetadataCache metadata, IClusterMembershipService membership)
 {
-    public bool HasLiveSilo(string runnerId) => RunnerPlacementDirector.FindOwner(
+    public bool HasLiveSilo(string runnerId) => RunnerSiloMetadata.FindOwner(
         metadata,
         runnerId,
         membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)) is not null;

@@ -39,7 +39,8 @@ internal sealed class BodilessExchange(Http1ConnectionPool pool)
         {
             target.Headers.AddTo(head, request, target.DaemonSecret);
             (connection, answer) = await Http1Exchange.StartAsync(
-                pool, target.Address, target.Address[..colon], int.Parse(target.Address.AsSpan(colon + 1), provider: null), head.Finish(), null, null, activity.Token);
+                pool, target.Address, target.Address[..colon], int.Parse(target.Address.AsSpan(colon + 1), provider: null), target.Via, head.Finish(), null, null,
+                activity.Token);
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {

@@ -1,3 +1,5 @@
+using SandboxGrains.Http.Http1;
+
 namespace SandboxGrains.Silo.Forwarding;
 
 /// <summary>
@@ -9,6 +11,7 @@ namespace SandboxGrains.Silo.Forwarding;
 /// <param name="Headers">What of the caller's headers passes, and what is added.</param>
 /// <param name="DaemonSecret">Set when the next hop is the sandbox's daemon: its secret goes on the request.</param>
 /// <param name="AppPort">The app's port when the request is for an app in the sandbox (a preview); named in errors.</param>
+/// <param name="Via">The runner's relay the connection goes through, when this silo does not reach the container straight.</param>
 /// <param name="Fallback">Tried when nothing accepts connections at <paramref name="Address"/>: an app listening only on
 /// 127.0.0.1 is reached through its daemon. Nothing of the request has been sent when that happens, so even a request
 /// with a body can go on to the fallback.</param>
@@ -19,6 +22,7 @@ internal sealed record ForwardTarget(
     HeaderPolicy Headers,
     string? DaemonSecret = null,
     int? AppPort = null,
+    Http1Tunnel? Via = null,
     ForwardTarget? Fallback = null)
 {
     /// <summary>The next hop is the sandbox's daemon (its toolbox API, or its <c>/proxy</c> to an app inside).</summary>

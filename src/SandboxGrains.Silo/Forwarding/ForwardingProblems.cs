@@ -1,3 +1,4 @@
+using SandboxGrains.Http.Http1;
 using SandboxGrains.Silo.Api;
 
 namespace SandboxGrains.Silo.Forwarding;
@@ -32,10 +33,32 @@ internal static class ForwardingProblems
         return Problems.ServiceUnavailable(SandboxErrorCodes.ClusterUnavailable, SandboxErrorCodes.ClusterUnavailableMessage);
     }
 
+    /// <summary>
+    /// The sandbox's runner cannot be reached from this silo: 503 with <c>Retry-After</c> while its silo restarts or the
+    /// cluster re-forms (the next request goes to whichever silo owns the runner then), 502 when settings are missing.
+    /// </summary>
+    public static IResult RunnerOutOfReach(HttpContext context, string sandboxId, string why, bool retryable)
+    {
+        var detail = $"sandbox {sandboxId} cannot be reached from this silo: {why}";
+        if (retryable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Problems.ServiceUnavailable(SandboxErrorCodes.RunnerUnreachable, detail + "; retry shortly");
+        }
+
+        return Problems.Create(StatusCodes.Status502BadGateway, SandboxErrorCodes.RunnerUnreachable, "Bad gateway", detail);
+    }
+
     /// <summary>A forward that failed before any of the answer reached the caller: why, or the daemon's own refusal.</summary>
     public static IResult Failed(HttpContext context, ForwardTarget target, Exception? failure, DaemonRefusal? daemonRefusal)
     {
         context.Response.Clear();
+        if (failure?.InnerException is Http1TunnelException relay)
+        {
+            // The relay of the sandbox's runner failed, not the sandbox: its silo died or is leaving, or a setting differs.
+            return RunnerOutOfReach(context, target.SandboxId, $"its runner's relay failed ({relay.Message})", relay.Retryable);
+        }
+
         if (daemonRefusal is { } refusal && target.AppPort is { } insidePort)
         {
             // The daemon itself refused: nothing listens on the port inside, or the app failed the request.

@@ -1,4 +1,5 @@
 using SandboxGrains.Http;
+using SandboxGrains.Http.Http1;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace SandboxGrains.Silo.Forwarding;
@@ -19,6 +20,10 @@ internal sealed class ForwardingTransformer(ForwardTarget target) : HttpTransfor
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.RequestUri = RawRequestTarget.Destination(destinationPrefix, target.PathAndQuery);
         target.Headers.Apply(proxyRequest, target.DaemonSecret);
+        if (target.Via is { } relay)
+        {
+            proxyRequest.Options.Set(Http1Tunnel.RequestOption, relay);
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(

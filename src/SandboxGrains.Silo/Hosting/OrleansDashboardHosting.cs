@@ -31,17 +31,9 @@ internal static class OrleansDashboardHosting
         return silo;
     }
 
-    /// <summary>The dashboard's listener, beside the API's (<c>Urls</c>, or <c>--urls</c>).</summary>
-    public static WebApplicationBuilder AddOrleansDashboardListener(this WebApplicationBuilder builder)
-    {
-        if (Enabled(builder.Configuration))
-        {
-            var api = (builder.Configuration["urls"] ?? "http://localhost:5080").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            builder.WebHost.UseUrls([.. api, DashboardUri(builder.Configuration).ToString().TrimEnd('/')]);
-        }
-
-        return builder;
-    }
+    /// <summary>The dashboard's listener, beside the API's (<see cref="Listeners"/>); null when the dashboard is off.</summary>
+    public static string? ListenUrl(IConfiguration configuration) =>
+        Enabled(configuration) ? DashboardUri(configuration).ToString().TrimEnd('/') : null;
 
     public static WebApplication MapOrleansDashboardWhenEnabled(this WebApplication app)
     {

@@ -42,7 +42,8 @@ internal static class OrleansHosting
         var endpoints = configuration.GetSection("Orleans:Endpoints");
         var siloPort = endpoints.GetValue("SiloPort", 11111);
         var gatewayPort = endpoints.GetValue("GatewayPort", 30000);
-        var localRunner = new LocalRunner(LocalRunnerId(configuration));
+        var relay = Forwarding.Relay.RelayOptions.Read(configuration);
+        var localRunner = new LocalRunner(LocalRunnerId(configuration), relay.AdvertisedEndpoint, relay.ContainerNetworkReachable);
         var clustered = IsClusterMode(configuration);
         if (clustered)
         {
@@ -190,6 +191,8 @@ internal static class OrleansHosting
         services.AddOptions<Api.ApiOptions>().BindConfiguration(Api.ApiOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Api.ApiOptions>, Api.ApiOptionsValidator>();
         services.AddOptions<RunnerOptions>().BindConfiguration(RunnerOptions.SectionName).ValidateOnStart();
+        services.AddOptions<Forwarding.Relay.RelayOptions>().Configure<IConfiguration>((options, configuration) => options.Bind(configuration)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Forwarding.Relay.RelayOptions>, Forwarding.Relay.RelayOptionsValidator>();
         services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName);
         services.AddSingleton<RegistryManifests>();

@@ -46,9 +46,19 @@ internal static class StartupReport
     private static void PrintBanner(WebApplication app, ApiKeyStore keys)
     {
         var runner = app.Services.GetRequiredService<IOptions<RunnerOptions>>().Value;
-        var url = app.Urls.FirstOrDefault() ?? "http://localhost:5080";
+        var url = app.Urls.FirstOrDefault() ?? Listeners.DefaultApiUrl;
         var keyNote = keys.KeyFile is null ? "configured API key(s)" : $"API key in {keys.KeyFile}";
         var runnerNote = runner.Enabled ? $"runner '{runner.Id}'" : "no runner (front-end/API-only silo)";
         Console.Out.WriteLine($"SandboxGrains silo listening on {url} with {runnerNote}; {keyNote}.");
+        var relay = app.Services.GetRequiredService<IOptions<Forwarding.Relay.RelayOptions>>().Value;
+        if (relay.ServesRelay)
+        {
+            Console.Out.WriteLine(
+                $"Other silos reach this runner's sandboxes through its relay on {string.Join(", ", relay.ListenUrls.Select(u => u.ToString().TrimEnd('/')))} (signed with Cluster:Secret).");
+        }
+        else if (relay is { ClusterMode: true, OwnsRunner: true, ContainerNetworkReachable: true })
+        {
+            Console.Out.WriteLine("Other silos reach this runner's sandboxes straight on the container network (Runner:ContainerNetworkReachable).");
+        }
     }
 }

@@ -38,7 +38,7 @@ internal sealed class PreviewResolver(
 
         var tokenHash = PreviewTokens.Hash(token);
         PreviewGrant? grant;
-        DaemonEndpoint? daemon;
+        ServingSandbox? sandbox;
         IResult? notServing;
         try
         {
@@ -54,7 +54,7 @@ internal sealed class PreviewResolver(
                     StatusCodes.Status410Gone, SandboxErrorCodes.PreviewExpired, "Gone", $"this preview link expired at {grant.ExpiresAt:O}"));
             }
 
-            (daemon, notServing) = await endpoints.GetServingAsync(context, grant.SandboxId);
+            (sandbox, notServing) = await endpoints.GetServingAsync(context, grant.SandboxId);
         }
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
         {
@@ -66,7 +66,7 @@ internal sealed class PreviewResolver(
             return Resolution.Refuse(ForwardingProblems.ClusterUnavailable(context));
         }
 
-        if (daemon is null)
+        if (sandbox is null)
         {
             return Resolution.Refuse(notServing!);
         }
@@ -80,16 +80,15 @@ internal sealed class PreviewResolver(
         var appPathAndQuery = WithoutToken(pathAndQuery, token);
         var headers = HeaderPolicy.ForPreview(context, token, hostForm: hostPort is not null, options.Value.RewriteHost, grant.Port);
         var throughDaemon = new ForwardTarget(
-            grant.SandboxId, daemon.Address!, DaemonProtocol.ProxyPath(grant.Port) + appPathAndQuery, headers, daemon.Token, grant.Port);
+            grant.SandboxId, sandbox.DaemonAddress, DaemonProtocol.ProxyPath(grant.Port) + appPathAndQuery, headers, sandbox.DaemonSecret, grant.Port, sandbox.Via);
         if (insideOnly.Contains(grant.SandboxId, grant.Port))
         {
             return Resolution.Forward(throughDaemon);
         }
 
         // Straight to the app on the container's address: one hop fewer, and the way most requests go.
-        var container = daemon.Address![..daemon.Address!.LastIndexOf(':')];
         return Resolution.Forward(new ForwardTarget(
-            grant.SandboxId, $"{container}:{grant.Port}", appPathAndQuery, headers, AppPort: grant.Port, Fallback: throughDaemon));
+            grant.SandboxId, $"{sandbox.ContainerAddress}:{grant.Port}", appPathAndQuery, headers, AppPort: grant.Port, Via: sandbox.Via, Fallback: throughDaemon));
     }
 
     private static ProblemHttpResult NotFound() =>

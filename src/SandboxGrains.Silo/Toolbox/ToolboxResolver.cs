@@ -32,13 +32,14 @@ internal sealed class ToolboxResolver(SandboxEndpoints endpoints)
             throw new SandboxException(SandboxErrorCodes.NotFound, $"sandbox {sandboxId} not found");
         }
 
-        var (daemon, refusal) = await endpoints.GetServingAsync(context, sandboxId);
-        if (daemon is null)
+        var (sandbox, refusal) = await endpoints.GetServingAsync(context, sandboxId);
+        if (sandbox is null)
         {
             return Resolution.Refuse(refusal!);
         }
 
-        return Resolution.Forward(new ForwardTarget(sandboxId, daemon.Address!, pathAndQuery, HeaderPolicy.Toolbox, DaemonSecret: daemon.Token));
+        return Resolution.Forward(new ForwardTarget(
+            sandboxId, sandbox.DaemonAddress, pathAndQuery, HeaderPolicy.Toolbox, DaemonSecret: sandbox.DaemonSecret, Via: sandbox.Via));
     }
 
     /// <summary>

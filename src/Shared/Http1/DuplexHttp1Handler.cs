@@ -32,8 +32,9 @@ internal sealed class DuplexHttp1Handler(Http1ConnectionPool pool, bool ownsPool
         }
 
         using var head = Http1RequestHead.For(request, out var bodyLength);
+        request.Options.TryGetValue(Http1Tunnel.RequestOption, out var tunnel);
         var (connection, response) = await Http1Exchange.StartAsync(
-                pool, uri.Authority, uri.Host, uri.Port, head.Finish(), request.Content, bodyLength, cancellationToken)
+                pool, uri.Authority, uri.Host, uri.Port, tunnel, head.Finish(), request.Content, bodyLength, cancellationToken)
             .ConfigureAwait(false);
         return connection.CreateResponse(request, response, request.Method == HttpMethod.Head);
     }

@@ -30,7 +30,7 @@ internal sealed class Http1Connection : IDisposable
         Endpoint = endpoint;
     }
 
-    /// <summary><c>host:port</c>, the pool's key.</summary>
+    /// <summary>The pool's key: <c>host:port</c>, and the tunnel it goes through if any.</summary>
     public string Endpoint { get; }
 
     /// <summary>True when this connection carried an earlier exchange (and so may have been closed by the server since).</summary>

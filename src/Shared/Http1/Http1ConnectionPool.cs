@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace SandboxGrains.Http.Http1;
 
 /// <summary>
-/// Kept-alive connections per endpoint (<c>host:port</c>), most recently used first. An idle connection is dropped after
+/// Kept-alive connections per endpoint (<c>host:port</c>, and the tunnel if any), most recently used first. An idle connection is dropped after
 /// <see cref="IdleLifetime"/> and checked before it is reused, so a request rarely meets a connection the server has
 /// just closed.
 /// </summary>
@@ -34,13 +34,15 @@ internal sealed class Http1ConnectionPool : IDisposable
 
     /// <summary>
     /// A kept-alive connection to <paramref name="host"/>:<paramref name="port"/> (<paramref name="endpoint"/>: the two as
-    /// one <c>host:port</c> string, the key it is kept under), or a new one. A refused or failed
+    /// one <c>host:port</c> string), straight or through <paramref name="tunnel"/>, or a new one. A refused or failed
     /// connect is an <see cref="HttpRequestException"/> with <see cref="HttpRequestError.ConnectionError"/> and the
-    /// <see cref="SocketException"/> inside, before anything of the request was sent.
+    /// <see cref="SocketException"/> inside, before anything of the request was sent; a tunnel that fails has an
+    /// <see cref="Http1TunnelException"/> inside instead.
     /// </summary>
-    public async ValueTask<Http1Connection> RentAsync(string endpoint, string host, int port, CancellationToken cancellationToken)
+    public async ValueTask<Http1Connection> RentAsync(string endpoint, string host, int port, Http1Tunnel? tunnel, CancellationToken cancellationToken)
     {
-        if (_idle.TryGetValue(endpoint, out var stack))
+        var key = tunnel is null ? endpoint : $"{endpoint} via {tunnel.Name}";
+        if (_idle.TryGetValue(key, out var stack))
         {
             var now = _time.GetUtcNow();
             while (stack.TryPop(out var idle))
@@ -59,24 +61,56 @@ internal sealed class Http1ConnectionPool : IDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConnectTimeout);
-            await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
-            return new Http1Connection(socket, this, endpoint);
+            if (tunnel is null)
+            {
+                await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await ConnectThroughAsync(socket, tunnel, endpoint, timeout.Token).ConfigureAwait(false);
+            }
+
+            return new Http1Connection(socket, this, key);
         }
         catch (SocketException e)
         {
             socket.Dispose();
             throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not connect to {endpoint}: {e.Message}", e);
         }
+        catch (Http1TunnelException e)
+        {
+            socket.Dispose();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not reach {endpoint} through {tunnel!.Name}: {e.Message}", e);
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not connect to {endpoint} within {ConnectTimeout.TotalSeconds:0} s");
+            var within = $"within {ConnectTimeout.TotalSeconds:0} s";
+            throw tunnel is null
+                ? new HttpRequestException(HttpRequestError.ConnectionError, $"could not connect to {endpoint} {within}")
+                : new HttpRequestException(
+                    HttpRequestError.ConnectionError, $"could not reach {endpoint} through {tunnel.Name} {within}", new Http1TunnelException($"no answer {within}", retryable: true));
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A connect to the tunnel's server that fails is the tunnel's failure, not the endpoint's (which may be up).</summary>
+    private static async ValueTask ConnectThroughAsync(Socket socket, Http1Tunnel tunnel, string endpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.ConnectAsync(tunnel.Host, tunnel.Port, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new Http1TunnelException($"could not connect to {tunnel.Host}:{tunnel.Port}: {e.Message}", retryable: true, e);
+        }
+
+        await tunnel.OpenAsync(socket, endpoint, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes back a connection that finished an exchange cleanly.</summary>

@@ -1,0 +1,49 @@
+using SandboxGrains.Silo.Forwarding.Relay;
+
+namespace SandboxGrains.Silo.Hosting;
+
+/// <summary>
+/// Every address this silo listens on, set in one place: the API's (<c>urls</c>), and beside it Orleans' dashboard's
+/// (<c>OrleansDashboard:Url</c>) and the runner's relay (<c>Silo:InternalUrls</c>) when they are on. Each of those two
+/// serves nothing but itself on its port (see <see cref="OrleansDashboardHosting"/>, <see cref="RunnerRelay"/>).
+/// </summary>
+internal static class Listeners
+{
+    public const string DefaultApiUrl = "http://localhost:5080";
+
+    /// <summary>The API's addresses as configured (<c>Urls</c>, or <c>--urls</c>).</summary>
+    public static string[] ApiUrls(IConfiguration configuration) =>
+        (configuration["urls"] ?? DefaultApiUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>A listener address as a URI; Kestrel's wildcard hosts (<c>*</c>, <c>+</c>) read as 0.0.0.0. Null when it is none.</summary>
+    public static Uri? Parse(string url) =>
+        Uri.TryCreate(url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+            ? uri
+            : null;
+
+    public static WebApplicationBuilder AddListeners(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+
+        // UseUrls below rewrites "urls" to hold every listener; what the API alone listens on is kept for the checks.
+        builder.Services.AddSingleton(new ApiListener(ApiUrls(configuration)));
+        List<string> extra = [.. RelayOptions.Read(configuration).ListenUrls.Select(u => u.ToString().TrimEnd('/'))];
+        if (OrleansDashboardHosting.ListenUrl(configuration) is { } dashboard)
+        {
+            extra.Add(dashboard);
+        }
+
+        if (extra.Count > 0)
+        {
+            builder.WebHost.UseUrls([.. ApiUrls(configuration), .. extra]);
+        }
+
+        return builder;
+    }
+}
+
+/// <summary>The addresses the API listens on, as configured before the other listeners were added to them.</summary>
+internal sealed record ApiListener(string[] Urls)
+{
+    public IEnumerable<int> Ports => Urls.Select(url => Listeners.Parse(url)?.Port ?? -1);
+}
