@@ -1,5 +1,6 @@
 using SandboxGrains;
 using SandboxGrains.Daemon;
+using SandboxGrains.Daemon.CodeRun;
 using SandboxGrains.Daemon.Files;
 using SandboxGrains.Daemon.Http;
 using SandboxGrains.Daemon.Ports;
@@ -69,9 +70,11 @@ app.MapGet("/work-dir", () => TypedResults.Json(new DirDto(options.WorkDir), Dae
 app.MapGet("/user-home-dir", () => TypedResults.Json(new DirDto(DaemonVersion.HomeDir()), DaemonJson.Default.DirDto));
 app.MapGet("/project-dir", () => TypedResults.Json(new DirDto(DaemonVersion.HomeDir()), DaemonJson.Default.DirDto));
 app.MapExecuteEndpoints();
+app.MapCodeRunEndpoints();
+app.MapEnvironmentEndpoints();
 app.MapSessionEndpoints();
 app.MapFileEndpoints();
-app.MapGet("/port", () => TypedResults.Json(new PortsDto(ListeningPorts.Read()), DaemonJson.Default.PortsDto));
+app.MapPortEndpoints();
 app.MapPortProxy();
 // Not part of Daytona's API: how the cluster hands a warm pool's sandbox to a caller (its environment for every later process).
 app.MapPut(DaemonProtocol.ClaimPath, async (HttpContext context, ProcessLauncher launcher) =>

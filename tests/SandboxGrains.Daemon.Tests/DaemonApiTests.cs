@@ -287,9 +287,8 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [InlineData("POST", "/process/code-run", 501, "NOT_IMPLEMENTED")]
     [InlineData("POST", "/git/clone", 501, "NOT_IMPLEMENTED")]
-    [InlineData("GET", "/port/3000/in-use", 501, "NOT_IMPLEMENTED")]
+    [InlineData("GET", "/lsp/completions", 501, "NOT_IMPLEMENTED")]
     [InlineData("GET", "/no/such/route", 404, "NOT_FOUND")]
     public async Task UnknownRoute_DaytonaFeatureWeLack_Is501_ElseA404(string method, string path, int status, string code)
     {
@@ -371,6 +370,12 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
 
         var ports = await client.GetFromJsonAsync<JsonElement>("/port", Ct);
         Assert.Contains(ports.GetProperty("ports").EnumerateArray(), p => p.GetInt32() == port);
+        Assert.True((await client.GetFromJsonAsync<JsonElement>($"/port/{port}/in-use", Ct)).GetProperty("isInUse").GetBoolean());
+        Assert.False((await client.GetFromJsonAsync<JsonElement>($"/port/{port + 1}/in-use", Ct)).GetProperty("isInUse").GetBoolean());
+        using (var notAPort = await client.GetAsync("/port/http/in-use", Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notAPort.StatusCode);
+        }
 
         var page = await client.GetStringAsync($"/proxy/{port}/index.html", Ct);
         Assert.Equal("hello from inside\n", page);

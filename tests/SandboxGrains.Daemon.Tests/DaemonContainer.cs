@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Net.Http.Headers;
 using SandboxGrains.Testing;
 using Xunit;
@@ -88,6 +91,15 @@ public sealed class DaemonContainer : IAsyncDisposable
 
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
+    }
+
+    /// <summary>Sends <paramref name="body"/> as JSON to <paramref name="path"/>; the status and the JSON answer (null when empty).</summary>
+    public async Task<(HttpStatusCode Status, JsonElement? Body)> PostJsonAsync(string path, object body, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient();
+        using var response = await client.PostAsJsonAsync(path, body, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        return (response.StatusCode, text.Length == 0 ? null : JsonDocument.Parse(text).RootElement);
     }
 
     private async Task WaitForVersionAsync(bool answeredAtAll = false)

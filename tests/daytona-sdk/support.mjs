@@ -12,6 +12,9 @@ export const apiUrl = `${siloUrl}/api`;
 /** The small image with busybox (sh, httpd) that tools/build-images.sh builds. */
 export const busybox = 'sandboxgrains/busybox:latest';
 
+/** Debian with Python, git and Node.js (tools/build-images.sh dev): what codeRun, git and a PTY's shell need. */
+export const dev = 'sandboxgrains/dev:latest';
+
 function required(name) {
   const value = process.env[name];
   if (!value) {

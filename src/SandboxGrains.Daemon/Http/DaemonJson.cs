@@ -12,6 +12,8 @@ namespace SandboxGrains.Daemon.Http;
 [JsonSerializable(typeof(DirDto))]
 [JsonSerializable(typeof(ExecuteRequest))]
 [JsonSerializable(typeof(ExecuteResponse))]
+[JsonSerializable(typeof(CodeRunRequest))]
+[JsonSerializable(typeof(CodeRunResponse))]
 [JsonSerializable(typeof(CreateSessionRequest))]
 [JsonSerializable(typeof(SessionExecuteRequest))]
 [JsonSerializable(typeof(SessionExecuteResponse))]
@@ -29,5 +31,7 @@ namespace SandboxGrains.Daemon.Http;
 [JsonSerializable(typeof(BulkDownloadRequest))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(PortsDto))]
+[JsonSerializable(typeof(PortInUseDto))]
+[JsonSerializable(typeof(UpdateEnvRequest))]
 [JsonSerializable(typeof(ClaimDto))]
 internal sealed partial class DaemonJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SandboxGrains.Daemon.Http;
 
 namespace SandboxGrains.Daemon.Processes;
 
@@ -22,6 +23,45 @@ internal sealed class ChildProcess
     public Task<int> Completion { get; }
 
     public int? ExitCode => Completion.IsCompletedSuccessfully ? Completion.Result : null;
+
+    /// <summary>
+    /// Waits for the exit code. After <paramref name="timeoutSeconds"/> (null or 0: no limit) the process and its
+    /// descendants are killed and the caller gets Daytona's 408 <c>PROCESS_EXECUTION_TIMEOUT</c>; a caller that went
+    /// away kills them too.
+    /// </summary>
+    public async Task<int> WaitAsync(int? timeoutSeconds, CancellationToken aborted)
+    {
+        CheckTimeout(timeoutSeconds);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        if (timeoutSeconds is > 0)
+        {
+            limit.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds.Value));
+        }
+
+        try
+        {
+            return await Completion.WaitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            KillTree();
+            if (aborted.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new DaemonError(408, "PROCESS_EXECUTION_TIMEOUT", "command execution timeout");
+        }
+    }
+
+    /// <summary>Refuses a timeout that is neither absent, 0 (no limit) nor a positive number of seconds.</summary>
+    public static void CheckTimeout(int? timeoutSeconds)
+    {
+        if (timeoutSeconds is < 0)
+        {
+            throw DaemonError.BadRequest("'timeout' must be 0 (no limit) or a positive number of seconds", "INVALID_TIMEOUT");
+        }
+    }
 
     public async Task WriteInputAsync(string data, CancellationToken cancellationToken)
     {
