@@ -2,6 +2,7 @@ using SandboxGrains;
 using SandboxGrains.Daemon;
 using SandboxGrains.Daemon.CodeRun;
 using SandboxGrains.Daemon.Files;
+using SandboxGrains.Daemon.Git;
 using SandboxGrains.Daemon.Http;
 using SandboxGrains.Daemon.Ports;
 using SandboxGrains.Daemon.Processes;
@@ -58,6 +59,7 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResol
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<ProcessLauncher>();
 builder.Services.AddSingleton<SessionStore>();
+builder.Services.AddSingleton<GitRunner>();
 builder.Services.AddHostedService<EntrypointService>();
 builder.Services.AddHostedService<OrphanReaper>();
 builder.Services.AddHttpForwarder();
@@ -72,6 +74,7 @@ app.MapGet("/project-dir", () => TypedResults.Json(new DirDto(DaemonVersion.Home
 app.MapExecuteEndpoints();
 app.MapCodeRunEndpoints();
 app.MapEnvironmentEndpoints();
+app.MapGitEndpoints();
 app.MapSessionEndpoints();
 app.MapFileEndpoints();
 app.MapPortEndpoints();

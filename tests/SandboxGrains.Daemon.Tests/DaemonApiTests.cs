@@ -287,7 +287,7 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [InlineData("POST", "/git/clone", 501, "NOT_IMPLEMENTED")]
+    [InlineData("GET", "/computeruse/status", 501, "NOT_IMPLEMENTED")]
     [InlineData("GET", "/lsp/completions", 501, "NOT_IMPLEMENTED")]
     [InlineData("GET", "/no/such/route", 404, "NOT_FOUND")]
     public async Task UnknownRoute_DaytonaFeatureWeLack_Is501_ElseA404(string method, string path, int status, string code)
@@ -299,6 +299,16 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
         Assert.Equal(status, (int)response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal(code, body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Git_InAnImageWithout_Is400NamingGit()
+    {
+        var (status, body) = await fixture.Container.PostJsonAsync("/git/clone", new { url = "https://example.invalid/r.git", path = "/tmp/r" }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("GIT_NOT_FOUND", body!.Value.GetProperty("code").GetString());
+        Assert.StartsWith("git (sandbox.git) needs git, and this sandbox's image has none on its PATH", body.Value.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ internal sealed record CodeInterpreter(string Program, IReadOnlyList<string> Arg
                     ? new(direct, tsNode, file)
                     : new(Require(path, "TypeScript", "npx"), ["--yes", "ts-node", .. tsNode], file);
             case "shell":
-                var shell = ProcessLauncher.Shell ?? throw Missing("shell", "/bin/sh", path);
+                var shell = ProcessLauncher.Shell ?? Require(path, "Shell", "sh");
                 return new(shell, ["-s", "--", .. argv], null);
             case null or "":
                 throw DaemonError.BadRequest($"'language' is required: one of {string.Join(", ", Languages)}", "MISSING_LANGUAGE");
@@ -44,11 +44,8 @@ internal sealed record CodeInterpreter(string Program, IReadOnlyList<string> Arg
         }
     }
 
-    private static string Require(string? path, string language, params string[] programs) =>
-        ExecutableSearch.Find(path, programs) ?? throw Missing(language, string.Join(" or ", programs), path);
+    private const string MissingCode = "INTERPRETER_NOT_FOUND";
 
-    private static DaemonError Missing(string language, string programs, string? path) => DaemonError.BadRequest(
-        $"{language} code needs {programs}, and this sandbox's image has none on its PATH ({path ?? ExecutableSearch.DefaultPath}): " +
-        "install it in the image or create the sandbox from one that has it",
-        "INTERPRETER_NOT_FOUND");
+    private static string Require(string? path, string language, params string[] programs) =>
+        ExecutableSearch.Require(path, $"{language} code", MissingCode, programs);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SandboxGrains.Daemon.Git;
 
 namespace SandboxGrains.Daemon.Http;
 
@@ -34,4 +35,23 @@ namespace SandboxGrains.Daemon.Http;
 [JsonSerializable(typeof(PortInUseDto))]
 [JsonSerializable(typeof(UpdateEnvRequest))]
 [JsonSerializable(typeof(ClaimDto))]
+[JsonSerializable(typeof(GitCloneRequest))]
+[JsonSerializable(typeof(GitFilesRequest))]
+[JsonSerializable(typeof(GitCommitRequest))]
+[JsonSerializable(typeof(GitCommitResponse))]
+[JsonSerializable(typeof(GitBranchRequest))]
+[JsonSerializable(typeof(GitCheckoutRequest))]
+[JsonSerializable(typeof(GitBranchesResponse))]
+[JsonSerializable(typeof(GitRemoteSyncRequest))]
+[JsonSerializable(typeof(GitInitRequest))]
+[JsonSerializable(typeof(GitResetRequest))]
+[JsonSerializable(typeof(GitRestoreRequest))]
+[JsonSerializable(typeof(GitAddRemoteRequest))]
+[JsonSerializable(typeof(GitRemotesResponse))]
+[JsonSerializable(typeof(GitSetConfigRequest))]
+[JsonSerializable(typeof(GitConfigResponse))]
+[JsonSerializable(typeof(GitConfigureUserRequest))]
+[JsonSerializable(typeof(GitCredentialsRequest))]
+[JsonSerializable(typeof(GitStatusResponse))]
+[JsonSerializable(typeof(List<GitCommitInfo>))]
 internal sealed partial class DaemonJson : JsonSerializerContext;

@@ -11,7 +11,6 @@ internal static class UnservedRoutes
     [
         ("/process/pty", "pseudo-terminals (process.createPty)"),
         ("/process/interpreter", "the code interpreter (codeInterpreter)"),
-        ("/git", "git (sandbox.git)"),
         ("/lsp", "language servers (createLspServer)"),
         ("/computeruse", "computer use (computerUse)"),
         ("/init", "daemon re-initialisation"),

@@ -8,9 +8,14 @@ internal sealed class ChildProcess
 {
     private readonly Process _process;
 
+    // Held from the start: once the process exits it is disposed, and its StandardInput with it, while a caller may still
+    // be about to write to it or close it (a git command that needs no input often ends first).
+    private readonly StreamWriter _input;
+
     public ChildProcess(Process process, OutputLog log)
     {
         _process = process;
+        _input = process.StandardInput;
         Log = log;
         Completion = RunAsync();
     }
@@ -65,12 +70,21 @@ internal sealed class ChildProcess
 
     public async Task WriteInputAsync(string data, CancellationToken cancellationToken)
     {
-        await _process.StandardInput.WriteAsync(data.AsMemory(), cancellationToken);
-        await _process.StandardInput.FlushAsync(cancellationToken);
+        await _input.WriteAsync(data.AsMemory(), cancellationToken);
+        await _input.FlushAsync(cancellationToken);
     }
 
-    /// <summary>Closes the process's standard input.</summary>
-    public void CloseInput() => _process.StandardInput.Close();
+    /// <summary>Closes the process's standard input (nothing to do when the process is gone and its end with it).</summary>
+    public void CloseInput()
+    {
+        try
+        {
+            _input.Close();
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     /// <summary>Kills the process and every descendant it still has.</summary>
     public void KillTree()

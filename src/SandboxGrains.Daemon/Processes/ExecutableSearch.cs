@@ -27,4 +27,14 @@ internal static class ExecutableSearch
 
         return null;
     }
+
+    /// <summary>
+    /// The first of <paramref name="names"/> found on <paramref name="path"/>; else a 400 with <paramref name="code"/>
+    /// saying that <paramref name="purpose"/> needs it and where we looked.
+    /// </summary>
+    public static string Require(string? path, string purpose, string code, params string[] names) =>
+        Find(path, names) ?? throw Http.DaemonError.BadRequest(
+            $"{purpose} needs {string.Join(" or ", names)}, and this sandbox's image has none on its PATH ({path ?? DefaultPath}): " +
+            "install it in the image or create the sandbox from one that has it",
+            code);
 }
