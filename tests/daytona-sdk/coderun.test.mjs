@@ -1,31 +1,22 @@
 // process.codeRun with the interpreters of the image, the language taken from the sandbox's code-toolbox-language
 // label as the SDK does; and updateEnv, which later runs see.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DaytonaTimeoutError, DaytonaValidationError } from '@daytonaio/sdk';
-import { busybox, client, dev } from './support.mjs';
+import { busybox, dev, sandboxForFile } from './support.mjs';
 
-const daytona = client();
-let sandbox;
-
-before(async () => {
-  sandbox = await daytona.create({ image: dev });
-});
-
-after(async () => {
-  await sandbox?.delete();
-  await daytona[Symbol.asyncDispose]();
-});
+const shared = sandboxForFile(dev);
+const { daytona } = shared;
 
 /** The same sandbox seen through another code-toolbox-language label (the SDK reads it when it builds a Sandbox). */
 async function speaking(language) {
-  await sandbox.setLabels({ 'code-toolbox-language': language });
-  return daytona.get(sandbox.id);
+  await shared.sandbox.setLabels({ 'code-toolbox-language': language });
+  return daytona.get(shared.sandbox.id);
 }
 
 describe('process.codeRun', () => {
   test('Python (the default language) with argv and env', async () => {
-    const response = await sandbox.process.codeRun(
+    const response = await shared.sandbox.process.codeRun(
       'import os, sys\nprint(sys.argv[1:], os.environ["GREETING"])\nprint("to stderr", file=sys.stderr)',
       { argv: ['two words', 'x'], env: { GREETING: 'hi' } },
     );
@@ -36,7 +27,7 @@ describe('process.codeRun', () => {
   });
 
   test("a failing program's exit code, not an error", async () => {
-    const response = await sandbox.process.codeRun('import sys\nsys.exit(3)');
+    const response = await shared.sandbox.process.codeRun('import sys\nsys.exit(3)');
 
     assert.equal(response.exitCode, 3);
   });
@@ -80,7 +71,7 @@ describe('process.codeRun', () => {
   });
 
   test('a timeout kills the run: DaytonaTimeoutError', async () => {
-    await assert.rejects(sandbox.process.codeRun('import time\ntime.sleep(30)', undefined, 1), (error) => {
+    await assert.rejects(shared.sandbox.process.codeRun('import time\ntime.sleep(30)', undefined, 1), (error) => {
       assert.ok(error instanceof DaytonaTimeoutError, `got ${error?.constructor?.name}: ${error?.message}`);
       return true;
     });
@@ -102,11 +93,11 @@ describe('process.codeRun', () => {
 
 describe('updateEnv', () => {
   test('later commands and code runs see what was set, not what was unset', async () => {
-    await sandbox.updateEnv({ FROM_UPDATE: 'yes', GONE: 'soon' });
-    await sandbox.updateEnv({}, { unset: ['GONE'] });
+    await shared.sandbox.updateEnv({ FROM_UPDATE: 'yes', GONE: 'soon' });
+    await shared.sandbox.updateEnv({}, { unset: ['GONE'] });
 
-    const command = await sandbox.process.executeCommand('echo "[$FROM_UPDATE] [$GONE]"');
-    const code = await sandbox.process.codeRun('import os\nprint(os.environ.get("FROM_UPDATE"), os.environ.get("GONE"))');
+    const command = await shared.sandbox.process.executeCommand('echo "[$FROM_UPDATE] [$GONE]"');
+    const code = await shared.sandbox.process.codeRun('import os\nprint(os.environ.get("FROM_UPDATE"), os.environ.get("GONE"))');
 
     assert.equal(command.result, '[yes] []\n');
     assert.equal(code.result, 'yes None\n');

@@ -1,76 +1,68 @@
 // sandbox.git against the image's own git (sandboxgrains/dev): a repository made inside the sandbox, cloned, changed,
 // pushed back and pulled; git's failures as the SDK's git error classes.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DaytonaGitBranchExistsError, DaytonaGitRepoNotFoundError, DaytonaValidationError } from '@daytonaio/sdk';
-import { busybox, client, dev } from './support.mjs';
+import { busybox, dev, sandboxForFile } from './support.mjs';
 
-const daytona = client();
-let sandbox;
-
-before(async () => {
-  sandbox = await daytona.create({ image: dev });
-  // The origin: made with the sandbox's git, its checked-out branch updated by pushes (as a work tree would be).
+// The origin: made with the sandbox's git, its checked-out branch updated by pushes (as a work tree would be).
+const shared = sandboxForFile(dev, async (sandbox) => {
   const made = await sandbox.process.executeCommand(
     'git init -q -b main /srv/origin && cd /srv/origin && echo hello > readme.md && git add . ' +
       '&& git -c user.name=Origin -c user.email=o@example.com commit -qm "first" && git config receive.denyCurrentBranch updateInstead',
   );
   assert.equal(made.exitCode, 0, made.result);
 });
-
-after(async () => {
-  await sandbox?.delete();
-  await daytona[Symbol.asyncDispose]();
-});
+const { daytona } = shared;
 
 describe('sandbox.git', () => {
   test('clone a local repository, change it, commit, push, pull', async () => {
-    await sandbox.git.clone('/srv/origin', '/work/clone');
+    await shared.sandbox.git.clone('/srv/origin', '/work/clone');
 
-    assert.equal((await sandbox.fs.downloadFile('/work/clone/readme.md')).toString(), 'hello\n');
-    const clean = await sandbox.git.status('/work/clone');
+    assert.equal((await shared.sandbox.fs.downloadFile('/work/clone/readme.md')).toString(), 'hello\n');
+    const clean = await shared.sandbox.git.status('/work/clone');
     assert.equal(clean.currentBranch, 'main');
     assert.equal(clean.branchPublished, true);
     assert.deepEqual(clean.fileStatus, []);
 
-    await sandbox.fs.uploadFile(Buffer.from('new\n'), '/work/clone/notes.txt');
-    const dirty = await sandbox.git.status('/work/clone');
+    await shared.sandbox.fs.uploadFile(Buffer.from('new\n'), '/work/clone/notes.txt');
+    const dirty = await shared.sandbox.git.status('/work/clone');
     assert.deepEqual(dirty.fileStatus, [{ name: 'notes.txt', staging: 'Untracked', worktree: 'Untracked', extra: '' }]);
 
-    await sandbox.git.add('/work/clone', ['notes.txt']);
-    const { sha } = await sandbox.git.commit('/work/clone', 'add notes', 'Ada', 'ada@example.com');
+    await shared.sandbox.git.add('/work/clone', ['notes.txt']);
+    const { sha } = await shared.sandbox.git.commit('/work/clone', 'add notes', 'Ada', 'ada@example.com');
     assert.match(sha, /^[0-9a-f]{40}$/);
-    assert.equal((await sandbox.git.status('/work/clone')).ahead, 1);
+    assert.equal((await shared.sandbox.git.status('/work/clone')).ahead, 1);
 
-    await sandbox.git.push('/work/clone');
-    const pushed = await sandbox.process.executeCommand('git log -1 --format="%H %an" && cat notes.txt', '/srv/origin');
+    await shared.sandbox.git.push('/work/clone');
+    const pushed = await shared.sandbox.process.executeCommand('git log -1 --format="%H %an" && cat notes.txt', '/srv/origin');
     assert.equal(pushed.result, `${sha} Ada\nnew\n`);
 
-    await sandbox.process.executeCommand('echo more >> readme.md && git -c user.name=O -c user.email=o@e commit -qam more', '/srv/origin');
-    await sandbox.git.pull('/work/clone');
-    assert.equal((await sandbox.fs.downloadFile('/work/clone/readme.md')).toString(), 'hello\nmore\n');
+    await shared.sandbox.process.executeCommand('echo more >> readme.md && git -c user.name=O -c user.email=o@e commit -qam more', '/srv/origin');
+    await shared.sandbox.git.pull('/work/clone');
+    assert.equal((await shared.sandbox.fs.downloadFile('/work/clone/readme.md')).toString(), 'hello\nmore\n');
   });
 
   test('branches: create (and switch to), list, checkout, delete', async () => {
-    await sandbox.git.clone('/srv/origin', '/work/branchy');
+    await shared.sandbox.git.clone('/srv/origin', '/work/branchy');
 
-    await sandbox.git.createBranch('/work/branchy', 'feature');
-    assert.deepEqual(await sandbox.git.branches('/work/branchy'), { branches: ['feature', 'main'], current: 'feature' });
-    await sandbox.git.checkoutBranch('/work/branchy', 'main');
-    await sandbox.git.deleteBranch('/work/branchy', 'feature');
+    await shared.sandbox.git.createBranch('/work/branchy', 'feature');
+    assert.deepEqual(await shared.sandbox.git.branches('/work/branchy'), { branches: ['feature', 'main'], current: 'feature' });
+    await shared.sandbox.git.checkoutBranch('/work/branchy', 'main');
+    await shared.sandbox.git.deleteBranch('/work/branchy', 'feature');
 
-    assert.deepEqual(await sandbox.git.branches('/work/branchy'), { branches: ['main'], current: 'main' });
+    assert.deepEqual(await shared.sandbox.git.branches('/work/branchy'), { branches: ['main'], current: 'main' });
   });
 
   test("git's failures as the SDK's git errors", async () => {
-    await sandbox.git.clone('/srv/origin', '/work/failing');
+    await shared.sandbox.git.clone('/srv/origin', '/work/failing');
 
-    await assert.rejects(sandbox.git.createBranch('/work/failing', 'main'), (error) => {
+    await assert.rejects(shared.sandbox.git.createBranch('/work/failing', 'main'), (error) => {
       assert.ok(error instanceof DaytonaGitBranchExistsError, `got ${error?.constructor?.name}: ${error?.message}`);
       assert.match(error.message, /a branch named 'main' already exists/);
       return true;
     });
-    await assert.rejects(sandbox.git.status('/tmp'), (error) => {
+    await assert.rejects(shared.sandbox.git.status('/tmp'), (error) => {
       assert.ok(error instanceof DaytonaGitRepoNotFoundError, `got ${error?.constructor?.name}: ${error?.message}`);
       return true;
     });

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using SandboxGrains.Daemon.Git;
+using SandboxGrains.Daemon.Pty;
 
 namespace SandboxGrains.Daemon.Http;
 
@@ -54,4 +55,12 @@ namespace SandboxGrains.Daemon.Http;
 [JsonSerializable(typeof(GitCredentialsRequest))]
 [JsonSerializable(typeof(GitStatusResponse))]
 [JsonSerializable(typeof(List<GitCommitInfo>))]
+[JsonSerializable(typeof(PtyCreateRequest))]
+[JsonSerializable(typeof(PtyCreateResponse))]
+[JsonSerializable(typeof(PtyResizeRequest))]
+[JsonSerializable(typeof(PtySessionInfo))]
+[JsonSerializable(typeof(PtyListResponse))]
+[JsonSerializable(typeof(PtyControlMessage))]
+[JsonSerializable(typeof(PtyExitReason))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class DaemonJson : JsonSerializerContext;

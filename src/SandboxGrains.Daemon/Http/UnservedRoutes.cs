@@ -9,7 +9,6 @@ internal static class UnservedRoutes
 {
     private static readonly (string Prefix, string Feature)[] Areas =
     [
-        ("/process/pty", "pseudo-terminals (process.createPty)"),
         ("/process/interpreter", "the code interpreter (codeInterpreter)"),
         ("/lsp", "language servers (createLspServer)"),
         ("/computeruse", "computer use (computerUse)"),
