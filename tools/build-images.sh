@@ -4,11 +4,13 @@
 #   sandboxgrains/base:latest     Debian bookworm minbase + python3, ca-certificates, procps (debootstrap; the rootfs
 #                                 tarball is cached so a rebuild is a docker import away)
 #   sandboxgrains/bench:latest    base + nginx-light, the fast in-sandbox app of the benchmarks (bench/ only)
+#   sandboxgrains/dev:latest      base + git and Node.js, what Daytona's toolbox expects of an image (git, codeRun in
+#                                 JavaScript); the Daytona SDK tests run on it
 #   sandboxgrains/musl:latest     Alpine's shape: busybox with musl as the only libc and a program linked against it
 #   sandboxgrains/distroless:latest  distroless's shape: users, groups, /tmp and one static program; no shell, no libc
 #   sandboxgrains/silo:latest     the silo itself, self-contained, on the base image (deploy/silo.Dockerfile; compose.yaml)
 #   sandboxgrains/redis:latest    base + Debian's redis-server (deploy/redis.Dockerfile; compose.yaml)
-# Usage: tools/build-images.sh [--force] [busybox|base|bench|musl|distroless|silo|redis ...] (default: busybox base)
+# Usage: tools/build-images.sh [--force] [busybox|base|bench|dev|musl|distroless|silo|redis ...] (default: busybox base)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 force=0
@@ -16,8 +18,8 @@ wanted=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    busybox|base|bench|musl|distroless|silo|redis) wanted+=("$arg") ;;
-    *) die "unknown argument $arg (expected --force, busybox, base, bench, musl, distroless, silo, redis)" ;;
+    busybox|base|bench|dev|musl|distroless|silo|redis) wanted+=("$arg") ;;
+    *) die "unknown argument $arg (expected --force, busybox, base, bench, dev, musl, distroless, silo, redis)" ;;
   esac
 done
 [ ${#wanted[@]} -gt 0 ] || wanted=(busybox base)
@@ -141,6 +143,20 @@ build_bench() {
   docker build -q -t $image - >/dev/null <<'DOCKERFILE'
 FROM sandboxgrains/base:latest
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
+DOCKERFILE
+}
+
+# From base with Debian's git and nodejs installed inside, like bench: what Daytona's own images carry and its SDK's git
+# and codeRun (JavaScript) need. Kept apart from base so the default image stays small.
+build_dev() {
+  local image=sandboxgrains/dev:latest
+  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+  build_base
+  say "building $image"
+  docker build -q -t $image - >/dev/null <<'DOCKERFILE'
+FROM sandboxgrains/base:latest
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git nodejs >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
 }

@@ -9,6 +9,8 @@ cd "$SG_ROOT"
 
 ensure_docker
 ensure_daytona_sdk
+# The images the tests create sandboxes from (each built only when missing).
+bash "$SG_ROOT/tools/build-images.sh" busybox dev
 silo_dll="$SG_ROOT/src/SandboxGrains.Silo/bin/Debug/net10.0/SandboxGrains.Silo.dll"
 [ -f "$silo_dll" ] || die "build the silo first: dotnet build src/SandboxGrains.Silo -c Debug"
 [ -x "$SG_ROOT/artifacts/sandboxd/sandboxd" ] || die "publish the daemon first: dotnet publish src/SandboxGrains.Daemon -c Release"

@@ -15,7 +15,7 @@ ensure_registry_tools
 need_packages pytest-3:python3-pytest
 ensure_daytona_sdk
 export SANDBOXGRAINS_TEST_REDIS="127.0.0.1:$SG_REDIS_PORT"
-bash tools/build-images.sh busybox base musl distroless
+bash tools/build-images.sh busybox base dev musl distroless
 
 say "building the solution and the daemon bundle (artifacts/sandboxd)"
 dotnet build SandboxGrains.sln -c Debug -nologo -v quiet -clp:ErrorsOnly

@@ -1,10 +1,13 @@
 using SandboxGrains;
 using SandboxGrains.Daemon;
+using SandboxGrains.Daemon.CodeRun;
 using SandboxGrains.Daemon.Files;
+using SandboxGrains.Daemon.Git;
 using SandboxGrains.Daemon.Http;
 using SandboxGrains.Daemon.Ports;
 using SandboxGrains.Daemon.Processes;
 using SandboxGrains.Daemon.Proxy;
+using SandboxGrains.Daemon.Pty;
 
 var background = args is ["--background", ..];
 var (options, error) = DaemonOptions.Parse(background ? args[1..] : args);
@@ -57,6 +60,8 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResol
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<ProcessLauncher>();
 builder.Services.AddSingleton<SessionStore>();
+builder.Services.AddSingleton<GitRunner>();
+builder.Services.AddSingleton<PtyStore>();
 builder.Services.AddHostedService<EntrypointService>();
 builder.Services.AddHostedService<OrphanReaper>();
 builder.Services.AddHttpForwarder();
@@ -69,9 +74,13 @@ app.MapGet("/work-dir", () => TypedResults.Json(new DirDto(options.WorkDir), Dae
 app.MapGet("/user-home-dir", () => TypedResults.Json(new DirDto(DaemonVersion.HomeDir()), DaemonJson.Default.DirDto));
 app.MapGet("/project-dir", () => TypedResults.Json(new DirDto(DaemonVersion.HomeDir()), DaemonJson.Default.DirDto));
 app.MapExecuteEndpoints();
+app.MapCodeRunEndpoints();
+app.MapEnvironmentEndpoints();
+app.MapGitEndpoints();
+app.MapPtyEndpoints();
 app.MapSessionEndpoints();
 app.MapFileEndpoints();
-app.MapGet("/port", () => TypedResults.Json(new PortsDto(ListeningPorts.Read()), DaemonJson.Default.PortsDto));
+app.MapPortEndpoints();
 app.MapPortProxy();
 // Not part of Daytona's API: how the cluster hands a warm pool's sandbox to a caller (its environment for every later process).
 app.MapPut(DaemonProtocol.ClaimPath, async (HttpContext context, ProcessLauncher launcher) =>

@@ -287,9 +287,8 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [InlineData("POST", "/process/code-run", 501, "NOT_IMPLEMENTED")]
-    [InlineData("POST", "/git/clone", 501, "NOT_IMPLEMENTED")]
-    [InlineData("GET", "/port/3000/in-use", 501, "NOT_IMPLEMENTED")]
+    [InlineData("GET", "/computeruse/status", 501, "NOT_IMPLEMENTED")]
+    [InlineData("GET", "/lsp/completions", 501, "NOT_IMPLEMENTED")]
     [InlineData("GET", "/no/such/route", 404, "NOT_FOUND")]
     public async Task UnknownRoute_DaytonaFeatureWeLack_Is501_ElseA404(string method, string path, int status, string code)
     {
@@ -300,6 +299,16 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
         Assert.Equal(status, (int)response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal(code, body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Git_InAnImageWithout_Is400NamingGit()
+    {
+        var (status, body) = await fixture.Container.PostJsonAsync("/git/clone", new { url = "https://example.invalid/r.git", path = "/tmp/r" }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("GIT_NOT_FOUND", body!.Value.GetProperty("code").GetString());
+        Assert.StartsWith("git (sandbox.git) needs git, and this sandbox's image has none on its PATH", body.Value.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -371,6 +380,12 @@ public sealed class DaemonApiTests(BusyboxDaemonFixture fixture) : IClassFixture
 
         var ports = await client.GetFromJsonAsync<JsonElement>("/port", Ct);
         Assert.Contains(ports.GetProperty("ports").EnumerateArray(), p => p.GetInt32() == port);
+        Assert.True((await client.GetFromJsonAsync<JsonElement>($"/port/{port}/in-use", Ct)).GetProperty("isInUse").GetBoolean());
+        Assert.False((await client.GetFromJsonAsync<JsonElement>($"/port/{port + 1}/in-use", Ct)).GetProperty("isInUse").GetBoolean());
+        using (var notAPort = await client.GetAsync("/port/http/in-use", Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notAPort.StatusCode);
+        }
 
         var page = await client.GetStringAsync($"/proxy/{port}/index.html", Ct);
         Assert.Equal("hello from inside\n", page);

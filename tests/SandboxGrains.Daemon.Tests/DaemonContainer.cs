@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Net.Http.Headers;
 using SandboxGrains.Testing;
 using Xunit;
@@ -90,6 +93,20 @@ public sealed class DaemonContainer : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Sends <paramref name="body"/> as JSON to <paramref name="path"/>; the status and the JSON answer (null when empty).</summary>
+    public Task<(HttpStatusCode Status, JsonElement? Body)> PostJsonAsync(string path, object body, CancellationToken cancellationToken) =>
+        SendJsonAsync(HttpMethod.Post, path, body, cancellationToken);
+
+    /// <summary>A request with an optional JSON body; the status and the JSON answer (null when empty).</summary>
+    public async Task<(HttpStatusCode Status, JsonElement? Body)> SendJsonAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient();
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await client.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        return (response.StatusCode, text.Length == 0 ? null : JsonDocument.Parse(text).RootElement);
+    }
+
     private async Task WaitForVersionAsync(bool answeredAtAll = false)
     {
         using var client = CreateClient();
@@ -123,12 +140,12 @@ public sealed class DaemonContainer : IAsyncDisposable
     public async ValueTask DisposeAsync() => await ProcessRunner.RunAsync("docker", ["rm", "-f", Name]);
 }
 
-/// <summary>One busybox container shared by the tests of a class.</summary>
-public sealed class BusyboxDaemonFixture : IAsyncLifetime
+/// <summary>One daemon container shared by the tests of a class.</summary>
+public abstract class DaemonFixture(string image, params string[] entrypoint) : IAsyncLifetime
 {
     public DaemonContainer Container { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() => Container = await DaemonContainer.StartAsync("sandboxgrains/busybox:latest", "sh");
+    public async ValueTask InitializeAsync() => Container = await DaemonContainer.StartAsync(image, entrypoint);
 
     public async ValueTask DisposeAsync()
     {
@@ -138,3 +155,9 @@ public sealed class BusyboxDaemonFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>busybox: a shell and its applets, no libc, no git or Python.</summary>
+public sealed class BusyboxDaemonFixture() : DaemonFixture("sandboxgrains/busybox:latest", "sh");
+
+/// <summary>sandboxgrains/dev: Debian with Python, git and Node.js.</summary>
+public sealed class DevDaemonFixture() : DaemonFixture("sandboxgrains/dev:latest");

@@ -2,6 +2,7 @@
 // The silo comes from SANDBOXGRAINS_URL (e.g. http://127.0.0.1:5080) and SANDBOXGRAINS_API_KEY; tools/test-daytona-sdk.sh
 // starts one and sets both.
 import http from 'node:http';
+import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { Daytona } from '@daytonaio/sdk';
 
@@ -11,6 +12,9 @@ export const apiUrl = `${siloUrl}/api`;
 
 /** The small image with busybox (sh, httpd) that tools/build-images.sh builds. */
 export const busybox = 'sandboxgrains/busybox:latest';
+
+/** Debian with Python, git and Node.js (tools/build-images.sh dev): what codeRun, git and a PTY's shell need. */
+export const dev = 'sandboxgrains/dev:latest';
 
 function required(name) {
   const value = process.env[name];
@@ -23,6 +27,23 @@ function required(name) {
 /** A client as a Daytona user makes one: only the API URL and key differ from Daytona's cloud. */
 export function client() {
   return new Daytona({ apiUrl, apiKey });
+}
+
+/**
+ * The sandbox a test file's tests share: created from `image` (then given to `prepare`, if any) before them, deleted
+ * after them, the client disposed. `shared.sandbox` is that sandbox once the file's tests run; `shared.daytona` the client.
+ */
+export function sandboxForFile(image, prepare = async () => {}) {
+  const shared = { daytona: client(), sandbox: undefined };
+  before(async () => {
+    shared.sandbox = await shared.daytona.create({ image });
+    await prepare(shared.sandbox);
+  });
+  after(async () => {
+    await shared.sandbox?.delete();
+    await shared.daytona[Symbol.asyncDispose]();
+  });
+  return shared;
 }
 
 /** A fresh name or label value, so tests never see each other's sandboxes. */

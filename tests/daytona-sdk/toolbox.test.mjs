@@ -119,10 +119,8 @@ describe('fs, the rest', () => {
 });
 
 describe('not served yet', () => {
-  test('codeRun, git and metrics say so with a 501, not a 404', async () => {
+  test('metrics say so with a 501, not a 404', async () => {
     const calls = {
-      codeRun: () => sandbox.process.codeRun('print(1)'),
-      'git.clone': () => sandbox.git.clone('https://example.invalid/repo.git', '/tmp/repo'),
       getMetricsLatest: () => sandbox.getMetricsLatest(),
     };
     for (const [name, call] of Object.entries(calls)) {

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using SandboxGrains.Daemon.Git;
+using SandboxGrains.Daemon.Pty;
 
 namespace SandboxGrains.Daemon.Http;
 
@@ -12,6 +14,8 @@ namespace SandboxGrains.Daemon.Http;
 [JsonSerializable(typeof(DirDto))]
 [JsonSerializable(typeof(ExecuteRequest))]
 [JsonSerializable(typeof(ExecuteResponse))]
+[JsonSerializable(typeof(CodeRunRequest))]
+[JsonSerializable(typeof(CodeRunResponse))]
 [JsonSerializable(typeof(CreateSessionRequest))]
 [JsonSerializable(typeof(SessionExecuteRequest))]
 [JsonSerializable(typeof(SessionExecuteResponse))]
@@ -29,5 +33,34 @@ namespace SandboxGrains.Daemon.Http;
 [JsonSerializable(typeof(BulkDownloadRequest))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(PortsDto))]
+[JsonSerializable(typeof(PortInUseDto))]
+[JsonSerializable(typeof(UpdateEnvRequest))]
 [JsonSerializable(typeof(ClaimDto))]
+[JsonSerializable(typeof(GitCloneRequest))]
+[JsonSerializable(typeof(GitFilesRequest))]
+[JsonSerializable(typeof(GitCommitRequest))]
+[JsonSerializable(typeof(GitCommitResponse))]
+[JsonSerializable(typeof(GitBranchRequest))]
+[JsonSerializable(typeof(GitCheckoutRequest))]
+[JsonSerializable(typeof(GitBranchesResponse))]
+[JsonSerializable(typeof(GitRemoteSyncRequest))]
+[JsonSerializable(typeof(GitInitRequest))]
+[JsonSerializable(typeof(GitResetRequest))]
+[JsonSerializable(typeof(GitRestoreRequest))]
+[JsonSerializable(typeof(GitAddRemoteRequest))]
+[JsonSerializable(typeof(GitRemotesResponse))]
+[JsonSerializable(typeof(GitSetConfigRequest))]
+[JsonSerializable(typeof(GitConfigResponse))]
+[JsonSerializable(typeof(GitConfigureUserRequest))]
+[JsonSerializable(typeof(GitCredentialsRequest))]
+[JsonSerializable(typeof(GitStatusResponse))]
+[JsonSerializable(typeof(List<GitCommitInfo>))]
+[JsonSerializable(typeof(PtyCreateRequest))]
+[JsonSerializable(typeof(PtyCreateResponse))]
+[JsonSerializable(typeof(PtyResizeRequest))]
+[JsonSerializable(typeof(PtySessionInfo))]
+[JsonSerializable(typeof(PtyListResponse))]
+[JsonSerializable(typeof(PtyControlMessage))]
+[JsonSerializable(typeof(PtyExitReason))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class DaemonJson : JsonSerializerContext;

@@ -10,6 +10,10 @@ internal sealed record ExecuteRequest(string? Command, string? Cwd, Dictionary<s
 
 internal sealed record ExecuteResponse(int ExitCode, string Result);
 
+internal sealed record CodeRunRequest(string? Code, string? Language, List<string>? Argv, Dictionary<string, string>? Envs, int? Timeout);
+
+internal sealed record CodeRunResponse(int ExitCode, string Result);
+
 internal sealed record CreateSessionRequest(string? SessionId);
 
 internal sealed record SessionExecuteRequest(string? Command, bool? RunAsync, bool? Async, bool? SuppressInputEcho);
@@ -51,6 +55,10 @@ internal sealed record UploadedFile(string Path, long Bytes);
 internal sealed record UploadResult(List<UploadedFile> Files);
 
 internal sealed record PortsDto(List<int> Ports);
+
+internal sealed record PortInUseDto(bool IsInUse);
+
+internal sealed record UpdateEnvRequest(Dictionary<string, string>? Set, List<string>? Unset, string? UnsetValuePrefix);
 
 /// <summary>The part of the claim file (<see cref="DaemonProtocol.ClaimFileName"/>) the daemon uses.</summary>
 internal sealed record ClaimDto(Dictionary<string, string>? Env);

@@ -9,13 +9,9 @@ internal static class UnservedRoutes
 {
     private static readonly (string Prefix, string Feature)[] Areas =
     [
-        ("/process/code-run", "running code (process.codeRun)"),
-        ("/process/pty", "pseudo-terminals (process.createPty)"),
         ("/process/interpreter", "the code interpreter (codeInterpreter)"),
-        ("/git", "git (sandbox.git)"),
         ("/lsp", "language servers (createLspServer)"),
         ("/computeruse", "computer use (computerUse)"),
-        ("/env", "changing the environment (updateEnv)"),
         ("/init", "daemon re-initialisation"),
         ("/system/metrics", "metrics (getMetricsLatest)"),
         ("/files/upload-v2", "signed upload URLs (uploadUrl)"),
@@ -32,9 +28,7 @@ internal static class UnservedRoutes
             }
         }
 
-        // GET /port/{port}/in-use: the port listing itself is served.
-        var segments = (path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return segments is ["port", _, "in-use"] ? "asking whether a port is in use (/port/{port}/in-use)" : null;
+        return null;
     }
 
     /// <summary>The fallback of every route: 501 for a known Daytona feature we lack, else 404.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SandboxGrains.Daemon.Http;
 
 namespace SandboxGrains.Daemon.Processes;
 
@@ -7,9 +8,14 @@ internal sealed class ChildProcess
 {
     private readonly Process _process;
 
+    // Held from the start: once the process exits it is disposed, and its StandardInput with it, while a caller may still
+    // be about to write to it or close it (a git command that needs no input often ends first).
+    private readonly StreamWriter _input;
+
     public ChildProcess(Process process, OutputLog log)
     {
         _process = process;
+        _input = process.StandardInput;
         Log = log;
         Completion = RunAsync();
     }
@@ -23,14 +29,62 @@ internal sealed class ChildProcess
 
     public int? ExitCode => Completion.IsCompletedSuccessfully ? Completion.Result : null;
 
-    public async Task WriteInputAsync(string data, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the exit code. After <paramref name="timeoutSeconds"/> (null or 0: no limit) the process and its
+    /// descendants are killed and the caller gets Daytona's 408 <c>PROCESS_EXECUTION_TIMEOUT</c>; a caller that went
+    /// away kills them too.
+    /// </summary>
+    public async Task<int> WaitAsync(int? timeoutSeconds, CancellationToken aborted)
     {
-        await _process.StandardInput.WriteAsync(data.AsMemory(), cancellationToken);
-        await _process.StandardInput.FlushAsync(cancellationToken);
+        CheckTimeout(timeoutSeconds);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        if (timeoutSeconds is > 0)
+        {
+            limit.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds.Value));
+        }
+
+        try
+        {
+            return await Completion.WaitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            KillTree();
+            if (aborted.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new DaemonError(408, "PROCESS_EXECUTION_TIMEOUT", "command execution timeout");
+        }
     }
 
-    /// <summary>Closes the process's standard input.</summary>
-    public void CloseInput() => _process.StandardInput.Close();
+    /// <summary>Refuses a timeout that is neither absent, 0 (no limit) nor a positive number of seconds.</summary>
+    public static void CheckTimeout(int? timeoutSeconds)
+    {
+        if (timeoutSeconds is < 0)
+        {
+            throw DaemonError.BadRequest("'timeout' must be 0 (no limit) or a positive number of seconds", "INVALID_TIMEOUT");
+        }
+    }
+
+    public async Task WriteInputAsync(string data, CancellationToken cancellationToken)
+    {
+        await _input.WriteAsync(data.AsMemory(), cancellationToken);
+        await _input.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Closes the process's standard input (nothing to do when the process is gone and its end with it).</summary>
+    public void CloseInput()
+    {
+        try
+        {
+            _input.Close();
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     /// <summary>Kills the process and every descendant it still has.</summary>
     public void KillTree()

@@ -18,17 +18,8 @@ internal static class ExecuteEndpoints
             throw DaemonError.BadRequest("'command' is required", "MISSING_COMMAND");
         }
 
-        if (request.Timeout is < 0)
-        {
-            throw DaemonError.BadRequest("'timeout' must be 0 (no limit) or a positive number of seconds", "INVALID_TIMEOUT");
-        }
-
-        var cwd = request.Cwd is { Length: > 0 } given ? Path.GetFullPath(given, launcher.Options.WorkDir) : launcher.Options.WorkDir;
-        if (!Directory.Exists(cwd))
-        {
-            throw DaemonError.BadRequest($"cwd {cwd} does not exist or is not a directory", "INVALID_CWD");
-        }
-
+        ChildProcess.CheckTimeout(request.Timeout);
+        var cwd = WorkingDirectory.Resolve(request.Cwd, launcher.Options);
         if (ProcessLauncher.Shell is not { } shell)
         {
             return TypedResults.Json(new ExecuteResponse(-1, "no shell (/bin/sh) in this sandbox"), DaemonJson.Default.ExecuteResponse);
@@ -45,26 +36,7 @@ internal static class ExecuteEndpoints
             return TypedResults.Json(new ExecuteResponse(-1, e.Message), DaemonJson.Default.ExecuteResponse);
         }
 
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        if (request.Timeout is > 0)
-        {
-            limit.CancelAfter(TimeSpan.FromSeconds(request.Timeout.Value));
-        }
-
-        try
-        {
-            var exitCode = await child.Completion.WaitAsync(limit.Token);
-            return TypedResults.Json(new ExecuteResponse(exitCode, child.Log.Text().Output), DaemonJson.Default.ExecuteResponse);
-        }
-        catch (OperationCanceledException)
-        {
-            child.KillTree();
-            if (context.RequestAborted.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new DaemonError(408, "PROCESS_EXECUTION_TIMEOUT", "command execution timeout");
-        }
+        var exitCode = await child.WaitAsync(request.Timeout, context.RequestAborted);
+        return TypedResults.Json(new ExecuteResponse(exitCode, child.Log.Text().Output), DaemonJson.Default.ExecuteResponse);
     }
 }

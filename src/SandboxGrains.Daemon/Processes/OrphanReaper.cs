@@ -43,29 +43,6 @@ internal sealed class OrphanReaper(ProcessLauncher launcher) : BackgroundService
     private static IEnumerable<int> ZombieChildren()
     {
         var self = Environment.ProcessId;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            // Format: pid (comm) state ppid ... ; comm may contain spaces and parentheses, so parse after the last ')'.
-            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (rest.Length > 1 && rest[0] == "Z" && int.TryParse(rest[1], out var parent) && parent == self)
-            {
-                yield return pid;
-            }
-        }
+        return ProcessTable.Read().Where(p => p.State == 'Z' && p.Parent == self).Select(p => p.Pid);
     }
 }

@@ -8,8 +8,6 @@ namespace SandboxGrains.Daemon.Processes;
 /// </summary>
 internal sealed class ProcessLauncher(DaemonOptions options)
 {
-    /// <summary>The environment a warm pool's claim gave this sandbox (empty until claimed).</summary>
-    public ClaimedEnvironment Claimed { get; } = new(options.ClaimFile);
     private readonly Lock _gate = new();
     private readonly HashSet<int> _tracked = [];
 
@@ -17,6 +15,12 @@ internal sealed class ProcessLauncher(DaemonOptions options)
     public static string? Shell { get; } = new[] { "/bin/sh", "/usr/bin/sh", "/bin/bash", "/busybox/sh" }.FirstOrDefault(File.Exists);
 
     public DaemonOptions Options { get; } = options;
+
+    /// <summary>The environment every process starts with (a claim's and <c>POST /env</c>'s changes included).</summary>
+    public ProcessEnvironment Environment { get; } = new(new ClaimedEnvironment(options.ClaimFile));
+
+    /// <summary>The environment a warm pool's claim gave this sandbox (empty until claimed).</summary>
+    public ClaimedEnvironment Claimed => Environment.Claimed;
 
     /// <summary>Starts a process with redirected stdin/stdout/stderr and pumps its output into <paramref name="log"/>.</summary>
     public ChildProcess Start(string file, IEnumerable<string> arguments, string? workingDirectory, IReadOnlyDictionary<string, string>? env, OutputLog log)
@@ -34,14 +38,9 @@ internal sealed class ProcessLauncher(DaemonOptions options)
             info.ArgumentList.Add(argument);
         }
 
-        // The daemon's secret stays with the daemon.
-        info.Environment.Remove(DaemonOptions.TokenEnvironmentVariable);
-        foreach (var (key, value) in Claimed.Current())
-        {
-            info.Environment[key] = value;
-        }
-
-        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        var environment = Environment.For(env);
+        info.Environment.Clear();
+        foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
         }
@@ -57,6 +56,29 @@ internal sealed class ProcessLauncher(DaemonOptions options)
         var pid = process.Id;
         process.Exited += (_, _) => { lock (_gate) { _tracked.Remove(pid); } };
         return new ChildProcess(process, log);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="spawn"/> (a process start .NET does not see, such as a pseudo-terminal's) so the orphan reaper
+    /// leaves the new process to its caller, who reaps it and then calls <see cref="Forget"/>.
+    /// </summary>
+    public int StartUntracked(Func<int> spawn)
+    {
+        lock (_gate)
+        {
+            var pid = spawn();
+            _tracked.Add(pid);
+            return pid;
+        }
+    }
+
+    /// <summary>Hands a process started by <see cref="StartUntracked"/> back to the reaper's care once its caller reaped it.</summary>
+    public void Forget(int pid)
+    {
+        lock (_gate)
+        {
+            _tracked.Remove(pid);
+        }
     }
 
     /// <summary>True when .NET started <paramref name="pid"/> and will reap it itself.</summary>
