@@ -88,6 +88,13 @@ public sealed class CrossHostTests(CrossHostTests.TwoHosts hosts) : IClassFixtur
         Assert.Equal(Echoed, echo.ReceivedBodyBytes);
         Assert.Equal(echo.SentSha256, echo.ReceivedSha256);
 
+        // A revocation closes the link at once here too: its route is forgotten, whichever lane it took.
+        await client.RevokePreviewAsync(preview.Token!, Ct);
+        using (var revoked = await browser.GetAsync($"{hosts.A.BaseAddress}preview/{preview.Token}/hello", Ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, revoked.StatusCode);
+        }
+
         // The lane is real: from host A the container's own address does not lead to the app. (It may lead to this
         // machine's egress proxy, which answers any address it has no route for; never to the app's JSON.)
         var container = await hosts.SecondHost.ContainerAddressAsync(sandbox.ContainerId!);
