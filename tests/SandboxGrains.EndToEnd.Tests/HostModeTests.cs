@@ -80,7 +80,7 @@ public sealed class HostModeTests
             logging:
               level: "LOUD"
             """, Ct);
-        var output = await RefusalAsync(new Dictionary<string, string> { ["config"] = config });
+        var output = await SiloRefusal.OutputAsync(new Dictionary<string, string> { ["config"] = config }, cancellationToken: Ct);
         Assert.Contains("daemon.port (DAEMON_PORT) must be a port from 1 to 65535, where the daemon listens; it is 'http'", output, StringComparison.Ordinal);
         Assert.Contains("daemon.path (DAEMON_PATH, DaemonProxy:DaemonPath) '/usr/local/bin/daytona' is not a sandboxd bundle", output, StringComparison.Ordinal);
         Assert.Contains("daemon.startup_timeout must be a positive number of seconds", output, StringComparison.Ordinal);
@@ -90,31 +90,17 @@ public sealed class HostModeTests
     [Fact]
     public async Task HostMode_InAClusterOrWithAnUnusableDaemonAddress_RefusesToStart()
     {
-        var output = await RefusalAsync(new Dictionary<string, string>
-        {
-            ["daemon-mode"] = "host",
-            ["ConnectionStrings:redis"] = "127.0.0.1:1",
-            ["DaemonProxy:HostDaemonAddress"] = "localhost",
-        });
+        var output = await SiloRefusal.OutputAsync(
+            new Dictionary<string, string>
+            {
+                ["daemon-mode"] = "host",
+                ["ConnectionStrings:redis"] = "127.0.0.1:1",
+                ["DaemonProxy:HostDaemonAddress"] = "localhost",
+            },
+            cancellationToken: Ct);
         Assert.Contains("run host mode as a single silo (remove the cluster settings)", output, StringComparison.Ordinal);
         Assert.Contains("DaemonProxy:HostDaemonAddress must be ip:port of a sandboxd already listening (such as 127.0.0.1:2280); it is 'localhost'", output, StringComparison.Ordinal);
         Assert.Contains("DaemonProxy:HostDaemonTokenFile is needed with DaemonProxy:HostDaemonAddress", output, StringComparison.Ordinal);
-    }
-
-    /// <summary>Starts a silo that must refuse to start; returns what it printed.</summary>
-    private static async Task<string> RefusalAsync(Dictionary<string, string> settings)
-    {
-        await using var silo = SiloProcess.Start(settings, new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" });
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!silo.HasExited && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, Ct);
-        }
-
-        Assert.True(silo.HasExited, "the silo should refuse to start:\n" + silo.Output);
-        Assert.Contains("SandboxGrains cannot start: the configuration is not valid.", silo.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", silo.Output, StringComparison.Ordinal);
-        return silo.Output;
     }
 
     /// <summary>This machine's own non-loopback IPv4 addresses.</summary>

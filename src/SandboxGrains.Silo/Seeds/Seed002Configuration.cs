@@ -87,7 +87,13 @@ internal static class Seed002Configuration
             mapped["urls"] = $"http://{host ?? "localhost"}:{port ?? "8080"}";
         }
 
-        if (Last(configuration, "security:api_key") is { } key && !string.Equals(Last(configuration, "security:enabled", "SECURITY_ENABLED"), "false", StringComparison.OrdinalIgnoreCase))
+        var securityOff = string.Equals(Last(configuration, "security:enabled", "SECURITY_ENABLED"), "false", StringComparison.OrdinalIgnoreCase);
+        if (securityOff)
+        {
+            // Honoured on loopback only; Api:KeyOptionalOnLoopback's validation refuses it on any other listener.
+            mapped["Api:KeyOptionalOnLoopback"] = "true";
+        }
+        else if (Last(configuration, "security:api_key") is { } key)
         {
             mapped["Api:Keys:100"] = key;
         }
