@@ -49,6 +49,12 @@ public sealed class HostModeTests
         var url = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("url").GetString()!;
         using var browser = new HttpClient(PreviewApp.LoopbackHandler(silo));
         Assert.Equal("host app: GET /page", await browser.GetStringAsync($"{url}page", Ct));
+        Assert.Equal("host app: GET /again", await browser.GetStringAsync($"{url}again", Ct));
+
+        // Seed 002's stats count the requests served through each link.
+        var stats = await http.GetFromJsonAsync<JsonElement>("/api/preview/stats", Ct);
+        var counted = stats.GetProperty("links").EnumerateArray().Single();
+        Assert.Equal((1, 2L, 2L), (stats.GetProperty("active").GetInt32(), counted.GetProperty("requestsServed").GetInt64(), stats.GetProperty("requestsServed").GetInt64()));
 
         // The toolbox runs commands on the host, as the silo's user, in the daemon's work directory.
         using var executed = await http.PostAsJsonAsync("/toolbox/host/process/execute", new { command = "sh -c 'echo $((6 * 7)) $(id -un)'" }, Ct);
