@@ -10,7 +10,9 @@
 #   sandboxgrains/distroless:latest  distroless's shape: users, groups, /tmp and one static program; no shell, no libc
 #   sandboxgrains/silo:latest     the silo itself, self-contained, on the base image (deploy/silo.Dockerfile; compose.yaml)
 #   sandboxgrains/redis:latest    base + Debian's redis-server (deploy/redis.Dockerfile; compose.yaml)
-# Usage: tools/build-images.sh [--force] [busybox|base|bench|dev|musl|distroless|silo|redis ...] (default: busybox base)
+#   sandboxgrains/with-daemon:latest  busybox with the sandboxd bundle already at /opt/sandboxgrains (Daemon:ImageDaemonPath):
+#                                 an image for injection none, seed 002's `direct`; needs artifacts/sandboxd
+# Usage: tools/build-images.sh [--force] [busybox|base|bench|dev|musl|distroless|silo|redis|with-daemon ...] (default: busybox base)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 force=0
@@ -18,8 +20,8 @@ wanted=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    busybox|base|bench|dev|musl|distroless|silo|redis) wanted+=("$arg") ;;
-    *) die "unknown argument $arg (expected --force, busybox, base, bench, dev, musl, distroless, silo, redis)" ;;
+    busybox|base|bench|dev|musl|distroless|silo|redis|with-daemon) wanted+=("${arg//-/_}") ;;
+    *) die "unknown argument $arg (expected --force, busybox, base, bench, dev, musl, distroless, silo, redis, with-daemon)" ;;
   esac
 done
 [ ${#wanted[@]} -gt 0 ] || wanted=(busybox base)
@@ -108,6 +110,24 @@ build_distroless() {
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
   import_rootfs "$root" $image "sandboxgrains distroless" 'ENTRYPOINT ["/app/sleep"]' 'CMD ["2147483647"]'
+}
+
+# An image that carries the daemon itself, as seed 002's `direct` injection expects: the published bundle copied to where
+# Daemon:ImageDaemonPath looks (/opt/sandboxgrains/sandboxd), on busybox. Rebuilt whenever the bundle is newer.
+build_with_daemon() {
+  local image=sandboxgrains/with-daemon:latest bundle="$SG_ROOT/artifacts/sandboxd"
+  [ -x "$bundle/sandboxd" ] || die "$image needs the daemon bundle: dotnet publish src/SandboxGrains.Daemon -c Release"
+  if [ $force -eq 0 ] && image_exists $image \
+    && [ "$(docker image inspect -f '{{.Created}}' $image | xargs -I{} date -d {} +%s)" -ge "$(stat -c %Y "$bundle/sandboxd")" ]; then
+    return 0
+  fi
+  local root
+  root="$(mktemp -d)"
+  trap 'rm -rf "$root"' RETURN
+  busybox_rootfs "$root"
+  mkdir -p "$root/opt/sandboxgrains"
+  cp -a "$bundle/." "$root/opt/sandboxgrains/"
+  import_rootfs "$root" $image "sandboxgrains busybox with sandboxd" 'CMD ["sh"]' 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
 build_base() {

@@ -20,6 +20,7 @@ bash tools/build-images.sh busybox base dev musl distroless
 say "building the solution and the daemon bundle (artifacts/sandboxd)"
 dotnet build SandboxGrains.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
 dotnet publish src/SandboxGrains.Daemon -c Release -nologo -v quiet -clp:ErrorsOnly
+bash tools/build-images.sh with-daemon # from the bundle just published
 
 log="$SG_STATE/test-$(date +%Y%m%d-%H%M%S).log"
 say "running every test (log: $log)"

@@ -2,7 +2,7 @@ using SandboxGrains.Daemon.Http;
 
 namespace SandboxGrains.Daemon;
 
-/// <summary>What sandboxd was started with: <c>sandboxd --work-dir DIR [--port N] [--token-file F [--token-stdin]] [-- command...]</c>.</summary>
+/// <summary>What sandboxd was started with: <c>sandboxd --work-dir DIR [--port N] [--listen ADDRESS] [--token-file F [--token-stdin]] [-- command...]</c>.</summary>
 internal sealed record DaemonOptions(
     string WorkDir,
     int Port,
@@ -10,7 +10,8 @@ internal sealed record DaemonOptions(
     IReadOnlyList<string> EntrypointCommand,
     long MaxBodyBytes,
     string? ClaimFile = null,
-    bool SecretOnStdin = false)
+    bool SecretOnStdin = false,
+    System.Net.IPAddress? ListenAddress = null)
 {
     public const string TokenEnvironmentVariable = "SANDBOXD_TOKEN";
 
@@ -21,6 +22,7 @@ internal sealed record DaemonOptions(
         string? tokenFile = null;
         var tokenFromStdin = false;
         var port = DaemonProtocol.DefaultPort;
+        System.Net.IPAddress? listen = null;
         long maxBodyMb = 4096;
         var command = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -42,6 +44,15 @@ internal sealed record DaemonOptions(
                         if (!int.TryParse(Value(), out port) || port is < 1 or > 65535)
                         {
                             return (null, "--port must be a number from 1 to 65535");
+                        }
+
+                        break;
+                    case "--listen":
+                        // In a container every address is the sandbox's own; on a host (seed 002's host mode) only
+                        // loopback keeps the daemon from the network.
+                        if (!System.Net.IPAddress.TryParse(Value(), out listen))
+                        {
+                            return (null, "--listen must be an IP address, such as 127.0.0.1");
                         }
 
                         break;
@@ -82,6 +93,6 @@ internal sealed record DaemonOptions(
         workDir ??= Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : "/";
         // A claim (a warm pool's sandbox handed to a caller) is written beside the secret; no secret file, no claims.
         var claimFile = tokenFile is null ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenFile))!, DaemonProtocol.ClaimFileName);
-        return (new DaemonOptions(Path.GetFullPath(workDir), port, secret, command, maxBodyMb * 1024 * 1024, claimFile, tokenFromStdin), null);
+        return (new DaemonOptions(Path.GetFullPath(workDir), port, secret, command, maxBodyMb * 1024 * 1024, claimFile, tokenFromStdin, listen), null);
     }
 }

@@ -14,7 +14,7 @@ var (options, error) = DaemonOptions.Parse(background ? args[1..] : args);
 if (options is null)
 {
     Console.Error.WriteLine($"sandboxd: {error}");
-    Console.Error.WriteLine("usage: sandboxd [--background] --work-dir DIR [--port 2280] [--token-file FILE [--token-stdin]] [--max-body-mb 4096] [-- command args...]");
+    Console.Error.WriteLine("usage: sandboxd [--background] --work-dir DIR [--port 2280] [--listen 127.0.0.1] [--token-file FILE [--token-stdin]] [--max-body-mb 4096] [-- command args...]");
     return 2;
 }
 
@@ -45,7 +45,15 @@ var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Cont
 builder.WebHost.UseKestrelCore();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    kestrel.ListenAnyIP(options.Port);
+    if (options.ListenAddress is { } address)
+    {
+        kestrel.Listen(address, options.Port);
+    }
+    else
+    {
+        kestrel.ListenAnyIP(options.Port);
+    }
+
     kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
     kestrel.AddServerHeader = false;
     // /proxy passes the app's response headers on byte for byte, including bytes above ASCII (see the silo's Program.cs).

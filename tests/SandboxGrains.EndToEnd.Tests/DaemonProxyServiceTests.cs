@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace SandboxGrains.EndToEnd.Tests;
 
 /// <summary>
-/// Seed 002's daemon-proxy service in docker mode, configured by its own YAML file and flags: a silo whose default target
-/// is a container started by hand, reached
+/// Seed 002's daemon-proxy service in docker mode, configured by its own YAML file, flags and variables (volume and
+/// direct injection): a silo whose default target is a container started by hand, reached
 /// by <c>/proxy/{port}/…</c>, with links made, counted and revoked through <c>/api/preview/…</c>, and <c>/health</c> and
 /// <c>/daemon/status</c> about it; and a mode that needs a container refusing to start without one.
 /// </summary>
@@ -105,19 +105,45 @@ public sealed class DaemonProxyServiceTests
     }
 
     [Fact]
+    public async Task DirectInjection_FromEnvironmentVariables_StartsTheDaemonTheImageCarries()
+    {
+        await Requirements.DockerAsync();
+        var name = $"seed002d-{Guid.NewGuid():N}"[..20];
+
+        // tools/build-images.sh with-daemon: busybox with the bundle at /opt/sandboxgrains, where Daemon:ImageDaemonPath looks.
+        await ProcessRunner.DockerAsync("run", "-d", "--name", name, "sandboxgrains/with-daemon:latest", "sleep", "1d");
+        try
+        {
+            await ProcessRunner.DockerAsync("exec", name, "sh", "-c", "mkdir -p /www && echo served by busybox > /www/index.html");
+            await ProcessRunner.DockerAsync("exec", "-d", name, "httpd", "-f", "-p", "8080", "-h", "/www");
+
+            // Configured as seed 002's environment variables have it (the container's name has only a flag there).
+            await using var silo = SiloProcess.Start(
+                new Dictionary<string, string> { ["container-name"] = name },
+                new Dictionary<string, string?> { ["DAEMON_MODE"] = "docker", ["DAEMON_INJECTION_MODE"] = "direct", ["LOG_LEVEL"] = "INFO" });
+            await silo.WaitUntilAsync("/health", TimeSpan.FromSeconds(60), Ct);
+            using var http = silo.CreateClient();
+
+            var status = await http.GetFromJsonAsync<JsonElement>("/daemon/status", Ct);
+            Assert.Equal((name, true, "none"), (status.GetProperty("container").GetString(), status.GetProperty("running").GetBoolean(), status.GetProperty("injection").GetString()));
+
+            // The image's own daemon runs; nothing was copied in.
+            var daemons = await ProcessRunner.DockerAsync("exec", name, "sh", "-c", "ps -o args | grep '[s]andboxd' || true");
+            Assert.Contains("/opt/sandboxgrains/sandboxd", daemons, StringComparison.Ordinal);
+            Assert.Equal("served by busybox", (await http.GetStringAsync("/proxy/8080/index.html", Ct)).Trim());
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rm", "-f", name], cancellationToken: CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task DockerMode_WithoutAContainer_RefusesToStart_SayingWhichSettingIsMissing()
     {
         // Seed 002's flags, as its command line has them.
-        await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["daemon-mode"] = "docker", ["injection-mode"] = "sideways" });
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!silo.HasExited && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, Ct);
-        }
-
-        Assert.True(silo.HasExited, "the silo should refuse to start:\n" + silo.Output);
-        Assert.Contains("DaemonProxy:ContainerName is needed in docker mode (seed 002: daemon.container_name, --container-name)", silo.Output, StringComparison.Ordinal);
-        Assert.Contains("--injection-mode) must be volume (copy the daemon in) or direct (the image has it); it is 'sideways'", silo.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", silo.Output, StringComparison.Ordinal);
+        var output = await SiloRefusal.OutputAsync(new Dictionary<string, string> { ["daemon-mode"] = "docker", ["injection-mode"] = "sideways" }, cancellationToken: Ct);
+        Assert.Contains("DaemonProxy:ContainerName is needed in docker mode (seed 002: daemon.container_name, --container-name)", output, StringComparison.Ordinal);
+        Assert.Contains("--injection-mode) must be volume (copy the daemon in) or direct (the image has it); it is 'sideways'", output, StringComparison.Ordinal);
     }
 }

@@ -19,7 +19,7 @@ internal sealed partial class SandboxContainers(
 {
     private const string TokenFolder = "/run/sandboxgrains";
 
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ProbeTimeout = DaemonVersionProbe.Timeout;
 
     // The daemon is on a local bridge: no proxy, no redirects, short connect timeout so a dead address fails fast.
     private readonly HttpClient _http = new(new SocketsHttpHandler
@@ -319,27 +319,8 @@ internal sealed partial class SandboxContainers(
     }
 
     /// <summary>The daemon's version when it answers <c>/version</c> with our secret; null otherwise.</summary>
-    private async Task<string?> ProbeAsync(string address, string token, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ProbeTimeout);
-        try
-        {
-            using var request = DaemonRequest(HttpMethod.Get, address, token, DaemonProtocol.VersionPath);
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                return null;
-            }
-
-            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
-            return body.RootElement.TryGetProperty("version", out var version) ? version.GetString() ?? "" : "";
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
+    private Task<string?> ProbeAsync(string address, string token, CancellationToken cancellationToken) =>
+        DaemonVersionProbe.ReadAsync(_http, address, token, cancellationToken);
 
     private static HttpRequestMessage DaemonRequest(HttpMethod method, string address, string token, string pathAndQuery)
     {

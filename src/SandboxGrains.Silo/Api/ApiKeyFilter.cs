@@ -8,9 +8,18 @@ internal sealed class ApiKeyFilter(ApiKeyStore keys) : IEndpointFilter
             ? next(context)
             : ValueTask.FromResult<object?>(Problems.Unauthorized());
 
-    /// <summary>True when the request carries an accepted key in either header.</summary>
+    /// <summary>
+    /// True when the request carries an accepted key in either header, or needs none: seed 002's <c>security.enabled:
+    /// false</c>, for a request that arrived on loopback (start-up refuses that setting with any other listener, and the
+    /// connection's own address is checked too, so a listener added later does not open the API).
+    /// </summary>
     public static bool HasValidKey(HttpRequest request, ApiKeyStore keys)
     {
+        if (keys.OptionalOnLoopback && request.HttpContext.Connection.LocalIpAddress is { } local && System.Net.IPAddress.IsLoopback(local))
+        {
+            return true;
+        }
+
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             && keys.IsValid(authorization.AsSpan("Bearer ".Length).Trim()))

@@ -31,7 +31,11 @@ internal sealed class ApiKeyStore
         }
 
         _hashes = [.. keys.Distinct(StringComparer.Ordinal).Select(Hash)];
+        OptionalOnLoopback = api.Value.KeyOptionalOnLoopback;
     }
+
+    /// <summary>Seed 002's <c>security.enabled: false</c>: a request that arrived on a loopback address needs no key.</summary>
+    public bool OptionalOnLoopback { get; }
 
     /// <summary>Path of the generated key file, when the key was generated rather than configured.</summary>
     public string? KeyFile { get; }

@@ -27,6 +27,7 @@ internal static class FrontEndServices
         services.AddSingleton<ActivitySampler>();
         services.AddHostedService(provider => provider.GetRequiredService<ActivitySampler>());
         services.AddSingleton<PreviewResolver>();
+        services.AddSingleton<PreviewRequestCounts>();
         services.AddSingleton<ToolboxResolver>();
         return builder;
     }

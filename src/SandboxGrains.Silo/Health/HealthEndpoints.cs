@@ -40,15 +40,16 @@ internal static class HealthEndpoints
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            var docker = services.GetRequiredService<IContainerRuntime>();
+            // None in seed 002's host mode, whose runner is the host itself.
+            var docker = services.GetService<IContainerRuntime>();
             string? dockerError = null;
             try
             {
-                await docker.PingAsync(timeout.Token);
+                await (docker?.PingAsync(timeout.Token) ?? Task.CompletedTask);
             }
             catch (Exception e)
             {
-                dockerError = e is ContainerRuntimeException ? e.Message : $"cannot reach Docker at {docker.Endpoint}: {e.Message}";
+                dockerError = e is ContainerRuntimeException ? e.Message : $"cannot reach Docker at {docker!.Endpoint}: {e.Message}";
                 problems.Add(dockerError);
             }
 
@@ -69,7 +70,7 @@ internal static class HealthEndpoints
                 }
             }
 
-            runner = new { id = options.Id, endpoint = docker.Endpoint, status = info?.Status.ToString().ToLowerInvariant(), docker = dockerError ?? "ok" };
+            runner = new { id = options.Id, endpoint = docker?.Endpoint ?? Seeds.HostMode.HostRunner.ContainerId, status = info?.Status.ToString().ToLowerInvariant(), docker = dockerError ?? (docker is null ? "none" : "ok") };
         }
 
         var body = new

@@ -21,6 +21,10 @@ internal static class Listeners
             ? uri
             : null;
 
+    /// <summary>True when a listener address only takes connections from this machine (<c>localhost</c>, 127.0.0.0/8, <c>::1</c>).</summary>
+    public static bool IsLoopback(string url) => Parse(url) is { } uri
+        && (uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address)));
+
     public static WebApplicationBuilder AddListeners(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;

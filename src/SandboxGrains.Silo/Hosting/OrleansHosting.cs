@@ -224,10 +224,16 @@ internal static class OrleansHosting
 
     /// <summary>
     /// The runner side of a silo: its Docker engine, the heartbeat that keeps its runner placeable, the events listener
-    /// that keeps sandbox states true, and the reconciliation that takes its containers back after a restart.
+    /// that keeps sandbox states true, and the reconciliation that takes its containers back after a restart. In seed
+    /// 002's host mode the runner is the host itself instead, with no Docker at all.
     /// </summary>
     public static WebApplicationBuilder AddLocalRunner(this WebApplicationBuilder builder)
     {
+        if (Seeds.HostMode.HostRunner.IsChosen(builder.Configuration))
+        {
+            return Seeds.HostMode.HostModeHosting.AddHostRunner(builder);
+        }
+
         builder.Services.AddDockerContainerRuntime();
         builder.Services.AddOptions<DaemonInjectionOptions>().BindConfiguration(DaemonInjectionOptions.SectionName);
         if (LocalRunnerId(builder.Configuration) is not null)

@@ -50,6 +50,16 @@ internal static class StartupReport
         var keyNote = keys.KeyFile is null ? "configured API key(s)" : $"API key in {keys.KeyFile}";
         var runnerNote = runner.Enabled ? $"runner '{runner.Id}'" : "no runner (front-end/API-only silo)";
         Console.Out.WriteLine($"SandboxGrains silo listening on {url} with {runnerNote}; {keyNote}.");
+        if (keys.OptionalOnLoopback)
+        {
+            Console.Out.WriteLine(
+                $"No API key is asked of requests on loopback (seed 002's security.enabled: false): only this machine's users and processes reach {url}, and any of them can use the API" +
+                (app.Configuration.GetSection(Seeds.DaemonProxyOptions.SectionName).Get<Seeds.DaemonProxyOptions>()?.IsHostMode == true
+                    ? $", in host mode with the rights of user '{Environment.UserName}'."
+                    : ".") +
+                " On any other address a key is still required.");
+        }
+
         var relay = app.Services.GetRequiredService<IOptions<Forwarding.Relay.RelayOptions>>().Value;
         if (relay.ServesRelay)
         {

@@ -19,6 +19,7 @@ internal sealed class PreviewResolver(
     InsideOnlyApps insideOnly,
     IOptions<PreviewOptions> options,
     IOptions<DaemonInjectionOptions> daemonOptions,
+    PreviewRequestCounts served,
     TimeProvider time)
 {
     private readonly Func<string, CancellationToken, Task<PreviewGrant?>> _fetchGrant =
@@ -77,6 +78,7 @@ internal sealed class PreviewResolver(
             return Resolution.Refuse(NotFound());
         }
 
+        served.Record(tokenHash);
         var appPathAndQuery = WithoutToken(pathAndQuery, token);
         var headers = HeaderPolicy.ForPreview(context, token, hostForm: hostPort is not null, options.Value.RewriteHost, grant.Port);
         var throughDaemon = new ForwardTarget(

@@ -63,13 +63,17 @@ internal static class DaemonProxyRoutes
         return TypedResults.Ok(PreviewLinks.Describe(issued, context.Request, options.Value));
     }
 
-    /// <summary>The target's links: how many, how many still work, how many expired, and each (without its token).</summary>
-    private static async Task<IResult> StatsAsync(DaemonProxyTarget target, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// The target's links: how many, how many still work, how many expired, and each (without its token) with the
+    /// requests this silo forwarded through it.
+    /// </summary>
+    private static async Task<IResult> StatsAsync(DaemonProxyTarget target, PreviewRequestCounts served, TimeProvider time, CancellationToken cancellationToken)
     {
         var links = await target.OnTargetAsync(sandbox => sandbox.ListPreviewsAsync(cancellationToken), cancellationToken);
         var now = time.GetUtcNow();
         var expired = links.Count(l => l.Grant.ExpiresAt is { } at && at <= now);
-        return TypedResults.Ok(new PreviewStats(links.Count, links.Count - expired, expired, [.. links.Select(Preview.From)]));
+        return TypedResults.Ok(new PreviewStats(
+            links.Count, links.Count - expired, expired, links.Sum(l => served.Of(l.Id)), [.. links.Select(l => LinkStats.Of(l, served.Of(l.Id)))]));
     }
 
     private static async Task<IResult> RevokeAsync(string token, DaemonProxyTarget target, CancellationToken cancellationToken)
@@ -103,7 +107,14 @@ internal static class DaemonProxyRoutes
         }
     }
 
-    internal sealed record PreviewStats(int Total, int Active, int Expired, IReadOnlyList<Preview> Links);
+    internal sealed record PreviewStats(int Total, int Active, int Expired, long RequestsServed, IReadOnlyList<LinkStats> Links);
+
+    /// <summary>A link as stats list it: its public fields (never its token) and the requests this silo served through it.</summary>
+    internal sealed record LinkStats(string Id, string SandboxId, int Port, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, long RequestsServed)
+    {
+        public static LinkStats Of(PreviewRecord link, long served) =>
+            new(link.Id, link.Grant.SandboxId, link.Grant.Port, link.Grant.CreatedAt, link.Grant.ExpiresAt, served);
+    }
 
     internal sealed record DaemonStatus(string Container, string SandboxId, string State, bool Running, string? Version, string Injection);
 }

@@ -4,14 +4,16 @@ namespace SandboxGrains.Silo.Seeds;
 
 /// <summary>
 /// Seed 002's default target: the sandbox its container is, adopting the container (with the configured injection) the
-/// first time it is needed or at start-up, whichever comes first, and again if that sandbox goes away.
+/// first time it is needed or at start-up, whichever comes first, and again if that sandbox goes away. In host mode the
+/// "container" is the host and the sandbox its daemon, taken in by the runner's reconciliation (<see cref="HostMode.HostRunner"/>).
 /// </summary>
-internal sealed class DaemonProxyTarget(IGrainFactory grains, IOptions<DaemonProxyOptions> options, ILogger<DaemonProxyTarget> logger) : BackgroundService
+internal sealed class DaemonProxyTarget(
+    IGrainFactory grains, IOptions<DaemonProxyOptions> options, IOptions<Runners.RunnerOptions> runner, ILogger<DaemonProxyTarget> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _sandboxId;
 
-    public string Container => options.Value.ContainerName!;
+    public string Container => options.Value.IsHostMode ? HostMode.HostRunner.ContainerId : options.Value.ContainerName!;
 
     /// <summary>The target's sandbox id, made now when there is none.</summary>
     public async Task<string> SandboxIdAsync(CancellationToken cancellationToken)
@@ -26,8 +28,7 @@ internal sealed class DaemonProxyTarget(IGrainFactory grains, IOptions<DaemonPro
         {
             if (_sandboxId is null)
             {
-                var (_, _, owner) = await AdoptionTarget.LocateAsync(grains, Container, cancellationToken);
-                _sandboxId = owner ?? (await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).AdoptAsync(Container, options.Value.Injection, cancellationToken)).Id;
+                _sandboxId = options.Value.IsHostMode ? await TakeInHostAsync(cancellationToken) : await AdoptAsync(cancellationToken);
                 logger.LogInformation("Daemon proxy: its default target is container {Container}, sandbox {SandboxId}", Container, _sandboxId);
             }
 
@@ -38,6 +39,16 @@ internal sealed class DaemonProxyTarget(IGrainFactory grains, IOptions<DaemonPro
             _gate.Release();
         }
     }
+
+    private async Task<string> AdoptAsync(CancellationToken cancellationToken)
+    {
+        var (_, _, owner) = await AdoptionTarget.LocateAsync(grains, Container, cancellationToken);
+        return owner ?? (await grains.GetGrain<ISandboxGrain>(SandboxIds.New()).AdoptAsync(Container, options.Value.Injection, cancellationToken)).Id;
+    }
+
+    /// <summary>The host daemon's sandbox, rebuilt from what the host runner reports when the grain has none (a first start, or after a delete).</summary>
+    private async Task<string> TakeInHostAsync(CancellationToken cancellationToken) =>
+        (await grains.GetGrain<ISandboxGrain>(HostMode.HostRunner.SandboxId).ReconcileAsync(runner.Value.Id, HostMode.HostRunner.ContainerId, cancellationToken)).Id;
 
     /// <summary>The target's sandbox went away (deleted, its container removed): the next call looks again.</summary>
     public void Forget(string sandboxId) => Interlocked.CompareExchange(ref _sandboxId, null, sandboxId);

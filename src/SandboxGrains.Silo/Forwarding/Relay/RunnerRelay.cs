@@ -124,6 +124,13 @@ internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local,
             return (null, (StatusCodes.Status503ServiceUnavailable, RelayProtocol.Errors.NotServing, $"the sandbox is {endpoint.State.ToString().ToLowerInvariant()}"));
         }
 
+        if (IPAddress.IsLoopback(container.Address))
+        {
+            // A container's address never is loopback; a sandbox whose is (seed 002's host mode: a daemon on the host) would
+            // hand other silos this host's own loopback ports. Host mode refuses cluster mode, so this only guards the rule.
+            return (null, (StatusCodes.Status403Forbidden, RelayProtocol.Errors.NotThisRunner, "the sandbox's address is this host's loopback, which the relay never opens"));
+        }
+
         return container.Address.Equals(destination.Address)
             ? (destination, null)
             : (null, (StatusCodes.Status403Forbidden, RelayProtocol.Errors.NotThisRunner, "the target is not the sandbox's container address"));
