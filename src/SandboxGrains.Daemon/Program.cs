@@ -9,6 +9,12 @@ using SandboxGrains.Daemon.Processes;
 using SandboxGrains.Daemon.Proxy;
 using SandboxGrains.Daemon.Pty;
 
+if (args is [TerminalProgram.Flag, ..])
+{
+    // A terminal's program on its way to exec (the daemon started it): no daemon here.
+    return TerminalProgram.Run(args[1..]);
+}
+
 var background = args is ["--background", ..];
 var (options, error) = DaemonOptions.Parse(background ? args[1..] : args);
 if (options is null)

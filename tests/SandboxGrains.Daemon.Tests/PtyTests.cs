@@ -141,6 +141,61 @@ public sealed class PtyTests(BusyboxDaemonFixture fixture) : IClassFixture<Busyb
         Assert.Contains("[teal] /tmp", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Many shells ending at once, while commands the daemon runs through .NET end too: every SIGCHLD makes .NET (the
+    /// daemon is PID 1) reap children, so a terminal whose exit status is not .NET's to hand out would lose it (-1).
+    /// </summary>
+    [Fact]
+    public async Task ManyShells_EndingWhileOtherCommandsEnd_EachReportItsOwnExitCode()
+    {
+        const int Shells = 12;
+        const int Rounds = 3;
+        for (var round = 0; round < Rounds; round++)
+        {
+            var sockets = new List<ClientWebSocket>();
+            try
+            {
+                for (var i = 0; i < Shells; i++)
+                {
+                    var socket = await ConnectAsync($"/process/pty/create-connect?id=pty-{Guid.NewGuid():N}", ExitControl);
+                    sockets.Add(socket);
+                    AssertControl((await ReceiveAsync(socket)).Text, "connected");
+                    await TypeAsync(socket, "echo ready\n");
+                    await ReadUntilAsync(socket, "ready");
+                }
+
+                var commands = Enumerable.Range(0, Shells).Select(_ => Daemon.PostJsonAsync("/process/execute", new { command = "true" }, Ct)).ToList();
+                var exits = sockets.Select((socket, i) => ExitCodeAfterAsync(socket, $"exit {10 + i}\n")).ToList();
+                var codes = await Task.WhenAll(exits);
+                await Task.WhenAll(commands);
+
+                Assert.Equal(Enumerable.Range(10, Shells), codes);
+            }
+            finally
+            {
+                foreach (var socket in sockets)
+                {
+                    socket.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>Types <paramref name="keys"/> and returns the exit code of the "exited" control message that follows.</summary>
+    private static async Task<int> ExitCodeAfterAsync(WebSocket socket, string keys)
+    {
+        await TypeAsync(socket, keys);
+        string text;
+        WebSocketMessageType type;
+        do
+        {
+            (type, text) = await ReceiveAsync(socket);
+        }
+        while (type == WebSocketMessageType.Binary);
+        AssertControl(text, "exited");
+        return JsonDocument.Parse(text).RootElement.GetProperty("exitCode").GetInt32();
+    }
+
     [Fact]
     public async Task Connect_ToAnUnknownSession_SaysSoOnTheSocket()
     {

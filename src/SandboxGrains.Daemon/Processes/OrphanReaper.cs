@@ -4,7 +4,9 @@ namespace SandboxGrains.Daemon.Processes;
 
 /// <summary>
 /// As a container's PID 1 the daemon inherits every orphaned process; their zombies must be reaped or the process
-/// table fills up. Children .NET started are left to .NET (it needs their exit codes); everything else is reaped here.
+/// table fills up. Children .NET started are left to .NET (it needs their exit codes, and fails fast when another
+/// reaper took one); everything else is reaped here. Once .NET started a process its own SIGCHLD handling reaps orphans
+/// too (see <see cref="ProcessLauncher"/>); this covers the time before that.
 /// </summary>
 internal sealed class OrphanReaper(ProcessLauncher launcher) : BackgroundService
 {

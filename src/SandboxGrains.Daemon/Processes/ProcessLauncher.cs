@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using SandboxGrains.Daemon.Native;
+using SandboxGrains.Daemon.Pty;
 
 namespace SandboxGrains.Daemon.Processes;
 
@@ -6,6 +8,14 @@ namespace SandboxGrains.Daemon.Processes;
 /// Starts every process the daemon runs, and remembers which ones .NET is waiting for, so the orphan reaper (when we
 /// are PID 1) never steals an exit status .NET needs.
 /// </summary>
+/// <remarks>
+/// Every child whose exit status the daemon needs must be started through .NET's <see cref="Process"/>, terminals'
+/// programs included. As PID 1, .NET reaps every child it did not start itself: on each SIGCHLD its signal thread
+/// (System.Native's pal_signal.c, then ProcessWaitState.CheckChildren with reapAll) calls <c>wait4(-1, WNOHANG)</c>
+/// until none is left and drops the statuses it has no <see cref="Process"/> for. A thread of ours waiting for a child
+/// started any other way (posix_spawn) races it and sometimes gets ECHILD instead of the status; no way of waiting
+/// (WNOWAIT included) wins that race every time, so only .NET waits for the daemon's children.
+/// </remarks>
 internal sealed class ProcessLauncher(DaemonOptions options)
 {
     private readonly Lock _gate = new();
@@ -25,59 +35,44 @@ internal sealed class ProcessLauncher(DaemonOptions options)
     /// <summary>Starts a process with redirected stdin/stdout/stderr and pumps its output into <paramref name="log"/>.</summary>
     public ChildProcess Start(string file, IEnumerable<string> arguments, string? workingDirectory, IReadOnlyDictionary<string, string>? env, OutputLog log)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Options.WorkDir,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var environment = Environment.For(env);
-        info.Environment.Clear();
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
+        var info = NewStartInfo(file, arguments, workingDirectory ?? Options.WorkDir, Environment.For(env));
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
         Process process;
         lock (_gate)
         {
-            process = new Process { StartInfo = info, EnableRaisingEvents = true };
-            process.Start();
-            _tracked.Add(process.Id);
+            process = StartTracked(info);
         }
 
-        var pid = process.Id;
-        process.Exited += (_, _) => { lock (_gate) { _tracked.Remove(pid); } };
         return new ChildProcess(process, log);
     }
 
     /// <summary>
-    /// Runs <paramref name="spawn"/> (a process start .NET does not see, such as a pseudo-terminal's) so the orphan reaper
-    /// leaves the new process to its caller, who reaps it and then calls <see cref="Forget"/>.
+    /// Starts <paramref name="program"/> on a pseudo-terminal as the leader of a session of its own. It starts as
+    /// <c>sandboxd --in-terminal</c> (<see cref="TerminalProgram"/>), which makes that session and then becomes the
+    /// program: .NET cannot start a session leader, and only a process .NET started keeps its exit status (see above).
+    /// <paramref name="openTerminal"/> opens the terminal and returns its slave side, which is closed here once the
+    /// program has its own copy.
     /// </summary>
-    public int StartUntracked(Func<int> spawn)
+    public Process StartInTerminal(
+        Func<int> openTerminal, string program, IReadOnlyList<string> arguments, string directory, IReadOnlyDictionary<string, string> env)
     {
+        var self = System.Environment.ProcessPath ?? throw new IOException("cannot tell where sandboxd runs from");
         lock (_gate)
         {
-            var pid = spawn();
-            _tracked.Add(pid);
-            return pid;
-        }
-    }
-
-    /// <summary>Hands a process started by <see cref="StartUntracked"/> back to the reaper's care once its caller reaped it.</summary>
-    public void Forget(int pid)
-    {
-        lock (_gate)
-        {
-            _tracked.Remove(pid);
+            var slave = openTerminal();
+            try
+            {
+                // Inheritable only while no other process can start, so no other child holds the terminal open.
+                _ = PseudoTerminalCalls.IoControl(slave, PseudoTerminalCalls.FIONCLEX);
+                var inTerminal = new[] { TerminalProgram.Flag, slave.ToString(System.Globalization.CultureInfo.InvariantCulture), program }.Concat(arguments);
+                return StartTracked(NewStartInfo(self, inTerminal, directory, env));
+            }
+            finally
+            {
+                _ = PseudoTerminalCalls.Close(slave);
+            }
         }
     }
 
@@ -97,5 +92,35 @@ internal sealed class ProcessLauncher(DaemonOptions options)
         {
             action();
         }
+    }
+
+    private static ProcessStartInfo NewStartInfo(string file, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> env)
+    {
+        var info = new ProcessStartInfo(file) { UseShellExecute = false, WorkingDirectory = workingDirectory };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment.Clear();
+        foreach (var (key, value) in env)
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
+    }
+
+    /// <summary>Starts <paramref name="info"/> and tracks the process until .NET reaped it; the caller holds the gate.</summary>
+    private Process StartTracked(ProcessStartInfo info)
+    {
+        // Subscribed before the start, so an exit is never missed; it takes the gate, so it waits for pid to be known.
+        var pid = 0;
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.Exited += (_, _) => { lock (_gate) { _tracked.Remove(pid); } };
+        process.Start();
+        pid = process.Id;
+        _tracked.Add(pid);
+        return process;
     }
 }

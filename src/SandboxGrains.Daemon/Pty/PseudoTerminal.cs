@@ -1,25 +1,29 @@
+using System.ComponentModel;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 using SandboxGrains.Daemon.Native;
+using SandboxGrains.Daemon.Processes;
 using static SandboxGrains.Daemon.Native.PseudoTerminalCalls;
 
 namespace SandboxGrains.Daemon.Pty;
 
 /// <summary>
-/// A real pseudo-terminal with a program running in it: <c>openpty</c>, then <c>posix_spawn</c> of the program as the
-/// leader of a new session whose controlling terminal is the terminal's slave side, so job control, Ctrl+C and window
-/// size changes reach it as they would in a terminal emulator. posix_spawn rather than forkpty: forking a .NET process
-/// and running code in the child before exec is not safe, while posix_spawn does setsid, open and chdir in the child
-/// for us. The daemon keeps the master side; its reads and writes block, so callers run them on threads of their own.
+/// A real pseudo-terminal with a program running in it: <c>openpty</c>, then the program as the leader of a new session
+/// whose controlling terminal is the terminal's slave side, so job control, Ctrl+C and window size changes reach it as
+/// they would in a terminal emulator. .NET starts it (see <see cref="ProcessLauncher"/> for why nothing else may), by way
+/// of <see cref="TerminalProgram"/>. The daemon keeps the master side; its reads and writes block, so callers run them
+/// on threads of their own.
 /// </summary>
 internal sealed unsafe class PseudoTerminal : IDisposable
 {
+    private readonly Process _program;
     private int _master;
 
-    private PseudoTerminal(int master, int pid)
+    private PseudoTerminal(int master, Process program)
     {
         _master = master;
-        Pid = pid;
+        _program = program;
+        Pid = program.Id;
     }
 
     /// <summary>The program's process id, which is also its session and process group id.</summary>
@@ -27,84 +31,67 @@ internal sealed unsafe class PseudoTerminal : IDisposable
 
     /// <summary>
     /// Opens a terminal of <paramref name="columns"/> × <paramref name="rows"/> and starts <paramref name="program"/>
-    /// in it. <paramref name="startUntracked"/> runs the open and the spawn (the launcher's, so the orphan reaper and
-    /// .NET's own process starts keep out of the way); throws <see cref="IOException"/> when either fails.
+    /// in it; throws <see cref="IOException"/> when either fails.
     /// </summary>
     public static PseudoTerminal Start(
         string program, IReadOnlyList<string> arguments, string directory, IReadOnlyDictionary<string, string> env,
-        ushort columns, ushort rows, Func<Func<int>, int> startUntracked)
+        ushort columns, ushort rows, ProcessLauncher launcher)
     {
         var master = -1;
-        var pid = startUntracked(() =>
-        {
-            var size = new WindowSize { Columns = columns, Rows = rows };
-            if (OpenPty(out master, out var slave, null, null, size) != 0)
-            {
-                throw new IOException($"openpty failed: {Marshal.GetLastPInvokeErrorMessage()}");
-            }
-
-            try
-            {
-                // Neither side may leak into a process another request starts (.NET's own starts included): a stray
-                // copy of the slave would keep the terminal open after its program exits.
-                _ = IoControl(master, FIOCLEX);
-                _ = IoControl(slave, FIOCLEX);
-                return SpawnInto(master, program, arguments, directory, env);
-            }
-            catch
-            {
-                _ = Close(master);
-                throw;
-            }
-            finally
-            {
-                _ = Close(slave);
-            }
-        });
-        return new PseudoTerminal(master, pid);
-    }
-
-    private static int SpawnInto(int master, string program, IReadOnlyList<string> arguments, string directory, IReadOnlyDictionary<string, string> env)
-    {
-        var slavePath = stackalloc byte[128];
-        if (PtsNameR(master, slavePath, 128) != 0)
-        {
-            throw new IOException($"ptsname_r failed: {Marshal.GetLastPInvokeErrorMessage()}");
-        }
-
-        var attributes = NativeMemory.AllocZeroed(OpaqueSize);
-        var actions = NativeMemory.AllocZeroed(OpaqueSize);
-        var noSignals = NativeMemory.AllocZeroed(OpaqueSize);
-        var allSignals = NativeMemory.AllocZeroed(OpaqueSize);
-        using var strings = new NativeStrings();
         try
         {
-            _ = AttributesInit(attributes);
-            _ = FileActionsInit(actions);
-            // A new session, so opening the terminal below makes it the session's controlling terminal; no blocked
-            // signals, and every signal's default action (the daemon ignores SIGPIPE, which a shell's pipes need).
-            _ = SignalSetEmpty(noSignals);
-            _ = SignalSetFill(allSignals);
-            _ = AttributesSetFlags(attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-            _ = AttributesSetSignalMask(attributes, noSignals);
-            _ = AttributesSetSignalDefault(attributes, allSignals);
-            _ = FileActionsAddChdir(actions, strings.Add(directory));
-            _ = FileActionsAddOpen(actions, 0, slavePath, O_RDWR, 0);
-            _ = FileActionsAddDup2(actions, 0, 1);
-            _ = FileActionsAddDup2(actions, 0, 2);
-            var argv = strings.Array([program, .. arguments]);
-            var envp = strings.Array([.. env.Select(e => $"{e.Key}={e.Value}")]);
-            var error = Spawn(out var pid, strings.Add(program), actions, attributes, argv, envp);
-            return error == 0 ? pid : throw new IOException($"cannot start {program} in a terminal: {Marshal.GetPInvokeErrorMessage(error)}");
+            var started = launcher.StartInTerminal(
+                () =>
+                {
+                    var size = new WindowSize { Columns = columns, Rows = rows };
+                    if (OpenPty(out master, out var slave, null, null, size) != 0)
+                    {
+                        throw new IOException($"openpty failed: {Marshal.GetLastPInvokeErrorMessage()}");
+                    }
+
+                    // The master side may not leak into any process (.NET's starts inherit what is not close-on-exec):
+                    // a stray copy would keep the terminal open after its program exits.
+                    _ = IoControl(master, FIOCLEX);
+                    return slave;
+                },
+                program, arguments, directory, env);
+            return new PseudoTerminal(master, started);
         }
-        finally
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
         {
-            _ = FileActionsDestroy(actions);
-            _ = AttributesDestroy(attributes);
-            NativeMemory.Free(attributes);
-            NativeMemory.Free(actions);
-            NativeMemory.Free(noSignals);
-            NativeMemory.Free(allSignals);
+            if (master >= 0)
+            {
+                _ = Close(master);
+            }
+
+            if (e is IOException)
+            {
+                throw;
+            }
+
+            throw new IOException($"cannot start {program} in a terminal: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Blocks until the program exited; its exit code (128 + the signal when a signal ended it).</summary>
+    public int WaitForExit()
+    {
+        _program.WaitForExit();
+        var exitCode = _program.ExitCode;
+        _program.Dispose();
+        return exitCode;
+    }
+
+    /// <summary>Kills the program itself (its session may not exist yet: it makes it first thing, but after its start).</summary>
+    public void KillProgram()
+    {
+        try
+        {
+            _program.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited and reaped.
         }
     }
 
@@ -170,43 +157,6 @@ internal sealed unsafe class PseudoTerminal : IDisposable
         if (master >= 0)
         {
             _ = Close(master);
-        }
-    }
-
-    /// <summary>NUL-terminated UTF-8 copies of strings, and NULL-terminated arrays of them, freed together.</summary>
-    private sealed class NativeStrings : IDisposable
-    {
-        private readonly List<nint> _allocations = [];
-
-        public byte* Add(string value)
-        {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            var copy = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-            bytes.CopyTo(new Span<byte>(copy, bytes.Length));
-            copy[bytes.Length] = 0;
-            _allocations.Add((nint)copy);
-            return copy;
-        }
-
-        public byte** Array(IReadOnlyList<string> values)
-        {
-            var array = (byte**)NativeMemory.Alloc((nuint)(values.Count + 1), (nuint)sizeof(byte*));
-            _allocations.Add((nint)array);
-            for (var i = 0; i < values.Count; i++)
-            {
-                array[i] = Add(values[i]);
-            }
-
-            array[values.Count] = null;
-            return array;
-        }
-
-        public void Dispose()
-        {
-            foreach (var allocation in _allocations)
-            {
-                NativeMemory.Free((void*)allocation);
-            }
         }
     }
 }

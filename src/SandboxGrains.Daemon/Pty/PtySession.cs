@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using SandboxGrains.Daemon.Native;
 
 namespace SandboxGrains.Daemon.Pty;
@@ -12,7 +11,7 @@ namespace SandboxGrains.Daemon.Pty;
 /// </summary>
 internal sealed class PtySession(
     string id, string cwd, Dictionary<string, string> envs, ushort cols, ushort rows, bool lazyStart,
-    Func<PseudoTerminal> start, Action<int> reaped, Action<PtySession> ended)
+    Func<PseudoTerminal> start, Action<PtySession> ended)
 {
     private readonly Lock _gate = new();
     private readonly List<PtyClient> _clients = [];
@@ -138,7 +137,9 @@ internal sealed class PtySession(
             return;
         }
 
-        foreach (var process in ProcessTable.Read().Where(p => p.Session == terminal.Pid))
+        // The program through .NET, which knows whether that pid is still its child; the rest of its session by pid.
+        terminal.KillProgram();
+        foreach (var process in ProcessTable.Read().Where(p => p.Session == terminal.Pid && p.Pid != terminal.Pid))
         {
             _ = Libc.Kill(process.Pid, Libc.SIGKILL);
         }
@@ -192,22 +193,11 @@ internal sealed class PtySession(
 
     private void AwaitExit(PseudoTerminal terminal)
     {
-        int status;
-        while (Libc.WaitPid(terminal.Pid, out status, 0) < 0)
-        {
-            if (Marshal.GetLastPInvokeError() != PseudoTerminalCalls.EINTR)
-            {
-                status = -1;
-                break;
-            }
-        }
-
-        reaped(terminal.Pid);
+        var exitCode = terminal.WaitForExit();
         _input.CompleteAdding();
         // The shell's last words (a "logout", an error) are still in the terminal: pass them on before saying it exited.
         // A background job that kept the terminal open would hold them back for ever, so not longer than a second.
         _outputCopied.Task.Wait(TimeSpan.FromSeconds(1));
-        var exitCode = status < 0 ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
         List<PtyClient> clients;
         lock (_gate)
         {

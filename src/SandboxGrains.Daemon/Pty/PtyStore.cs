@@ -36,8 +36,7 @@ internal sealed class PtyStore(ProcessLauncher launcher)
             ?? throw DaemonError.BadRequest("a terminal needs a shell, and this sandbox's image has none (/bin/sh)", "NO_SHELL");
         var session = new PtySession(
             id, directory, asked, width, height, lazyStart,
-            () => PseudoTerminal.Start(shell, ["-i", "-l"], directory, env, width, height, launcher.StartUntracked),
-            launcher.Forget,
+            () => PseudoTerminal.Start(shell, ["-i", "-l"], directory, env, width, height, launcher),
             ended => _sessions.TryRemove(new KeyValuePair<string, PtySession>(ended.Id, ended)));
         if (!_sessions.TryAdd(id, session))
         {
