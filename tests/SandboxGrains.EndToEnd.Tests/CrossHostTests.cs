@@ -124,6 +124,10 @@ public sealed class CrossHostTests(CrossHostTests.TwoHosts hosts) : IClassFixtur
                 ("another container", hosts.Secret, sandbox.Id, $"{bystanderAddress}:8080", 403, "not-this-runner"),
                 ("host B itself", hosts.Secret, sandbox.Id, $"{hosts.SecondHost.Address}:{hosts.B.HttpPort}", 403, "not-this-runner"),
                 ("the metadata address", hosts.Secret, sandbox.Id, "169.254.169.254:80", 403, "not-this-runner"),
+                ("host B's loopback", hosts.Secret, sandbox.Id, $"127.0.0.1:{hosts.B.HttpPort}", 403, "not-this-runner"),
+                ("the container as an IPv4-mapped address", hosts.Secret, sandbox.Id, $"[::ffff:{container}]:{DaemonPort}", 403, "not-this-runner"),
+                ("a host name", hosts.Secret, sandbox.Id, $"localhost:{DaemonPort}", 403, "not-this-runner"),
+                ("port 0", hosts.Secret, sandbox.Id, $"{container}:0", 403, "not-this-runner"),
                 ("no such sandbox", hosts.Secret, "nosuchsandbox0000", daemonTarget, 403, "not-this-runner"),
             };
             foreach (var (name, secret, sandboxId, target, status, error) in refusals)
@@ -141,6 +145,7 @@ public sealed class CrossHostTests(CrossHostTests.TwoHosts hosts) : IClassFixtur
             using var api = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             using var notHere = await api.GetAsync($"http://{hosts.SecondHost.Address}:{hosts.RelayPort}/api/v1/sandboxes", Ct);
             Assert.Equal(HttpStatusCode.NotFound, notHere.StatusCode);
+            Assert.NotEqual(101, (await RelayAsync(sandbox.Id, daemonTarget, hosts.Secret, port: hosts.B.HttpPort)).Status);
 
             await Eventually.WaitAsync(() => Task.FromResult(hosts.B.Output), output => output.Contains("Refused a relay request", StringComparison.Ordinal), TimeSpan.FromSeconds(5), "B logging its refusals");
             Assert.DoesNotContain(hosts.Secret, hosts.B.Output, StringComparison.Ordinal);
@@ -195,11 +200,11 @@ public sealed class CrossHostTests(CrossHostTests.TwoHosts hosts) : IClassFixtur
 
 
     /// <summary>A relay request from this host, signed as a silo would (or not): the status and the relay's error code.</summary>
-    private async Task<(int Status, string? Error)> RelayAsync(string sandboxId, string target, string? secret = null, string? signature = null)
+    private async Task<(int Status, string? Error)> RelayAsync(string sandboxId, string target, string? secret = null, string? signature = null, int? port = null)
     {
         signature ??= secret is null ? null : Sign(secret, sandboxId, target);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Parse(hosts.SecondHost.Address), hosts.RelayPort, Ct);
+        await socket.ConnectAsync(IPAddress.Parse(hosts.SecondHost.Address), port ?? hosts.RelayPort, Ct);
         var request = $"GET /relay HTTP/1.1\r\nHost: {hosts.SecondHost.Address}\r\nConnection: Upgrade\r\nUpgrade: sandboxgrains-relay\r\n" +
             $"SandboxGrains-Relay-Sandbox: {sandboxId}\r\nSandboxGrains-Relay-Target: {target}\r\n" +
             (signature is null ? "" : $"SandboxGrains-Relay-Signature: {signature}\r\n") + "\r\n";

@@ -38,8 +38,11 @@ public static class RunnerSiloMetadata
         return metadata;
     }
 
-    /// <summary>The silo among <paramref name="silos"/> that announces <paramref name="runnerId"/> as its runner, if any.</summary>
+    /// <summary>
+    /// The silo among <paramref name="silos"/> that announces <paramref name="runnerId"/> as its runner, if any; the newest
+    /// when two do (a silo killed and restarted counts as active until the cluster votes the dead one out).
+    /// </summary>
     public static SiloAddress? FindOwner(ISiloMetadataCache metadata, string runnerId, IEnumerable<SiloAddress> silos) =>
-        silos.FirstOrDefault(silo =>
-            metadata.GetSiloMetadata(silo).Metadata.TryGetValue(RunnerIdKey, out var owned) && owned == runnerId);
+        silos.Where(silo => metadata.GetSiloMetadata(silo).Metadata.TryGetValue(RunnerIdKey, out var owned) && owned == runnerId)
+            .MaxBy(silo => silo.Generation);
 }

@@ -56,7 +56,9 @@ internal static class ForwardingProblems
         if (failure?.InnerException is Http1TunnelException relay)
         {
             // The relay of the sandbox's runner failed, not the sandbox: its silo died or is leaving, or a setting differs.
-            return RunnerOutOfReach(context, target.SandboxId, $"its runner's relay failed ({relay.Message})", relay.Retryable);
+            // Anyone with a preview link reads this answer: the relay's address and why are in the silo's log instead.
+            return RunnerOutOfReach(
+                context, target.SandboxId, relay.Retryable ? "its runner's relay did not answer" : "its runner's relay refused this silo (see this silo's log)", relay.Retryable);
         }
 
         if (daemonRefusal is { } refusal && target.AppPort is { } insidePort)

@@ -21,10 +21,6 @@ internal sealed class SandboxEndpoints(IGrainFactory grains, RouteCache routes, 
     private readonly Func<string, CancellationToken, Task<DaemonEndpoint>> _fetch =
         (sandboxId, cancellationToken) => grains.GetGrain<ISandboxGrain>(sandboxId).GetDaemonEndpointAsync(cancellationToken);
 
-    /// <summary>Where a sandbox's daemon listens, in whatever state the sandbox is; throws as <see cref="GetServingAsync"/> does.</summary>
-    public Task<DaemonEndpoint> GetAsync(string sandboxId, CancellationToken cancellationToken) =>
-        routes.GetEndpointAsync(sandboxId, _fetch, cancellationToken).AsTask();
-
     /// <summary>
     /// A sandbox that serves traffic and how to reach it, or the answer saying why not (starting, stopped, its runner out
     /// of reach). A sandbox that does not exist throws <see cref="SandboxException"/>, and a cluster in churn its own

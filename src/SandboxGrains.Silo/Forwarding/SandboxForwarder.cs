@@ -32,9 +32,15 @@ internal sealed class SandboxForwarder : IDisposable
     private readonly Http1ConnectionPool _pool;
     private readonly HttpMessageInvoker _invoker;
     private readonly BodilessExchange _bodiless;
+    private readonly RouteCache _routes;
+    private readonly ILogger<SandboxForwarder> _logger;
 
-    public SandboxForwarder(IHttpForwarder forwarder, InsideOnlyApps insideOnly, ActivitySampler activity, TimeProvider time, IOptions<TelemetryOptions> telemetry)
+    public SandboxForwarder(
+        IHttpForwarder forwarder, InsideOnlyApps insideOnly, ActivitySampler activity, RouteCache routes, TimeProvider time, IOptions<TelemetryOptions> telemetry,
+        ILogger<SandboxForwarder> logger)
     {
+        _routes = routes;
+        _logger = logger;
         _forwarder = forwarder;
         _insideOnly = insideOnly;
         _activity = activity;
@@ -89,6 +95,18 @@ internal sealed class SandboxForwarder : IDisposable
                 target = fallback;
                 fellBack = true;
                 continue;
+            }
+
+            if (failure?.InnerException is Http1TunnelException relay)
+            {
+                // The route may be what is stale (the sandbox stopped or moved): the next request resolves it afresh.
+                _routes.ForgetSandbox(target.SandboxId);
+                // A setting that differs needs a person; a silo restarting shows as its runner's status, and would log every request.
+                _logger.Log(
+                    relay.Retryable ? LogLevel.Debug : LogLevel.Warning,
+                    "Forwarding to sandbox {SandboxId} through its runner's relay failed: {Reason}",
+                    target.SandboxId,
+                    failure.Message);
             }
 
             return ForwardingProblems.Failed(context, target, failure, daemonRefusal);

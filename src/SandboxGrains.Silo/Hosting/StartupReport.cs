@@ -70,5 +70,11 @@ internal static class StartupReport
         {
             Console.Out.WriteLine("Other silos reach this runner's sandboxes straight on the container network (Runner:ContainerNetworkReachable).");
         }
+
+        if (relay is { ClusterMode: true, Secret: null })
+        {
+            Console.Out.WriteLine(
+                "No Cluster:Secret: this silo cannot go through other runners' relays; sandboxes of runners that serve one will answer 502 here until it is set.");
+        }
     }
 }

@@ -76,11 +76,14 @@ internal static class TelemetryHosting
 
         if (options.Tracing ?? otlp)
         {
+            var relayPorts = Forwarding.Relay.RelayOptions.Read(configuration).ListenUrls.Select(url => url.Port).ToHashSet();
             telemetry.WithTracing(tracing => tracing
                 .AddSource(SandboxGrainsTelemetry.Name, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName)
                 .AddAspNetCoreInstrumentation(aspNetCore =>
                 {
-                    aspNetCore.Filter = context => !IsProbe(context.Request.Path, options);
+                    // A relay tunnel is one request as long as the connection it carries: its traffic has spans of its own
+                    // on the silo that forwards it.
+                    aspNetCore.Filter = context => !IsProbe(context.Request.Path, options) && !relayPorts.Contains(context.Connection.LocalPort);
                     aspNetCore.EnrichWithHttpRequest = (activity, request) => Scrub(activity, request, domain);
                 }));
         }

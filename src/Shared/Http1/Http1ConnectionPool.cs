@@ -16,6 +16,12 @@ internal sealed class Http1ConnectionPool : IDisposable
     /// <summary>How long a connect may take; a sandbox on this host or the next answers in well under a millisecond.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a connect through a tunnel may take: longer than <see cref="ConnectTimeout"/>, which the tunnel's far end
+    /// spends on its own connect, so its verdict (nothing listens, no answer) arrives before we give up on it.
+    /// </summary>
+    public static readonly TimeSpan TunnelConnectTimeout = ConnectTimeout + TimeSpan.FromSeconds(2);
+
     private const int MaxIdlePerEndpoint = 64;
 
     private readonly ConcurrentDictionary<string, ConcurrentStack<Http1Connection>> _idle = new(StringComparer.Ordinal);
@@ -57,10 +63,16 @@ internal sealed class Http1ConnectionPool : IDisposable
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (tunnel is not null)
+        {
+            // A tunnel crosses hosts: a peer that vanished (a host down, a partition) must not hold it open for ever.
+            KeepAlive(socket);
+        }
+
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(ConnectTimeout);
+            timeout.CancelAfter(tunnel is null ? ConnectTimeout : TunnelConnectTimeout);
             if (tunnel is null)
             {
                 await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
@@ -85,7 +97,7 @@ internal sealed class Http1ConnectionPool : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            var within = $"within {ConnectTimeout.TotalSeconds:0} s";
+            var within = $"within {(tunnel is null ? ConnectTimeout : TunnelConnectTimeout).TotalSeconds:0} s";
             throw tunnel is null
                 ? new HttpRequestException(HttpRequestError.ConnectionError, $"could not connect to {endpoint} {within}")
                 : new HttpRequestException(
@@ -96,6 +108,15 @@ internal sealed class Http1ConnectionPool : IDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>TCP keep-alive probes after 30 s of silence, every 10 s, three unanswered ones close the connection.</summary>
+    public static void KeepAlive(Socket socket)
+    {
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 30);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
     }
 
     /// <summary>A connect to the tunnel's server that fails is the tunnel's failure, not the endpoint's (which may be up).</summary>

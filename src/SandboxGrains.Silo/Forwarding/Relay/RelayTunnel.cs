@@ -18,7 +18,8 @@ internal sealed class RelayTunnel(string host, int port, string runnerId, string
     public override async ValueTask OpenAsync(Socket socket, string endpoint, CancellationToken cancellationToken)
     {
         var request =
-            $"GET {RelayProtocol.Path} HTTP/1.1\r\nHost: {Host}:{Port}\r\nConnection: Upgrade\r\nUpgrade: {RelayProtocol.UpgradeToken}\r\n" +
+            $"GET {RelayProtocol.Path} HTTP/1.1\r\nHost: {(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}\r\n" +
+            $"Connection: Upgrade\r\nUpgrade: {RelayProtocol.UpgradeToken}\r\n" +
             $"{RelayProtocol.SandboxHeader}: {sandboxId}\r\n{RelayProtocol.TargetHeader}: {endpoint}\r\n" +
             $"{RelayProtocol.SignatureHeader}: {RelayProtocol.Sign(key, time.GetUtcNow(), sandboxId, endpoint)}\r\n\r\n";
         try
@@ -32,9 +33,10 @@ internal sealed class RelayTunnel(string host, int port, string runnerId, string
 
             throw error switch
             {
+                // What a direct connect would have met: the app's or daemon's failure, answered as on the straight lane.
                 RelayProtocol.Errors.NothingListens => new SocketException((int)SocketError.ConnectionRefused),
-                RelayProtocol.Errors.NotServing or RelayProtocol.Errors.TargetUnreachable =>
-                    new Http1TunnelException($"the relay answered {status} ({error})", retryable: true),
+                RelayProtocol.Errors.TargetUnreachable => new SocketException((int)SocketError.TimedOut),
+                RelayProtocol.Errors.NotServing => new Http1TunnelException($"the relay answered {status} ({error})", retryable: true),
                 RelayProtocol.Errors.BadSignature => new Http1TunnelException(
                     $"the relay refused this silo's signature ({status}): {RelayOptions.SecretKey} must be the same on both silos, and their clocks within {RelayProtocol.MaxClockSkew.TotalSeconds:0} s",
                     retryable: false),
@@ -43,7 +45,7 @@ internal sealed class RelayTunnel(string host, int port, string runnerId, string
                 _ => new Http1TunnelException($"the relay answered {status}{(error is null ? "" : $" ({error})")}", retryable: status >= 500),
             };
         }
-        catch (Exception e) when (e is IOException or SocketException { SocketErrorCode: not SocketError.ConnectionRefused })
+        catch (Exception e) when (e is IOException or SocketException { SocketErrorCode: not (SocketError.ConnectionRefused or SocketError.TimedOut) })
         {
             throw new Http1TunnelException($"the connection to the relay broke: {e.Message}", retryable: true, e);
         }

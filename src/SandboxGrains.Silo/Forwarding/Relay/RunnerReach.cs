@@ -64,20 +64,20 @@ internal sealed class RunnerReach : IHostedService, IDisposable
         }
 
         var owner = RunnerSiloMetadata.FindOwner(_metadata, runnerId, ActiveSilos());
-        var announced = owner is null ? null : _metadata.GetSiloMetadata(owner).Metadata;
-        if (announced?.ContainsKey(RunnerSiloMetadata.ContainersReachableKey) == true)
+        if (owner is null)
         {
-            _reachable[runnerId] = true;
+            // Only while no silo owns the runner does memory speak for it.
+            return _reachable.ContainsKey(runnerId)
+                ? Reach.Straight
+                : new Reach(null, $"runner {runnerId}'s silo is not in the cluster now (restarting or gone)", Retryable: true);
         }
 
-        if (_reachable.ContainsKey(runnerId))
+        // The owner's announcement is the truth: a runner restarted with a relay instead of reachable containers must not
+        // be dialled straight, where another host's bridge may give the same address to another sandbox.
+        var announced = _metadata.GetSiloMetadata(owner).Metadata;
+        if (Remember(runnerId, announced))
         {
             return Reach.Straight;
-        }
-
-        if (owner is null || announced is null)
-        {
-            return new Reach(null, $"runner {runnerId}'s silo is not in the cluster now (restarting or gone)", Retryable: true);
         }
 
         if (!announced.TryGetValue(RunnerSiloMetadata.ForwardingEndpointKey, out var endpoint))
@@ -92,7 +92,7 @@ internal sealed class RunnerReach : IHostedService, IDisposable
         }
 
         var colon = endpoint.LastIndexOf(':');
-        var host = colon > 0 ? endpoint[..colon] : owner.Endpoint.Address.ToString();
+        var host = colon > 0 ? endpoint[..colon].Trim('[', ']') : owner.Endpoint.Address.ToString();
         var address = $"{host}:{endpoint[(colon + 1)..]}";
         if (_tunnels.Count >= MaxTunnels)
         {
@@ -106,6 +106,19 @@ internal sealed class RunnerReach : IHostedService, IDisposable
     private IEnumerable<SiloAddress> ActiveSilos() =>
         _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
 
+    /// <summary>Records what the runner's silo announces now; true when its containers are reachable straight.</summary>
+    private bool Remember(string runnerId, IReadOnlyDictionary<string, string> announced)
+    {
+        if (announced.ContainsKey(RunnerSiloMetadata.ContainersReachableKey))
+        {
+            _reachable[runnerId] = true;
+            return true;
+        }
+
+        _reachable.TryRemove(runnerId, out _);
+        return false;
+    }
+
     private void LearnReachable()
     {
         try
@@ -113,9 +126,9 @@ internal sealed class RunnerReach : IHostedService, IDisposable
             foreach (var silo in ActiveSilos())
             {
                 var announced = _metadata.GetSiloMetadata(silo).Metadata;
-                if (announced.ContainsKey(RunnerSiloMetadata.ContainersReachableKey) && announced.TryGetValue(RunnerSiloMetadata.RunnerIdKey, out var runnerId))
+                if (announced.TryGetValue(RunnerSiloMetadata.RunnerIdKey, out var runnerId))
                 {
-                    _reachable[runnerId] = true;
+                    Remember(runnerId, announced);
                 }
             }
         }

@@ -14,15 +14,14 @@ namespace SandboxGrains.Silo.Forwarding.Relay;
 /// at once, so HTTP, WebSockets and long uploads all pass as they would straight. It opens nothing else: no other
 /// container, not the host, not a metadata address; refusals are logged with who asked and for what, never the signature.
 /// </summary>
-internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local, IOptions<RelayOptions> options, TimeProvider time, ILogger<RunnerRelay> logger)
+internal sealed class RunnerRelay(IGrainFactory grains, LocalRunner local, IOptions<RelayOptions> options, TimeProvider time, ILogger<RunnerRelay> logger)
 {
     private readonly byte[] _key = RelayProtocol.Key(options.Value.Secret ?? throw new InvalidOperationException("a relay needs Cluster:Secret"));
 
-    /// <summary>How long the app may go on answering after the caller closed its side; the caller is gone by then.</summary>
-    private static readonly TimeSpan AfterCallerClosed = TimeSpan.FromSeconds(10);
-
-    // Nonces of signatures taken, so a captured request cannot be sent again. Those older than twice the clock skew are
-    // dropped whenever the map has doubled since the last sweep: a signature that old is refused for its time anyway.
+    // Nonces of signatures taken, so a captured request cannot be sent again while its time is good. Those older than
+    // twice the clock skew (and two seconds for whole-second times) are dropped whenever the map has doubled since the
+    // last sweep: a signature that old is refused for its time anyway. Kept in memory, so a relay restarted within the
+    // skew would take a captured request once more; the network between hosts is the cluster's own (docs/operations.md).
     private const int FirstSweepAt = 10_000;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _nonces = new(StringComparer.Ordinal);
     private int _sweepAt = FirstSweepAt;
@@ -43,9 +42,13 @@ internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local,
         var now = time.GetUtcNow();
         if (RelayProtocol.Verify(_key, now, request.Headers[RelayProtocol.SignatureHeader], sandboxId, target) is not { } nonce || !TakeNonce(nonce, now))
         {
-            logger.LogWarning(
-                "Refused a relay request from {Remote} for sandbox {SandboxId} at {Target}: no valid signature (missing, wrong secret, stale, or replayed)",
-                context.Connection.RemoteIpAddress, Printable(sandboxId), Printable(target));
+            if (ShouldLog(context.Connection.RemoteIpAddress, now))
+            {
+                logger.LogWarning(
+                    "Refused a relay request from {Remote} for sandbox {SandboxId} at {Target}: no valid signature (missing, wrong secret, stale, or replayed); further refusals from there are not logged for a minute",
+                    context.Connection.RemoteIpAddress, Printable(sandboxId), Printable(target));
+            }
+
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, RelayProtocol.Errors.BadSignature, "the request is not signed with this cluster's secret");
             return;
         }
@@ -53,14 +56,20 @@ internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local,
         var (destination, refusal) = await CheckTargetAsync(sandboxId, target, context.RequestAborted);
         if (destination is null)
         {
-            logger.LogWarning(
-                "Refused a relay request from {Remote} for sandbox {SandboxId} at {Target}: {Reason}",
-                context.Connection.RemoteIpAddress, Printable(sandboxId), Printable(target), refusal!.Value.Reason);
-            await RefuseAsync(context, refusal.Value.Status, refusal.Value.Code, refusal.Value.Reason);
+            var (status, code, reason) = refusal!.Value;
+            if (ShouldLog(context.Connection.RemoteIpAddress, now))
+            {
+                logger.LogWarning(
+                    "Refused a relay request from {Remote} for sandbox {SandboxId} at {Target}: {Reason}",
+                    context.Connection.RemoteIpAddress, Printable(sandboxId), Printable(target), reason);
+            }
+
+            await RefuseAsync(context, status, code, reason);
             return;
         }
 
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Http1ConnectionPool.KeepAlive(socket);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -88,10 +97,13 @@ internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local,
 
         await using var caller = await upgrade.UpgradeAsync();
         await using var app = new NetworkStream(socket, ownsSocket: false);
-        await PumpAsync(caller, app, socket, context.RequestAborted);
+        await PumpAsync(caller, app, context.RequestAborted);
     }
 
-    /// <summary>The container's <c>address:port</c> when <paramref name="target"/> is one of this runner's started sandboxes' own.</summary>
+    /// <summary>
+    /// The container's <c>address:port</c> when <paramref name="target"/> is on one of this runner's started sandboxes'
+    /// own address. Any port of it: a sandbox's apps listen where they like, and a straight connect could reach them all.
+    /// </summary>
     private async Task<(IPEndPoint? Destination, (int Status, string Code, string Reason)? Refusal)> CheckTargetAsync(
         string sandboxId, string target, CancellationToken cancellationToken)
     {
@@ -103,7 +115,9 @@ internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local,
         DaemonEndpoint endpoint;
         try
         {
-            endpoint = await endpoints.GetAsync(sandboxId, cancellationToken);
+            // Asked of the sandbox's grain each time, not of the route cache: the relay is where access is decided, and a
+            // cached address of a deleted sandbox may since have gone to another container.
+            endpoint = await grains.GetGrain<ISandboxGrain>(sandboxId).GetDaemonEndpointAsync(cancellationToken);
         }
         catch (SandboxException e) when (e.Code == SandboxErrorCodes.NotFound)
         {
@@ -137,35 +151,15 @@ internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local,
     }
 
     /// <summary>
-    /// Bytes both ways until one side is done: the caller finishing its writes is passed on as a half-close, the app
-    /// closing ends the relay (the caller then sees the connection end, as it would with the app itself).
+    /// Bytes both ways until either side is done, then both stop: Kestrel takes the caller's end of its writes as the end
+    /// of the connection, and an app that closes ends the caller's connection as it would have straight.
     /// </summary>
-    private static async Task PumpAsync(Stream caller, Stream app, Socket socket, CancellationToken aborted)
+    private static async Task PumpAsync(Stream caller, Stream app, CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var up = CopyAsync(caller, app, stop.Token);
         var down = CopyAsync(app, caller, stop.Token);
-        if (await Task.WhenAny(up, down) == up && up.Result)
-        {
-            try
-            {
-                socket.Shutdown(SocketShutdown.Send);
-            }
-            catch (SocketException)
-            {
-                // The app went meanwhile; the copy down ends on its own.
-            }
-
-            try
-            {
-                await down.WaitAsync(AfterCallerClosed, aborted);
-            }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-            {
-                // Cut below.
-            }
-        }
-
+        await Task.WhenAny(up, down);
         await stop.CancelAsync();
         await Task.WhenAll(up, down);
     }
@@ -184,13 +178,35 @@ internal sealed class RunnerRelay(SandboxEndpoints endpoints, LocalRunner local,
         }
     }
 
+    // When a refusal from each address was last logged: anyone who reaches the relay's port can send refused requests, and
+    // must not be able to flood the log with them.
+    private const int MaxLoggedAddresses = 10_000;
+    private readonly ConcurrentDictionary<IPAddress, DateTimeOffset> _loggedRefusals = new();
+
+    private bool ShouldLog(IPAddress? remote, DateTimeOffset now)
+    {
+        var key = remote ?? IPAddress.None;
+        if (_loggedRefusals.TryGetValue(key, out var last) && now - last < TimeSpan.FromMinutes(1))
+        {
+            return false;
+        }
+
+        if (_loggedRefusals.Count >= MaxLoggedAddresses)
+        {
+            _loggedRefusals.Clear();
+        }
+
+        _loggedRefusals[key] = now;
+        return true;
+    }
+
     private bool TakeNonce(string nonce, DateTimeOffset now)
     {
         if (_nonces.Count >= Volatile.Read(ref _sweepAt))
         {
             foreach (var (old, seen) in _nonces)
             {
-                if (now - seen > 2 * RelayProtocol.MaxClockSkew)
+                if (now - seen > (2 * RelayProtocol.MaxClockSkew) + TimeSpan.FromSeconds(2))
                 {
                     _nonces.TryRemove(old, out _);
                 }
