@@ -100,6 +100,44 @@ public sealed class SnapshotTests(SandboxSiloFixture fixture) : IClassFixture<Sa
     }
 
     [Fact]
+    public async Task SnapshotDeletedWhileSandboxesRunOnIt_ItsImageGoesWithTheLastOfThem()
+    {
+        using var http = fixture.Silo.CreateClient();
+        var client = fixture.Client;
+        var source = await client.CreateSandboxAsync(new CreateSandboxRequest { Image = Image, Cpu = 0.25, MemoryMb = 64 }, Ct);
+        var name = $"used-{Guid.NewGuid():N}"[..16];
+        var made = new List<string>();
+        try
+        {
+            var snapshot = await SnapshotAsync(http, source.Id, name);
+            made.Add((await client.CreateSandboxAsync(new CreateSandboxRequest { Snapshot = name, Cpu = 0.25, MemoryMb = 64 }, Ct)).Id);
+            made.Add((await client.CreateSandboxAsync(new CreateSandboxRequest { Snapshot = name, Cpu = 0.25, MemoryMb = 64 }, Ct)).Id);
+            using (var deleted = await http.DeleteAsync($"/api/v1/snapshots/{name}", Ct))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            }
+
+            // Docker keeps an image its containers use: the snapshot is gone, its image stays while they run.
+            Assert.NotEmpty(await ProcessRunner.DockerAsync("images", "-q", snapshot.Image));
+            await client.DeleteSandboxAsync(made[0], cancellationToken: Ct);
+            Assert.NotEmpty(await ProcessRunner.DockerAsync("images", "-q", snapshot.Image));
+            await client.DeleteSandboxAsync(made[1], cancellationToken: Ct);
+            made.Clear();
+            Assert.Empty(await ProcessRunner.DockerAsync("images", "-q", snapshot.Image));
+        }
+        finally
+        {
+            foreach (var id in made)
+            {
+                await client.DeleteSandboxAsync(id, cancellationToken: Ct);
+            }
+
+            await client.DeleteSandboxAsync(source.Id, cancellationToken: Ct);
+            await http.DeleteAsync($"/api/v1/snapshots/{name}", Ct);
+        }
+    }
+
+    [Fact]
     public async Task LocalSnapshotWhoseImageWasRemovedByHand_TurnsError_AndCreatesFromItAreRefused()
     {
         using var http = fixture.Silo.CreateClient();

@@ -17,7 +17,8 @@ internal sealed partial class SandboxContainers
 
     public Task PushImageAsync(string image, CancellationToken cancellationToken) => transfers.PushAsync(image, cancellationToken);
 
-    // A container still using the image keeps it; it goes with that container's own removal.
+    // A container still using the image keeps it (false from the engine, not an error); a sandbox made from a deleted
+    // snapshot removes the snapshot's image when it is deleted itself (SandboxGrain).
     public Task RemoveImageAsync(string image, CancellationToken cancellationToken) => docker.RemoveImageAsync(image, cancellationToken);
 
     public async Task<IReadOnlyList<RunnerImage>> ListImagesAsync(CancellationToken cancellationToken)

@@ -23,6 +23,19 @@ internal sealed partial class SandboxGrain
         return (spec with { Image = snapshot.Image }, snapshot.Registry is null ? snapshot.RunnerId : null);
     }
 
+    private async Task<bool> SnapshotExistsAsync(string name)
+    {
+        try
+        {
+            await grains.GetGrain<ISnapshotGrain>(name).GetAsync();
+            return true;
+        }
+        catch (SandboxException e) when (e.Code == SandboxErrorCodes.SnapshotNotFound)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Lets the snapshot go, once: a second release from a later turn would wait on a snapshot that may be calling this grain.</summary>
     private async Task ReleaseSnapshotAsync(SandboxSpec spec)
     {

@@ -196,6 +196,13 @@ internal sealed partial class SandboxGrain(
                 }
             }
 
+            // A snapshot deleted while this sandbox ran on its image could not take the image along (Docker keeps an image
+            // a container uses); the last sandbox made from it does. Refused while another such container remains.
+            if (info.Snapshot is { } snapshot && info.RunnerId is not null && !await SnapshotExistsAsync(snapshot))
+            {
+                await Runner(info.RunnerId).RemoveImageAsync(info.Image, cancellationToken);
+            }
+
             // Also when an archive was begun but not recorded: left behind, it would bring the sandbox back at the next start-up.
             if (state.State.ArchiveImage is not null || info.State == SandboxState.Archiving)
             {
