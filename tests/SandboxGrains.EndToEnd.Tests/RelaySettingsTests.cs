@@ -21,6 +21,7 @@ public sealed class RelaySettingsTests
     public async Task MalformedRelaySettings_AreRefusedByName_AndTheSecretIsNeverPrinted()
     {
         var port = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var dashboardPort = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var shortSecret = "short-secret-0123";
         var output = await SiloRefusal.OutputAsync(
             new Dictionary<string, string>
@@ -28,13 +29,16 @@ public sealed class RelaySettingsTests
                 ["ConnectionStrings:redis"] = "127.0.0.1:1",
                 ["urls"] = $"http://127.0.0.1:{port}",
                 ["Cluster:Secret"] = shortSecret,
-                ["Silo:InternalUrls"] = $"http://0.0.0.0:{port};ftp://relay/here",
+                ["Silo:InternalUrls"] = $"http://0.0.0.0:{port};ftp://relay/here;http://0.0.0.0:{dashboardPort}",
+                ["OrleansDashboard:Enabled"] = "true",
+                ["OrleansDashboard:Url"] = $"http://127.0.0.1:{dashboardPort}",
             },
             cancellationToken: Ct);
 
         Assert.Contains("Cluster:Secret must be at least 32 characters", output, StringComparison.Ordinal);
         Assert.Contains("Silo:InternalUrls 'ftp://relay/here' must be an http:// URL", output, StringComparison.Ordinal);
-        Assert.Contains($"Silo:InternalUrls uses port {port}, which the API listens on", output, StringComparison.Ordinal);
+        Assert.Contains($"Silo:InternalUrls uses port {port}, which the API (urls) listens on", output, StringComparison.Ordinal);
+        Assert.Contains($"Silo:InternalUrls uses port {dashboardPort}, which Orleans' dashboard (OrleansDashboard:Url) listens on", output, StringComparison.Ordinal);
         Assert.DoesNotContain(shortSecret, output, StringComparison.Ordinal);
     }
 

@@ -1,3 +1,6 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using SandboxGrains.Http.Http1;
 using SandboxGrains.Silo.Forwarding.Relay;
 
 namespace SandboxGrains.Silo.Hosting;
@@ -40,6 +43,23 @@ internal static class Listeners
         if (extra.Count > 0)
         {
             builder.WebHost.UseUrls([.. ApiUrls(configuration), .. extra]);
+        }
+
+        // The relay's connections cross hosts and may idle for hours (a WebSocket): keep-alive probes, inherited by every
+        // accepted socket, close those whose peer vanished with its host.
+        var relayPorts = RelayOptions.Read(configuration).ListenUrls.Select(url => url.Port).ToHashSet();
+        if (relayPorts.Count > 0)
+        {
+            builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
+            {
+                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                if (endpoint is IPEndPoint { Port: var port } && relayPorts.Contains(port))
+                {
+                    Http1ConnectionPool.KeepAlive(socket);
+                }
+
+                return socket;
+            });
         }
 
         return builder;

@@ -67,7 +67,8 @@ internal sealed class RelayOptions
     }
 
     /// <summary>Every mistake in these settings, worded for the person who made it; empty when there is none.</summary>
-    public List<string> Failures(IEnumerable<int> apiPorts)
+    /// <param name="otherListeners">The ports the silo's other listeners use, each with the setting that names it.</param>
+    public List<string> Failures(IReadOnlyList<(int Port, string Setting)> otherListeners)
     {
         var failures = new List<string>();
         if (Secret is { Length: < MinimumSecretLength })
@@ -88,9 +89,9 @@ internal sealed class RelayOptions
                 failures.Add($"{InternalUrlsKey} serves this runner's relay, which only takes requests signed with {SecretKey}; set {SecretKey} (the same on every silo).");
             }
 
-            foreach (var clash in urls.Select(u => u.Port).Intersect(apiPorts))
+            foreach (var (port, setting) in otherListeners.Where(other => urls.Any(u => u.Port == other.Port)))
             {
-                failures.Add($"{InternalUrlsKey} uses port {clash}, which the API listens on (urls); the relay needs a port of its own.");
+                failures.Add($"{InternalUrlsKey} uses port {port}, which {setting} listens on; the relay needs a port of its own.");
             }
         }
 
@@ -131,11 +132,17 @@ internal sealed class RelayOptions
 }
 
 /// <summary>Checks <see cref="RelayOptions"/> at start-up, beside every other setting.</summary>
-internal sealed class RelayOptionsValidator(ApiListener api) : IValidateOptions<RelayOptions>
+internal sealed class RelayOptionsValidator(ApiListener api, IConfiguration configuration) : IValidateOptions<RelayOptions>
 {
     public ValidateOptionsResult Validate(string? name, RelayOptions options)
     {
-        var failures = options.Failures(api.Ports);
+        List<(int Port, string Setting)> others = [.. api.Ports.Select(port => (port, "the API (urls)"))];
+        if (OrleansDashboardHosting.ListenUrl(configuration) is { } dashboard && Listeners.Parse(dashboard) is { } uri)
+        {
+            others.Add((uri.Port, "Orleans' dashboard (OrleansDashboard:Url)"));
+        }
+
+        var failures = options.Failures(others);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
