@@ -154,32 +154,27 @@ build_base() {
     --message "sandboxgrains base (debian bookworm)" "$cache" $image >/dev/null
 }
 
-# From base with Debian's nginx-light installed inside: the image build reaches Debian's mirror like apt does.
-build_bench() {
-  local image=sandboxgrains/bench:latest
-  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
+# An image FROM base with Debian packages installed inside: the image build reaches Debian's mirror like apt does.
+# Usage: build_on_base IMAGE PACKAGE...
+build_on_base() {
+  local image=$1
+  shift
+  if [ $force -eq 0 ] && image_exists "$image"; then return 0; fi
   build_base
   say "building $image"
-  docker build -q -t $image - >/dev/null <<'DOCKERFILE'
+  docker build -q -t "$image" - >/dev/null <<DOCKERFILE
 FROM sandboxgrains/base:latest
-RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $* >/dev/null \\
  && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
 }
 
-# From base with Debian's git and nodejs installed inside, like bench: what Daytona's own images carry and its SDK's git
-# and codeRun (JavaScript) need. Kept apart from base so the default image stays small.
-build_dev() {
-  local image=sandboxgrains/dev:latest
-  if [ $force -eq 0 ] && image_exists $image; then return 0; fi
-  build_base
-  say "building $image"
-  docker build -q -t $image - >/dev/null <<'DOCKERFILE'
-FROM sandboxgrains/base:latest
-RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git nodejs >/dev/null \
- && rm -rf /var/lib/apt/lists/*
-DOCKERFILE
-}
+# base with nginx-light: the fast in-sandbox app of the benchmarks.
+build_bench() { build_on_base sandboxgrains/bench:latest nginx-light; }
+
+# base with git and nodejs: what Daytona's own images carry and its SDK's git and codeRun (JavaScript) need. Kept apart
+# from base so the default image stays small.
+build_dev() { build_on_base sandboxgrains/dev:latest git nodejs; }
 
 # The silo, published self-contained for linux-x64, on the base image. Always rebuilt when asked for: it is our code.
 build_silo() {
