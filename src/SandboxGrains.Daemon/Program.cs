@@ -34,6 +34,12 @@ if (background)
 }
 
 Directory.CreateDirectory(options.WorkDir);
+if (options.ListenAddress is null)
+{
+    // In a container (a daemon on the host, seed 002's host mode, listens on an address it was given and needs no introduction).
+    NeighbourAnnouncement.Send();
+}
+
 if (options.SecretOnStdin)
 {
     options.Secret.ReadStandardInput();

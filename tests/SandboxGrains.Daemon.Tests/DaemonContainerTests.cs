@@ -127,4 +127,92 @@ public sealed class DaemonContainerTests
 
         Assert.Equal("0", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.ExitCode}}", container.Name));
     }
+
+    [Fact]
+    public async Task Daemon_IntroducesItsContainerToTheHost_SoAReusedAddressAnswersAtOnce()
+    {
+        // Docker hands a removed container's address to the next one. When the host had sent to that address after the old
+        // container was gone, its neighbour entry is FAILED, and the host finds a new container there only when it sends
+        // something itself and an ARP round (up to a second) resolves it. The daemon's datagram to its gateway resolves it
+        // at start: the host takes the container's link address from the container's own ARP request.
+        await Requirements.DockerAsync();
+        var network = $"sgd-neigh-{Guid.NewGuid():N}"[..20];
+        // Docker takes a fixed --ip only on a network with a subnet of the user's; a random /24 that clashes with none here.
+        var prefix = "";
+        for (var attempt = 0; attempt < 5 && prefix.Length == 0; attempt++)
+        {
+            var candidate = $"10.214.{Random.Shared.Next(256)}";
+            var created = await ProcessRunner.RunAsync(
+                "docker", ["network", "create", "--label", "sandboxgrains.test=daemon", "--subnet", candidate + ".0/24", network], cancellationToken: Ct);
+            prefix = created.ExitCode == 0 ? candidate : "";
+        }
+
+        Assert.True(prefix.Length > 0, "no free 10.214.N.0/24 subnet for the test's network");
+        List<string> containers = [];
+        try
+        {
+            var bridge = "br-" + (await ProcessRunner.DockerAsync("network", "inspect", "--format", "{{.Id}}", network))[..12];
+            var daemonAddress = prefix + ".10";
+            var plainAddress = prefix + ".11";
+
+            // As a closed connection's retransmissions do: the host sends to both addresses while nothing is there.
+            using (var udp = new System.Net.Sockets.UdpClient())
+            {
+                foreach (var address in new[] { daemonAddress, plainAddress })
+                {
+                    await udp.SendAsync(new byte[] { 0 }, new IPEndPoint(IPAddress.Parse(address), 9), Ct);
+                }
+            }
+
+            Assert.True(await NeighbourStateAsync(bridge, daemonAddress, s => s.Contains("FAILED", StringComparison.Ordinal)), "the host's ARP for a missing address should fail");
+            Assert.True(await NeighbourStateAsync(bridge, plainAddress, s => s.Contains("FAILED", StringComparison.Ordinal)), "the host's ARP for a missing address should fail");
+
+            var bundle = $"{DaemonContainer.BundlePath}:/opt/sandboxgrains:ro";
+            foreach (var (address, command) in new[]
+            {
+                (daemonAddress, new[] { "--entrypoint", "/opt/sandboxgrains/sandboxd", "sandboxgrains/busybox:latest", "--work-dir", "/work", "--token-file", "/run/none", "--", "sleep", "600" }),
+                (plainAddress, new[] { "sandboxgrains/busybox:latest", "sleep", "600" }),
+            })
+            {
+                var name = $"sgd-test-{Guid.NewGuid():N}"[..24];
+                containers.Add(name);
+                await ProcessRunner.DockerAsync(["run", "-d", "--name", name, "--label", "sandboxgrains.test=daemon", "--network", network, "--ip", address, "-v", bundle, .. command]);
+            }
+
+            var known = await NeighbourStateAsync(bridge, daemonAddress, s => s.Contains(" lladdr ", StringComparison.Ordinal));
+            var plainKnown = (await ProcessRunner.RunAsync("ip", ["neigh", "show", "to", plainAddress, "dev", bridge], cancellationToken: Ct)).Stdout;
+            if (plainKnown.Contains(" lladdr ", StringComparison.Ordinal))
+            {
+                Assert.Skip($"this Docker engine announces new containers itself ({plainAddress}: {plainKnown.Trim()}); nothing left to prove");
+            }
+
+            Assert.True(known, $"the host should know the daemon's container at {daemonAddress} without having sent to it (a plain container's entry: {plainKnown.Trim()})");
+        }
+        finally
+        {
+            foreach (var name in containers)
+            {
+                await ProcessRunner.RunAsync("docker", ["rm", "-f", name], cancellationToken: CancellationToken.None);
+            }
+
+            await ProcessRunner.RunAsync("docker", ["network", "rm", network], cancellationToken: CancellationToken.None);
+        }
+    }
+
+    /// <summary>Polls the host's neighbour entry for <paramref name="address"/> on <paramref name="bridge"/> for up to 10 s until <paramref name="holds"/>.</summary>
+    private static async Task<bool> NeighbourStateAsync(string bridge, string address, Func<string, bool> holds)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var entry = await ProcessRunner.RunAsync("ip", ["neigh", "show", "to", address, "dev", bridge], cancellationToken: Ct);
+            if (holds(entry.Stdout))
+            {
+                return true;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        return false;
+    }
 }
