@@ -212,6 +212,25 @@ internal sealed class Http1Connection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes an idle connection with a reset rather than a FIN. The pool lets one go when its lifetime is up or its server
+    /// closed it, often because the sandbox behind it is gone: a FIN to an address nobody holds is retransmitted for
+    /// minutes, and each retransmission keeps the host's neighbour entry for that address unresolved (Docker gives the
+    /// address to the next container). A reset is one packet; an idle connection has nothing in flight to lose.
+    /// </summary>
+    public void Discard()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+
+        Abort();
+    }
+
     public void Dispose() => Abort();
 
     private async ValueTask<int> FillAsync(CancellationToken cancellationToken)

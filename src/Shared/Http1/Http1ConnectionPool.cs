@@ -58,7 +58,7 @@ internal sealed class Http1ConnectionPool : IDisposable
                     return idle;
                 }
 
-                idle.Abort();
+                idle.Discard();
             }
         }
 
@@ -140,7 +140,7 @@ internal sealed class Http1ConnectionPool : IDisposable
         var stack = _idle.GetOrAdd(connection.Endpoint, _ => new ConcurrentStack<Http1Connection>());
         if (stack.Count >= MaxIdlePerEndpoint)
         {
-            connection.Abort();
+            connection.Discard();
             return;
         }
 
@@ -164,7 +164,7 @@ internal sealed class Http1ConnectionPool : IDisposable
                 }
                 else
                 {
-                    connection.Abort();
+                    connection.Discard();
                 }
             }
 
@@ -173,7 +173,7 @@ internal sealed class Http1ConnectionPool : IDisposable
                 // A connection returned while the endpoint was being forgotten would never be found again.
                 while (stack.TryPop(out var late))
                 {
-                    late.Abort();
+                    late.Discard();
                 }
             }
 
@@ -192,7 +192,7 @@ internal sealed class Http1ConnectionPool : IDisposable
         {
             while (stack.TryPop(out var connection))
             {
-                connection.Abort();
+                connection.Discard();
             }
         }
     }
