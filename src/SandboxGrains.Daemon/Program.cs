@@ -36,7 +36,7 @@ if (background)
 Directory.CreateDirectory(options.WorkDir);
 if (options.ListenAddress is null)
 {
-    // In a container (a daemon on the host, seed 002's host mode, listens on an address it was given and needs no introduction).
+    // Seed 002's host mode runs the daemon on the host with --listen 127.0.0.1: nobody needs an introduction there.
     NeighbourAnnouncement.Send();
 }
 

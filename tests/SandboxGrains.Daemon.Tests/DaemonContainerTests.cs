@@ -136,22 +136,33 @@ public sealed class DaemonContainerTests
         // something itself and an ARP round (up to a second) resolves it. The daemon's datagram to its gateway resolves it
         // at start: the host takes the container's link address from the container's own ARP request.
         await Requirements.DockerAsync();
+        if (!File.Exists(Path.Combine(DaemonContainer.BundlePath, "sandboxd")))
+        {
+            Assert.Fail($"the daemon bundle is missing at {DaemonContainer.BundlePath}: run dotnet publish src/SandboxGrains.Daemon -c Release (tools/test.sh does)");
+        }
+
         var network = $"sgd-neigh-{Guid.NewGuid():N}"[..20];
         // Docker takes a fixed --ip only on a network with a subnet of the user's; a random /24 that clashes with none here.
         var prefix = "";
+        var refusals = new List<string>();
         for (var attempt = 0; attempt < 5 && prefix.Length == 0; attempt++)
         {
             var candidate = $"10.214.{Random.Shared.Next(256)}";
             var created = await ProcessRunner.RunAsync(
                 "docker", ["network", "create", "--label", "sandboxgrains.test=daemon", "--subnet", candidate + ".0/24", network], cancellationToken: Ct);
             prefix = created.ExitCode == 0 ? candidate : "";
+            refusals.Add(created.Stderr.Trim());
         }
 
-        Assert.True(prefix.Length > 0, "no free 10.214.N.0/24 subnet for the test's network");
+        Assert.True(prefix.Length > 0, $"no 10.214.N.0/24 network could be made: {string.Join("; ", refusals)}");
         List<string> containers = [];
         try
         {
             var bridge = "br-" + (await ProcessRunner.DockerAsync("network", "inspect", "--format", "{{.Id}}", network))[..12];
+            if ((await ProcessRunner.RunAsync("ip", ["link", "show", "dev", bridge], cancellationToken: Ct)).ExitCode != 0)
+            {
+                Requirements.Unavailable($"the network's bridge {bridge} is not in this test's network namespace (a remote or rootless Docker engine)");
+            }
             var daemonAddress = prefix + ".10";
             var plainAddress = prefix + ".11";
 
@@ -180,6 +191,10 @@ public sealed class DaemonContainerTests
             }
 
             var known = await NeighbourStateAsync(bridge, daemonAddress, s => s.Contains(" lladdr ", StringComparison.Ordinal));
+            Assert.Equal("true", await ProcessRunner.DockerAsync("inspect", "--format", "{{.State.Running}}", containers[0]));
+
+            // The control: a container without the daemon. An engine that announces containers itself leaves nothing to prove.
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
             var plainKnown = (await ProcessRunner.RunAsync("ip", ["neigh", "show", "to", plainAddress, "dev", bridge], cancellationToken: Ct)).Stdout;
             if (plainKnown.Contains(" lladdr ", StringComparison.Ordinal))
             {

@@ -78,7 +78,8 @@ public static class Requirements
         }
     }
 
-    internal static void Unavailable(string reason)
+    /// <summary>Skips (locally) or fails (CI) a test whose set-up this machine cannot give it, saying why.</summary>
+    public static void Unavailable(string reason)
     {
         if (InCi)
         {

@@ -20,12 +20,15 @@ internal static class NeighbourAnnouncement
 {
     private const int DiscardPort = 9;
 
-    /// <summary>Sends the datagram when there is a default IPv4 route; any failure is ignored (the announcement only saves time).</summary>
+    /// <summary>
+    /// Sends the datagram when this process runs in a container (on a host the gateway is a router that has nothing to
+    /// learn) and there is a default IPv4 route. Any failure is ignored: the announcement only saves time.
+    /// </summary>
     public static void Send()
     {
         try
         {
-            if (DefaultGateway(File.ReadAllText("/proc/net/route")) is not { } gateway)
+            if (!InContainer() || DefaultGateway(File.ReadAllText("/proc/net/route")) is not { } gateway)
             {
                 return;
             }
@@ -33,10 +36,14 @@ internal static class NeighbourAnnouncement
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             socket.SendTo([0], new IPEndPoint(gateway, DiscardPort));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SocketException)
+        catch (Exception)
         {
         }
     }
+
+    /// <summary>A container's init, or a process in a container Docker or Podman marks as one.</summary>
+    private static bool InContainer() =>
+        Environment.ProcessId == 1 || File.Exists("/.dockerenv") || File.Exists("/run/.containerenv");
 
     /// <summary>
     /// The gateway of the default route in the text of <c>/proc/net/route</c> (columns Iface, Destination, Gateway, Flags…;
@@ -58,8 +65,8 @@ internal static class NeighbourAnnouncement
                 continue;
             }
 
-            // The kernel prints the address as the number its bytes make in memory; on linux-x64 (little-endian) that is
-            // the value IPAddress's constructor expects.
+            // The kernel prints the address as the integer its bytes make in this machine's byte order, which is what
+            // IPAddress's constructor takes. The first default route wins; a container has one.
             return new IPAddress(gateway);
         }
 

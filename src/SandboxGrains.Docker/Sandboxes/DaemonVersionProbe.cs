@@ -20,9 +20,6 @@ public static class DaemonVersionProbe
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}{DaemonProtocol.VersionPath}");
             request.Headers.Add(DaemonProtocol.SecretHeader, token);
-            // The daemon closes the connection after answering, so none stays pooled to an address whose container may be
-            // gone by the next probe: closed later, its FIN would be retransmitted into that address for minutes.
-            request.Headers.ConnectionClose = true;
             using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,29 @@ internal sealed partial class SandboxContainers(
         AllowAutoRedirect = false,
         ConnectTimeout = TimeSpan.FromSeconds(1),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        ConnectCallback = ConnectFreedOnCloseAsync,
     });
+
+    /// <summary>
+    /// Connections whose close frees the socket at once (a reset after the FIN). The pool closes a connection to a daemon
+    /// whose container is gone only when it next looks at it; a plain close would then retransmit its FIN into the
+    /// removed container's address for minutes, keeping the host's neighbour entry for it unresolved when Docker gives the
+    /// address to the next container (docs/daemon.md).
+    /// </summary>
+    private static async ValueTask<Stream> ConnectFreedOnCloseAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, LingerState = new LingerOption(true, 0) };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     private DaemonInjectionOptions Options => options.Value;
 

@@ -75,7 +75,7 @@ internal sealed class BodilessExchange(Http1ConnectionPool pool)
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {
             // InvalidOperationException: Kestrel refused one of the app's headers (a control character in its value).
-            connection.Abort();
+            body.Abandon();
             if (!response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 response.Clear();

@@ -213,10 +213,11 @@ internal sealed class Http1Connection : IDisposable
     }
 
     /// <summary>
-    /// Closes an idle connection with a reset rather than a FIN. The pool lets one go when its lifetime is up or its server
-    /// closed it, often because the sandbox behind it is gone: a FIN to an address nobody holds is retransmitted for
-    /// minutes, and each retransmission keeps the host's neighbour entry for that address unresolved (Docker gives the
-    /// address to the next container). A reset is one packet; an idle connection has nothing in flight to lose.
+    /// Closes a connection the pool lets go (its lifetime up, its server gone, or one too many) so that the socket is freed
+    /// at once: the FIN goes out and a reset follows it, rather than a FIN retransmitted for minutes. In the silo such a
+    /// connection often leads to a sandbox that is gone, and those retransmissions keep the host's neighbour entry for the
+    /// address unresolved when Docker gives it to the next container (docs/daemon.md). The exchange it carried is over,
+    /// so nothing anyone waits for is lost.
     /// </summary>
     public void Discard()
     {

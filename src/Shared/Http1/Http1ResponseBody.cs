@@ -124,6 +124,19 @@ internal sealed class Http1ResponseBody(Http1Connection connection, Http1Framing
             : throw new IOException($"the server sent a malformed chunk size: '{(line.Length > 40 ? line[..40] : line)}'");
     }
 
+    /// <summary>
+    /// Closes the connection after its answer could not be passed on, unless reading the body to its end already handed
+    /// it back: then it is the pool's, and may be carrying another request by now.
+    /// </summary>
+    public void Abandon()
+    {
+        if (!_handedBack)
+        {
+            _handedBack = true;
+            connection.Abort();
+        }
+    }
+
     private void HandBack()
     {
         if (!_handedBack)
