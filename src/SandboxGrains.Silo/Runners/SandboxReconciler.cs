@@ -1,4 +1,5 @@
 using SandboxGrains.Sandboxes;
+using SandboxGrains.Silo.Hosting;
 
 namespace SandboxGrains.Silo.Runners;
 
@@ -10,12 +11,14 @@ namespace SandboxGrains.Silo.Runners;
 internal sealed partial class SandboxReconciler(
     IGrainFactory grains,
     IOptions<RunnerOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<SandboxReconciler> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await HostStart.WaitAsync(lifetime, stoppingToken);
         var runnerId = options.Value.Id;
         var runner = grains.GetGrain<IRunnerGrain>(runnerId);
 

@@ -8,7 +8,11 @@ namespace SandboxGrains.Silo.Seeds;
 /// "container" is the host and the sandbox its daemon, taken in by the runner's reconciliation (<see cref="HostMode.HostRunner"/>).
 /// </summary>
 internal sealed class DaemonProxyTarget(
-    IGrainFactory grains, IOptions<DaemonProxyOptions> options, IOptions<Runners.RunnerOptions> runner, ILogger<DaemonProxyTarget> logger) : BackgroundService
+    IGrainFactory grains,
+    IOptions<DaemonProxyOptions> options,
+    IOptions<Runners.RunnerOptions> runner,
+    IHostApplicationLifetime lifetime,
+    ILogger<DaemonProxyTarget> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _sandboxId;
@@ -71,6 +75,7 @@ internal sealed class DaemonProxyTarget(
     /// <summary>At start-up, the target made ready before anyone asks (seed 002 waits for its daemon before serving).</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Hosting.HostStart.WaitAsync(lifetime, stoppingToken);
         for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
         {
             try

@@ -1,15 +1,18 @@
+using SandboxGrains.Silo.Hosting;
+
 namespace SandboxGrains.Silo.WarmPools;
 
 /// <summary>
 /// Wakes every warm pool now and then. A pool's grain keeps itself refilled while it is active, but after a silo start or
 /// a failover nothing else may call it: this puts it back to work within <see cref="Period"/>.
 /// </summary>
-internal sealed partial class WarmPoolKeeper(IGrainFactory grains, ILogger<WarmPoolKeeper> logger) : BackgroundService
+internal sealed partial class WarmPoolKeeper(IGrainFactory grains, IHostApplicationLifetime lifetime, ILogger<WarmPoolKeeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await HostStart.WaitAsync(lifetime, stoppingToken);
         using var timer = new PeriodicTimer(Period);
         do
         {
